@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* qemu-vm-generator: turns /etc/qemu/vms/NAME.conf into qemu-vm@NAME.service drop-ins.
+ * See systemd.generator(7) and man/qemu-vm-generator.8. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <sys/stat.h>
+
+#include "config-parse.h"
+#include "config-resolve.h"
+#include "emit.h"
+#include "log.h"
+#include "names.h"
+#include "paths.h"
+
+static const char *config_dir(void) {
+        return getenv("QEMU_VM_CONFIG_DIR") ?: QEMU_VM_CONFIG_DIR;
+}
+
+static const char *defaults_file(void) {
+        return getenv("QEMU_VM_DEFAULTS") ?: QEMU_VM_DEFAULTS_FILE;
+}
+
+static void log_errors(const ConfigErrors *errors, const char *suffix) {
+        for (size_t i = 0; i < errors->n; i++) {
+                _cleanup_free_ char *text = config_error_format(&errors->items[i]);
+                log_error("%s%s", text, suffix);
+        }
+}
+
+/* A name that is no valid VM name may still be safe as a unit instance name; then the VM gets a
+ * drop-in that explains the error when started. */
+static bool name_is_safe_instance(const char *name) {
+        if (!name[0] || strlen(name) > VM_NAME_MAX)
+                return false;
+        for (const char *p = name; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                      strchr("_.-", *p)))
+                        return false;
+        return true;
+}
+
+/* Loads and checks one VM. Returns 0 when it is usable, -EINVAL when errors were added. */
+static int load_vm(VmConfig *c, const char *dir, const char *name, const char *path, bool check_name,
+                   ConfigErrors *errors) {
+        vm_config_init(c, name, path);
+        if (check_name && !vm_name_is_valid(name))
+                config_errors_add(errors, path, 0,
+                                  "invalid VM name '%s': use lowercase letters, digits, '-' and '_', at most %d, "
+                                  "starting with a letter or digit", name, VM_NAME_MAX);
+        if (vm_config_load(c, dir, defaults_file(), errors) >= 0 && errors->n == 0)
+                vm_config_resolve(c, errors);
+        return errors->n > 0 ? -EINVAL : 0;
+}
+
+static int generate_one(const char *out_dir, const char *dir, const char *file_name, FILE *dry_run) {
+        _cleanup_free_ char *name = strndup(file_name, strlen(file_name) - strlen(".conf"));
+        _cleanup_free_ char *path = xasprintf("%s/%s", dir, file_name);
+        ConfigErrors errors = {};
+        VmConfig c;
+        int r;
+
+        r = load_vm(&c, dir, name, path, true, &errors);
+        if (r < 0) {
+                log_errors(&errors, ", ignoring this VM");
+                if (name_is_safe_instance(name))
+                        (void) emit_broken_vm(out_dir, name, path, &errors, dry_run);
+        } else
+                r = emit_vm(out_dir, &c, dry_run);
+
+        config_errors_clear(&errors);
+        vm_config_free(&c);
+        return r;
+}
+
+static int conf_filter(const struct dirent *d) {
+        return d->d_name[0] != '.' && endswith(d->d_name, ".conf") && strlen(d->d_name) > strlen(".conf");
+}
+
+static int run(const char *out_dir, FILE *dry_run) {
+        const char *dir = config_dir();
+        struct dirent **entries;
+        int r = 0, n;
+
+        n = scandir(dir, &entries, conf_filter, alphasort);
+        if (n < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                return log_error_errno(-errno, "Failed to read '%s': %m", dir);
+        }
+        for (int i = 0; i < n; i++) {
+                int k = generate_one(out_dir, dir, entries[i]->d_name, dry_run);
+                if (k < 0 && r == 0)
+                        r = k;
+                free(entries[i]);
+        }
+        free(entries);
+        return r;
+}
+
+/* --check FILE...: what Ansible's validate: calls on a temporary file. A file whose name does not
+ * end in ".conf" is checked without the name rule. */
+static int check_files(char **files, int n) {
+        int r = 0;
+
+        for (int i = 0; i < n; i++) {
+                _cleanup_free_ char *copy = xstrdup(files[i]), *copy2 = xstrdup(files[i]);
+                const char *base = basename(copy), *dir = dirname(copy2);
+                bool is_conf = endswith(base, ".conf") && strlen(base) > strlen(".conf");
+                _cleanup_free_ char *name = is_conf ? strndup(base, strlen(base) - strlen(".conf")) : xstrdup("check");
+                ConfigErrors errors = {};
+                VmConfig c;
+
+                if (load_vm(&c, dir, name, files[i], is_conf, &errors) < 0) {
+                        log_errors(&errors, "");
+                        r = -EINVAL;
+                }
+                config_errors_clear(&errors);
+                vm_config_free(&c);
+        }
+        return r;
+}
+
+static void help(void) {
+        printf("Usage: qemu-vm-generator NORMAL_DIR [EARLY_DIR LATE_DIR]\n"
+               "       qemu-vm-generator --dry-run\n"
+               "       qemu-vm-generator --check FILE...\n\n"
+               "Turns %s/NAME.conf into qemu-vm@NAME.service drop-ins.\n\n"
+               "  --dry-run     print every file it would write, write nothing\n"
+               "  --check       validate the given files, print only errors\n"
+               "  -h --help     show this help\n\n"
+               "Environment: QEMU_VM_CONFIG_DIR, QEMU_VM_DEFAULTS, QEMU_VM_FIRMWARE_DIR, QEMU_VM_MACHINE_ID.\n",
+               QEMU_VM_CONFIG_DIR);
+}
+
+int main(int argc, char *argv[]) {
+        enum { ARG_DRY_RUN = 0x100, ARG_CHECK };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "dry-run", no_argument, NULL, ARG_DRY_RUN },
+                { "check", no_argument, NULL, ARG_CHECK },
+                {}
+        };
+        bool dry_run = false, check = false;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_DRY_RUN:
+                        dry_run = true;
+                        break;
+                case ARG_CHECK:
+                        check = true;
+                        break;
+                default:
+                        return 2;
+                }
+
+        umask(0022);
+        if (check) {
+                log_setup("qemu-vm-generator", false);
+                if (optind >= argc) {
+                        log_error("--check needs at least one file");
+                        return 2;
+                }
+                return check_files(argv + optind, argc - optind) < 0 ? 1 : 0;
+        }
+        if (dry_run) {
+                log_setup("qemu-vm-generator", false);
+                return run("/run/systemd/generator", stdout) < 0 ? 1 : 0;
+        }
+
+        int n_dirs = argc - optind;
+        if (n_dirs != 1 && n_dirs != 3) {
+                log_error("Expected one or three output directories, got %d.", n_dirs);
+                return 2;
+        }
+        /* systemd passes three directories; then nobody reads stderr during boot, so use the kernel log too. */
+        log_setup("qemu-vm-generator", n_dirs == 3);
+        r = run(argv[optind], NULL);
+        return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* qemu-vm-prepare: ExecStartPre= of qemu-vm@.service. Creates missing disks with qemu-img and the UEFI
+ * variable store from its template. Never overwrites, truncates or resizes an existing file: each new
+ * file is made under a temporary name, synced, and renamed into place only if nothing is there yet.
+ * It reads no configuration; the generator passes everything as arguments. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "log.h"
+#include "meson-config.h"
+#include "parse-value.h"
+#include "strv.h"
+
+typedef struct DiskRequest {
+        const char *path;
+        const char *format;     /* NULL: the disk must already exist */
+        const char *size;       /* bytes, or NULL to take the backing file's size */
+        const char *backing;
+        const char *backing_format;
+} DiskRequest;
+
+static char *dir_of(const char *path) {
+        _cleanup_free_ char *copy = xstrdup(path);
+        return xstrdup(dirname(copy));
+}
+
+static int fsync_dir_of(const char *path) {
+        _cleanup_free_ char *dir = dir_of(path);
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || fsync(fd) < 0)
+                return -errno;
+        return 0;
+}
+
+/* A unique temporary name in the same directory, so the final rename cannot cross filesystems. */
+static int make_temp(const char *path, char **ret_tmp, int *ret_fd) {
+        _cleanup_free_ char *copy = xstrdup(path), *dir = dir_of(path);
+        char *tmp = xasprintf("%s/.%s.tmp-XXXXXX", dir, basename(copy));
+        int fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0) {
+                int r = -errno;
+                free(tmp);
+                return r;
+        }
+        *ret_tmp = tmp;
+        *ret_fd = fd;
+        return 0;
+}
+
+/* Moves tmp to path unless path exists. Returns -EEXIST then, leaving path alone. */
+static int commit_temp(const char *tmp, const char *path) {
+        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+                return fsync_dir_of(path);
+        if (errno != EINVAL && errno != ENOSYS)
+                return -errno;
+        /* Filesystems without RENAME_NOREPLACE: link() refuses to replace as well. */
+        if (link(tmp, path) < 0)
+                return -errno;
+        (void) unlink(tmp);
+        return fsync_dir_of(path);
+}
+
+static int sync_and_commit(const char *tmp, int fd, const char *path) {
+        if (fchmod(fd, 0600) < 0 || fsync(fd) < 0)
+                return -errno;
+        return commit_temp(tmp, path);
+}
+
+static int copy_fd(int from, int to) {
+        char buf[65536];
+
+        for (;;) {
+                ssize_t n = read(from, buf, sizeof buf);
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return 0;
+                for (ssize_t done = 0; done < n;) {
+                        ssize_t k = write(to, buf + done, (size_t) (n - done));
+                        if (k < 0)
+                                return -errno;
+                        done += k;
+                }
+        }
+}
+
+static int ensure_nvram(const char *path, const char *template) {
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -1, in = -1;
+        int r;
+
+        if (access(path, F_OK) == 0) {
+                log_info("NVRAM %s exists, kept.", path);
+                return 0;
+        }
+        in = open(template, O_RDONLY | O_CLOEXEC);
+        if (in < 0)
+                return log_error_errno(-errno, "Cannot create NVRAM '%s': cannot open template '%s': %m", path, template);
+        r = make_temp(path, &tmp, &fd);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create NVRAM '%s': %m", path);
+
+        r = copy_fd(in, fd);
+        if (r >= 0)
+                r = sync_and_commit(tmp, fd, path);
+        if (r < 0) {
+                (void) unlink(tmp);
+                if (r == -EEXIST)
+                        return 0;
+                return log_error_errno(r, "Cannot create NVRAM '%s': %m", path);
+        }
+        log_info("Created NVRAM %s from %s.", path, template);
+        return 0;
+}
+
+/* Runs qemu-img create, returning its last line of error output in *ret_error on failure. */
+static int run_qemu_img(const DiskRequest *d, const char *tmp, char **ret_error) {
+        Strv argv = {};
+        int pipefd[2];
+        int r;
+
+        strv_push(&argv, QEMU_VM_QEMU_IMG);
+        strv_push(&argv, "create");
+        strv_push(&argv, "-q");
+        strv_push(&argv, "-f");
+        strv_push(&argv, d->format);
+        if (d->backing) {
+                strv_push(&argv, "-b");
+                strv_push(&argv, d->backing);
+                strv_push(&argv, "-F");
+                strv_push(&argv, d->backing_format ?: "qcow2");
+        }
+        strv_push(&argv, tmp);
+        if (d->size)
+                strv_push(&argv, d->size);
+
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return -errno;
+        pid_t pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                dup2(pipefd[1], STDERR_FILENO);
+                dup2(pipefd[1], STDOUT_FILENO);
+                execv(argv.items[0], argv.items);
+                fprintf(stderr, "cannot run %s: %m\n", argv.items[0]);
+                _exit(127);
+        }
+        close(pipefd[1]);
+        strv_clear(&argv);
+
+        char output[4096];
+        size_t len = 0;
+        ssize_t n;
+        while ((n = read(pipefd[0], output + len, sizeof output - 1 - len)) > 0)
+                len += (size_t) n;
+        close(pipefd[0]);
+        output[len] = 0;
+
+        int status;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        r = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+        if (r < 0) {
+                while (len > 0 && output[len - 1] == '\n')
+                        output[--len] = 0;
+                char *last = strrchr(output, '\n');
+                *ret_error = xstrdup(last ? last + 1 : (len ? output : "qemu-img failed"));
+        }
+        return r;
+}
+
+static int ensure_disk(const DiskRequest *d) {
+        _cleanup_free_ char *tmp = NULL, *error = NULL;
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        if (access(d->path, F_OK) == 0) {
+                log_info("Disk %s exists, kept.", d->path);
+                return 0;
+        }
+        if (errno != ENOENT)
+                return log_error_errno(-errno, "Cannot access disk '%s': %m", d->path);
+        if (!d->format) {
+                log_error("Disk '%s' does not exist (give it a size to have it created).", d->path);
+                return -ENOENT;
+        }
+        if (d->backing && access(d->backing, R_OK) < 0)
+                return log_error_errno(-errno, "Cannot create disk '%s': backing image '%s': %m", d->path, d->backing);
+
+        r = make_temp(d->path, &tmp, &fd);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create disk '%s': %m", d->path);
+
+        r = run_qemu_img(d, tmp, &error);
+        if (r < 0) {
+                (void) unlink(tmp);
+                log_error("Cannot create disk '%s': %s", d->path, error);
+                return r;
+        }
+        r = sync_and_commit(tmp, fd, d->path);
+        if (r < 0) {
+                (void) unlink(tmp);
+                if (r == -EEXIST)
+                        return 0;
+                return log_error_errno(r, "Cannot create disk '%s': %m", d->path);
+        }
+        log_info("Created disk %s (%s%s%s%s%s).", d->path, d->format,
+                 d->size ? ", " : "", d->size ? d->size : "", d->size ? " bytes" : "",
+                 d->backing ? ", on a backing image" : "");
+        return 0;
+}
+
+static int require_file(const char *path) {
+        if (access(path, R_OK) < 0)
+                return log_error_errno(-errno, "Cannot read '%s': %m", path);
+        return 0;
+}
+
+static void help(void) {
+        printf("Usage: qemu-vm-prepare [--nvram PATH --nvram-template PATH]\n"
+               "                       [--disk PATH [--format FMT [--size BYTES] [--backing PATH --backing-format FMT]]]...\n"
+               "                       [--require PATH]...\n\n"
+               "Creates missing disks and the UEFI NVRAM of a VM; never touches existing ones.\n");
+}
+
+int main(int argc, char *argv[]) {
+        enum { ARG_NVRAM = 0x100, ARG_NVRAM_TEMPLATE, ARG_DISK, ARG_FORMAT, ARG_SIZE, ARG_BACKING,
+               ARG_BACKING_FORMAT, ARG_REQUIRE };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "nvram", required_argument, NULL, ARG_NVRAM },
+                { "nvram-template", required_argument, NULL, ARG_NVRAM_TEMPLATE },
+                { "disk", required_argument, NULL, ARG_DISK },
+                { "format", required_argument, NULL, ARG_FORMAT },
+                { "size", required_argument, NULL, ARG_SIZE },
+                { "backing", required_argument, NULL, ARG_BACKING },
+                { "backing-format", required_argument, NULL, ARG_BACKING_FORMAT },
+                { "require", required_argument, NULL, ARG_REQUIRE },
+                {}
+        };
+        const char *nvram = NULL, *nvram_template = NULL;
+        _cleanup_free_ DiskRequest *disks = xcalloc((size_t) argc, sizeof(DiskRequest));
+        Strv required = {};
+        size_t n_disks = 0;
+        int c, r = 0;
+
+        log_setup("qemu-vm-prepare", false);
+        umask(0077);
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                DiskRequest *last = n_disks > 0 ? &disks[n_disks - 1] : NULL;
+                uint64_t size;
+
+                if (!last && c >= ARG_FORMAT && c <= ARG_BACKING_FORMAT) {
+                        log_error("--%s must follow --disk.", options[c - ARG_NVRAM + 1].name);
+                        return 2;
+                }
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_NVRAM: nvram = optarg; break;
+                case ARG_NVRAM_TEMPLATE: nvram_template = optarg; break;
+                case ARG_DISK: disks[n_disks++].path = optarg; break;
+                case ARG_FORMAT: last->format = optarg; break;
+                case ARG_SIZE:
+                        if (parse_uint_range(optarg, 1, UINT64_MAX, &size) < 0) {
+                                log_error("Invalid --size '%s'.", optarg);
+                                return 2;
+                        }
+                        last->size = optarg;
+                        break;
+                case ARG_BACKING: last->backing = optarg; break;
+                case ARG_BACKING_FORMAT: last->backing_format = optarg; break;
+                case ARG_REQUIRE: strv_push(&required, optarg); break;
+                default: return 2;
+                }
+        }
+        if (optind != argc || !!nvram != !!nvram_template) {
+                help();
+                return 2;
+        }
+
+        for (size_t i = 0; i < required.n; i++)
+                if (require_file(required.items[i]) < 0)
+                        r = -1;
+        if (nvram && ensure_nvram(nvram, nvram_template) < 0)
+                r = -1;
+        for (size_t i = 0; i < n_disks; i++)
+                if (ensure_disk(&disks[i]) < 0)
+                        r = -1;
+        strv_clear(&required);
+        return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* qemu-vm-shutdown: ExecStop= of qemu-vm@.service. Presses the guest's ACPI power button over QMP,
+ * again every few seconds (a guest still booting drops a press for good, DESIGN.md), and waits for the
+ * guest to power off, up to --timeout seconds. Then asks QEMU to quit, which flushes its caches:
+ * SIGTERM would pull the plug without telling the guest. systemd's TimeoutStopSec= is the last resort.
+ * QEMU's PID comes from $MAINPID, which systemd sets for ExecStop=. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+
+#include "log.h"
+#include "parse-value.h"
+#include "qmp.h"
+
+#define CONNECT_TIMEOUT_MS 5000
+#define COMMAND_TIMEOUT_MS 5000
+#define PRESS_INTERVAL_MS 5000
+#define EXIT_WAIT_MS 20000
+
+typedef enum Outcome { OUTCOME_RUNNING, OUTCOME_GUEST_SHUTDOWN, OUTCOME_QEMU_GONE } Outcome;
+
+/* A pidfd for QEMU, to see its exit even though it is not our child; -1 when it is already gone. */
+static int open_qemu_pidfd(void) {
+        const char *s = getenv("MAINPID");
+        uint64_t pid;
+
+        if (!s || parse_uint_range(s, 2, INT32_MAX, &pid) < 0)
+                return -1;
+        return (int) syscall(SYS_pidfd_open, (pid_t) pid, 0);
+}
+
+static bool wait_for_exit(int pidfd, int timeout_ms) {
+        if (pidfd < 0)
+                return true;
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        return poll(&p, 1, timeout_ms) > 0;
+}
+
+static void press_power_button(QmpClient *q) {
+        _cleanup_free_ char *error = NULL;
+        int r = qmp_command(q, "system_powerdown", NULL, COMMAND_TIMEOUT_MS, NULL, &error);
+        if (r == -EIO)
+                log_warning("system_powerdown failed: %s", error);
+        else if (r < 0 && r != -ECONNRESET)
+                log_warning("system_powerdown failed: %s", strerror(-r));
+}
+
+/* Waits for SHUTDOWN or for QEMU to close QMP, pressing the button again every PRESS_INTERVAL_MS. */
+static Outcome wait_for_guest(QmpClient *q, unsigned timeout_s) {
+        long long deadline = qmp_now_ms() + (long long) timeout_s * 1000;
+        long long next_press = qmp_now_ms() + PRESS_INTERVAL_MS;
+        unsigned presses = 1;
+
+        for (;;) {
+                long long now = qmp_now_ms();
+                if (now >= deadline)
+                        return OUTCOME_RUNNING;
+                if (now >= next_press) {
+                        presses++;
+                        log_info("Guest still running; pressing the power button again (%u).", presses);
+                        press_power_button(q);
+                        next_press = qmp_now_ms() + PRESS_INTERVAL_MS;
+                }
+
+                long long until = next_press < deadline ? next_press : deadline;
+                json_object *event, *v;
+                int r = qmp_next_event(q, (int) (until - qmp_now_ms() > 0 ? until - qmp_now_ms() : 0), &event);
+                if (r == -ETIMEDOUT)
+                        continue;
+                if (r < 0)
+                        return OUTCOME_QEMU_GONE;
+
+                const char *name = json_object_object_get_ex(event, "event", &v) ? json_object_get_string(v) : "";
+                if (streq(name, "SHUTDOWN")) {
+                        json_object *data = NULL, *guest = NULL, *reason = NULL;
+                        json_object_object_get_ex(event, "data", &data);
+                        json_object_object_get_ex(data, "guest", &guest);
+                        json_object_object_get_ex(data, "reason", &reason);
+                        log_info("Guest powered off (SHUTDOWN event: guest=%s, reason=%s).",
+                                 guest && json_object_get_boolean(guest) ? "true" : "false",
+                                 reason ? json_object_get_string(reason) : "unknown");
+                        json_object_put(event);
+                        return OUTCOME_GUEST_SHUTDOWN;
+                }
+                json_object_put(event);
+        }
+}
+
+static int run(const char *qmp_path, unsigned timeout_s) {
+        QmpClient q = QMP_CLIENT_INIT;
+        _cleanup_close_ int pidfd = open_qemu_pidfd();
+        int r;
+
+        if (pidfd < 0) {
+                log_info("QEMU is not running; nothing to stop.");
+                return 0;
+        }
+
+        r = qmp_connect(&q, qmp_path, CONNECT_TIMEOUT_MS);
+        if (r < 0) {
+                qmp_close(&q);
+                if (wait_for_exit(pidfd, 0)) {
+                        log_info("QEMU has exited.");
+                        return 0;
+                }
+                return log_error_errno(r, "Cannot talk to QEMU over '%s': %m. systemd will terminate it.", qmp_path);
+        }
+
+        log_info("Pressing the guest's power button; waiting up to %u s for it to power off.", timeout_s);
+        press_power_button(&q);
+        Outcome outcome = wait_for_guest(&q, timeout_s);
+
+        if (outcome == OUTCOME_RUNNING) {
+                log_warning("Guest did not power off within %u s; asking QEMU to quit.", timeout_s);
+                _cleanup_free_ char *error = NULL;
+                r = qmp_command(&q, "quit", NULL, COMMAND_TIMEOUT_MS, NULL, &error);
+                if (r == -EIO)
+                        log_warning("quit failed: %s", error);
+        }
+        qmp_close(&q);
+
+        if (!wait_for_exit(pidfd, EXIT_WAIT_MS)) {
+                log_error("QEMU did not exit within %d s; systemd will terminate it.", EXIT_WAIT_MS / 1000);
+                return -ETIMEDOUT;
+        }
+        log_info("QEMU has exited.");
+        return 0;
+}
+
+static void help(void) {
+        printf("Usage: qemu-vm-shutdown --qmp SOCKET --timeout SECONDS\n\n"
+               "Powers a QEMU guest down over QMP; the QEMU process is $MAINPID.\n");
+}
+
+int main(int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "qmp", required_argument, NULL, 'q' },
+                { "timeout", required_argument, NULL, 't' },
+                {}
+        };
+        const char *qmp_path = NULL;
+        uint64_t timeout = 120;
+        int c;
+
+        log_setup("qemu-vm-shutdown", false);
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case 'q':
+                        qmp_path = optarg;
+                        break;
+                case 't':
+                        if (parse_uint_range(optarg, 1, 86400, &timeout) < 0) {
+                                log_error("Invalid --timeout '%s'.", optarg);
+                                return 2;
+                        }
+                        break;
+                default:
+                        return 2;
+                }
+        if (!qmp_path || optind != argc) {
+                help();
+                return 2;
+        }
+        signal(SIGPIPE, SIG_IGN);
+        return run(qmp_path, (unsigned) timeout) < 0 ? 1 : 0;
+}

@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <uuid/uuid.h>
+
+#define INI_HANDLER_LINENO 1
+#include <ini.h>
+
+#include "config-parse.h"
+#include "escape.h"
+#include "names.h"
+#include "parse-value.h"
+
+/* Files larger than this are not VM configurations. */
+#define CONFIG_FILE_MAX (1024 * 1024)
+
+typedef enum SectionKind { SECTION_VM, SECTION_SERIAL, SECTION_DISK, SECTION_CDROM, SECTION_NET, _SECTION_MAX } SectionKind;
+
+typedef struct KeyDef KeyDef;
+typedef int (*KeyParser)(const KeyDef *def, const char *value, void *field, char **ret_error);
+
+struct KeyDef {
+        const char *name;
+        KeyParser parse;
+        size_t offset;          /* of the field in its section's struct */
+        ssize_t origin_offset;  /* of an Origin field to record the line in, or -1 */
+        const void *data;       /* parser-specific: EnumSpec, UintRange */
+        bool appends;           /* repeated lines in one file add to the value (continuation lines) */
+};
+
+typedef struct EnumSpec {
+        const char *const *table;
+        size_t n;
+} EnumSpec;
+
+typedef struct UintRange {
+        uint64_t min, max;
+} UintRange;
+
+typedef struct ParseContext {
+        VmConfig *config;
+        ConfigErrors *errors;
+        const char *file;
+        bool defaults_only;
+        Strv seen;              /* "section/key" already set in this file */
+        unsigned *seen_lines;
+} ParseContext;
+
+static int parse_string(const KeyDef *def _unused_, const char *value, void *field, char **ret_error _unused_) {
+        char **s = field;
+
+        free(*s);
+        *s = xstrdup(value);
+        return 0;
+}
+
+static int parse_path(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        if (value[0] != '/') {
+                *ret_error = xasprintf("'%s' must be an absolute path, got '%s'", def->name, value);
+                return -EINVAL;
+        }
+        return parse_string(def, value, field, ret_error);
+}
+
+static int parse_word(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        if (!qemu_word_is_valid(value)) {
+                *ret_error = xasprintf("invalid value '%s' for '%s' (letters, digits, '-', '_', '.', '+' only)",
+                                       value, def->name);
+                return -EINVAL;
+        }
+        return parse_string(def, value, field, ret_error);
+}
+
+static int parse_size_field(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        int r = parse_size(value, field);
+        if (r == -ERANGE)
+                *ret_error = xasprintf("size '%s' for '%s' is too large", value, def->name);
+        else if (r < 0)
+                *ret_error = xasprintf("invalid size '%s' for '%s' (expected a number with an optional K, M, G or T suffix)",
+                                       value, def->name);
+        return r;
+}
+
+static int parse_memory(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        uint64_t v;
+        int r = parse_size_field(def, value, &v, ret_error);
+        if (r < 0)
+                return r;
+        if (v < (UINT64_C(16) << 20) || v > (UINT64_C(16) << 40) || v % (UINT64_C(1) << 20) != 0) {
+                *ret_error = xasprintf("memory '%s' must be a whole number of MiB between 16M and 16T", value);
+                return -ERANGE;
+        }
+        *(uint64_t *) field = v;
+        return 0;
+}
+
+static int parse_unsigned(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        const UintRange *range = def->data;
+        uint64_t v;
+        int r = parse_uint_range(value, range->min, range->max, &v);
+        if (r < 0) {
+                *ret_error = xasprintf("invalid value '%s' for '%s' (expected a whole number from %" PRIu64 " to %" PRIu64 ")",
+                                       value, def->name, range->min, range->max);
+                return r;
+        }
+        *(unsigned *) field = (unsigned) v;
+        return 0;
+}
+
+static int parse_boolean(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        int r = parse_bool(value, field);
+        if (r < 0)
+                *ret_error = xasprintf("invalid value '%s' for '%s' (expected yes or no)", value, def->name);
+        return r;
+}
+
+static int parse_enum(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        const EnumSpec *spec = def->data;
+        int i = string_table_lookup(spec->table, spec->n, value);
+        if (i < 0) {
+                Strv words = {};
+                for (size_t j = 0; j < spec->n; j++)
+                        strv_push(&words, spec->table[j]);
+                _cleanup_free_ char *list = NULL;
+                size_t len = 0;
+                for (size_t j = 0; j < words.n; j++)
+                        len += strlen(words.items[j]) + 2;
+                list = xcalloc(len + 1, 1);
+                for (size_t j = 0; j < words.n; j++) {
+                        if (j > 0)
+                                strcat(list, ", ");
+                        strcat(list, words.items[j]);
+                }
+                strv_clear(&words);
+                *ret_error = xasprintf("invalid value '%s' for '%s' (expected one of: %s)", value, def->name, list);
+                return -EINVAL;
+        }
+        *(int *) field = i;
+        return 0;
+}
+
+static int parse_uuid(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        uuid_t u;
+        if (strlen(value) != 36 || uuid_parse(value, u) < 0) {
+                *ret_error = xasprintf("invalid UUID '%s' for '%s'", value, def->name);
+                return -EINVAL;
+        }
+        char canonical[37];
+        uuid_unparse_lower(u, canonical);
+        return parse_string(def, canonical, field, ret_error);
+}
+
+static int parse_mac(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        unsigned b[6];
+        char end;
+
+        if (streq(value, "auto")) {
+                char **s = field;
+                free(*s);
+                *s = NULL;
+                return 0;
+        }
+        if (strlen(value) != 17 ||
+            sscanf(value, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6) {
+                *ret_error = xasprintf("invalid MAC address '%s' for '%s' (expected auto or xx:xx:xx:xx:xx:xx)",
+                                       value, def->name);
+                return -EINVAL;
+        }
+        if (b[0] & 1) {
+                *ret_error = xasprintf("MAC address '%s' is a multicast address", value);
+                return -EINVAL;
+        }
+        char canonical[3 * 6 * 4];
+        snprintf(canonical, sizeof canonical, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+        return parse_string(def, canonical, field, ret_error);
+}
+
+static int parse_args(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        if (strv_split_words(field, value) < 0) {
+                *ret_error = xasprintf("unbalanced quotes in '%s'", def->name);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* cmdline may continue over several lines; the pieces are joined with a space. */
+static int parse_append_string(const KeyDef *def _unused_, const char *value, void *field, char **ret_error _unused_) {
+        char **s = field;
+        char *joined = *s ? xasprintf("%s %s", *s, value) : xstrdup(value);
+
+        free(*s);
+        *s = joined;
+        return 0;
+}
+
+#define ENUM(t, max) (&(const EnumSpec) { t, max })
+#define RANGE(a, b) (&(const UintRange) { a, b })
+#define FIELD(type, f) offsetof(type, f), -1
+#define FIELD_O(type, f, o) offsetof(type, f), (ssize_t) offsetof(type, o)
+
+static const KeyDef vm_keys[] = {
+        { "memory", parse_memory, FIELD_O(VmConfig, memory, memory_origin) },
+        { "cpus", parse_unsigned, FIELD(VmConfig, cpus), RANGE(1, 255) },
+        { "machine", parse_word, FIELD(VmConfig, machine) },
+        { "accel", parse_enum, FIELD(VmConfig, accel), ENUM(accel_table, _ACCEL_MAX) },
+        { "cpu", parse_word, FIELD(VmConfig, cpu) },
+        { "firmware", parse_enum, FIELD_O(VmConfig, firmware, firmware_origin), ENUM(firmware_table, _FIRMWARE_MAX) },
+        { "firmware_code", parse_path, FIELD(VmConfig, firmware_code) },
+        { "firmware_vars", parse_path, FIELD(VmConfig, firmware_vars) },
+        { "autostart", parse_boolean, FIELD(VmConfig, autostart) },
+        { "shutdown_timeout", parse_unsigned, FIELD(VmConfig, shutdown_timeout), RANGE(1, 86400) },
+        { "uuid", parse_uuid, FIELD(VmConfig, uuid) },
+        { "extra_args", parse_args, FIELD(VmConfig, extra_args), .appends = true },
+        { "kernel", parse_path, FIELD(VmConfig, kernel) },
+        { "initrd", parse_path, FIELD(VmConfig, initrd) },
+        { "cmdline", parse_append_string, FIELD_O(VmConfig, cmdline, cmdline_origin), .appends = true },
+};
+
+static const KeyDef serial_keys[] = {
+        { "enabled", parse_boolean, FIELD(VmConfig, serial) },
+        { "log", parse_boolean, FIELD(VmConfig, serial_log) },
+};
+
+static const KeyDef disk_keys[] = {
+        { "path", parse_path, FIELD_O(DiskConfig, path, path_origin) },
+        { "size", parse_size_field, FIELD_O(DiskConfig, size, size_origin) },
+        { "format", parse_enum, FIELD(DiskConfig, format), ENUM(disk_format_table, _DISK_FORMAT_MAX) },
+        { "backing", parse_path, FIELD(DiskConfig, backing) },
+        { "backing_format", parse_enum, FIELD(DiskConfig, backing_format), ENUM(disk_format_table, _DISK_FORMAT_MAX) },
+        { "bus", parse_enum, FIELD(DiskConfig, bus), ENUM(disk_bus_table, _DISK_BUS_MAX) },
+        { "cache", parse_enum, FIELD(DiskConfig, cache), ENUM(disk_cache_table, _DISK_CACHE_MAX) },
+        { "discard", parse_enum, FIELD(DiskConfig, discard), ENUM(disk_discard_table, _DISK_DISCARD_MAX) },
+        { "readonly", parse_boolean, FIELD(DiskConfig, readonly) },
+        { "boot", parse_unsigned, FIELD(DiskConfig, boot), RANGE(1, 999) },
+};
+
+static const KeyDef cdrom_keys[] = {
+        { "path", parse_path, FIELD(CdromConfig, path) },
+        { "bus", parse_enum, FIELD(CdromConfig, bus), ENUM(cdrom_bus_table, _CDROM_BUS_MAX) },
+        { "boot", parse_unsigned, FIELD(CdromConfig, boot), RANGE(1, 999) },
+};
+
+static const KeyDef net_keys[] = {
+        { "mode", parse_enum, FIELD_O(NetConfig, mode, mode_origin), ENUM(net_mode_table, _NET_MODE_MAX) },
+        { "bridge", parse_word, FIELD(NetConfig, bridge) },
+        { "mac", parse_mac, FIELD_O(NetConfig, mac, mac_origin) },
+        { "model", parse_word, FIELD(NetConfig, model) },
+};
+
+static const struct {
+        const char *prefix;     /* "disk" matches [disk.ID]; "vm" matches [vm] */
+        bool has_id;
+        const KeyDef *keys;
+        size_t n_keys;
+} sections[_SECTION_MAX] = {
+        [SECTION_VM] = { "vm", false, vm_keys, ELEMENTSOF(vm_keys) },
+        [SECTION_SERIAL] = { "serial", false, serial_keys, ELEMENTSOF(serial_keys) },
+        [SECTION_DISK] = { "disk", true, disk_keys, ELEMENTSOF(disk_keys) },
+        [SECTION_CDROM] = { "cdrom", true, cdrom_keys, ELEMENTSOF(cdrom_keys) },
+        [SECTION_NET] = { "net", true, net_keys, ELEMENTSOF(net_keys) },
+};
+
+/* Splits "disk.root" into its kind and "root". Returns -EINVAL for an unknown section, -ENOENT for a
+ * device section with a missing or bad ID. */
+static int section_classify(const char *name, SectionKind *ret_kind, const char **ret_id) {
+        for (SectionKind k = 0; k < _SECTION_MAX; k++) {
+                size_t n = strlen(sections[k].prefix);
+                if (strncmp(name, sections[k].prefix, n) != 0)
+                        continue;
+                if (!sections[k].has_id) {
+                        if (name[n] != 0)
+                                continue;
+                        *ret_kind = k;
+                        *ret_id = NULL;
+                        return 0;
+                }
+                if (name[n] != '.')
+                        continue;
+                *ret_kind = k;
+                *ret_id = name + n + 1;
+                return device_id_is_valid(name + n + 1) ? 0 : -ENOENT;
+        }
+        return -EINVAL;
+}
+
+/* Finds the device with this ID, creating it with its defaults on first sight. */
+static void *device_get(VmConfig *c, SectionKind kind, const char *id, Origin origin) {
+        switch (kind) {
+        case SECTION_DISK:
+                for (size_t i = 0; i < c->n_disks; i++)
+                        if (streq(c->disks[i].id, id))
+                                return &c->disks[i];
+                c->disks = xrealloc(c->disks, (c->n_disks + 1) * sizeof(DiskConfig));
+                c->disks[c->n_disks] = (DiskConfig) {
+                        .id = xstrdup(id), .origin = origin,
+                        .format = DISK_FORMAT_QCOW2, .backing_format = DISK_FORMAT_QCOW2,
+                        .bus = DISK_BUS_VIRTIO, .cache = DISK_CACHE_NONE, .discard = DISK_DISCARD_UNMAP,
+                };
+                return &c->disks[c->n_disks++];
+        case SECTION_CDROM:
+                for (size_t i = 0; i < c->n_cdroms; i++)
+                        if (streq(c->cdroms[i].id, id))
+                                return &c->cdroms[i];
+                c->cdroms = xrealloc(c->cdroms, (c->n_cdroms + 1) * sizeof(CdromConfig));
+                c->cdroms[c->n_cdroms] = (CdromConfig) { .id = xstrdup(id), .origin = origin, .bus = CDROM_BUS_SATA };
+                return &c->cdroms[c->n_cdroms++];
+        case SECTION_NET:
+                for (size_t i = 0; i < c->n_nets; i++)
+                        if (streq(c->nets[i].id, id))
+                                return &c->nets[i];
+                c->nets = xrealloc(c->nets, (c->n_nets + 1) * sizeof(NetConfig));
+                c->nets[c->n_nets] = (NetConfig) {
+                        .id = xstrdup(id), .origin = origin, .mode = NET_MODE_USER,
+                        .model = xstrdup("virtio-net-pci"), .mode_origin = origin,
+                };
+                return &c->nets[c->n_nets++];
+        default:
+                return c;
+        }
+}
+
+/* Returns the line where "section/key" was first set in this file, or 0; remembers it otherwise. */
+static unsigned seen_before(ParseContext *ctx, const char *section, const char *key, unsigned line) {
+        _cleanup_free_ char *k = xasprintf("%s/%s", section, strempty(key));
+
+        for (size_t i = 0; i < ctx->seen.n; i++)
+                if (streq(ctx->seen.items[i], k))
+                        return ctx->seen_lines[i];
+        strv_push(&ctx->seen, k);
+        ctx->seen_lines = xrealloc(ctx->seen_lines, ctx->seen.n * sizeof(unsigned));
+        ctx->seen_lines[ctx->seen.n - 1] = line;
+        return 0;
+}
+
+static int handle_key(void *user, const char *section, const char *key, const char *value, int lineno) {
+        ParseContext *ctx = user;
+        unsigned line = (unsigned) lineno;
+        const char *id;
+        SectionKind kind;
+
+        if (!section[0]) {
+                config_errors_add(ctx->errors, ctx->file, line, "'%s' is outside of any section", key);
+                return 1;
+        }
+        /* Bad section headers were reported by prescan(); their keys are not worth more messages. */
+        if (section_classify(section, &kind, &id) < 0 || (ctx->defaults_only && sections[kind].has_id))
+                return 1;
+
+        const KeyDef *def = NULL;
+        for (size_t i = 0; i < sections[kind].n_keys; i++)
+                if (streq(sections[kind].keys[i].name, key))
+                        def = &sections[kind].keys[i];
+        if (!def) {
+                config_errors_add(ctx->errors, ctx->file, line, "unknown key '%s' in section [%s]", key, section);
+                return 1;
+        }
+
+        unsigned first = seen_before(ctx, section, key, line);
+        if (first > 0 && !def->appends) {
+                config_errors_add(ctx->errors, ctx->file, line, "'%s' is set twice in [%s] (first on line %u)",
+                                  key, section, first);
+                return 1;
+        }
+
+        Origin origin = { .file = ctx->file, .line = line };
+        uint8_t *base = device_get(ctx->config, kind, id, origin);
+        void *field = base + def->offset;
+
+        /* A new file that sets an appending key starts it afresh: drop-ins replace, continuation lines add. */
+        if (first == 0 && def->appends) {
+                if (def->parse == parse_args)
+                        strv_clear(field);
+                else {
+                        free(*(char **) field);
+                        *(char **) field = NULL;
+                }
+        }
+
+        if (!value[0]) {
+                if (!def->appends)
+                        config_errors_add(ctx->errors, ctx->file, line, "empty value for '%s'", key);
+                return 1;
+        }
+        if (string_has_control_chars(value)) {
+                config_errors_add(ctx->errors, ctx->file, line, "value of '%s' contains a control character", key);
+                return 1;
+        }
+
+        _cleanup_free_ char *error = NULL;
+        if (def->parse(def, value, field, &error) < 0) {
+                config_errors_add(ctx->errors, ctx->file, line, "%s", error);
+                return 1;
+        }
+        if (def->origin_offset >= 0)
+                *(Origin *) (base + def->origin_offset) = origin;
+        return 1;
+}
+
+/* Checks what libinih cannot be trusted with (DESIGN.md: it splits long lines and cuts long section
+ * names silently), and registers every section, so that an empty [disk.x] still makes a disk. */
+static void prescan(ParseContext *ctx, const char *text) {
+        unsigned line = 1;
+
+        for (const char *p = text; *p; line++) {
+                const char *eol = strchrnul(p, '\n');
+                size_t len = (size_t) (eol - p);
+                if (len > 0 && p[len - 1] == '\r')
+                        len--;
+
+                if (len > CONFIG_LINE_MAX) {
+                        config_errors_add(ctx->errors, ctx->file, line, "line is too long (%zu bytes, at most %d)",
+                                          len, CONFIG_LINE_MAX);
+                        goto next;
+                }
+                for (size_t i = 0; i < len; i++)
+                        if (((unsigned char) p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f) {
+                                config_errors_add(ctx->errors, ctx->file, line, "control character in line");
+                                goto next;
+                        }
+
+                const char *s = p, *end = p + len;
+                while (s < end && (*s == ' ' || *s == '\t'))
+                        s++;
+                if (s == end || *s == ';' || *s == '#')
+                        goto next;
+                if (*s == '[') {
+                        const char *close = memchr(s, ']', (size_t) (end - s));
+                        if (!close) {
+                                config_errors_add(ctx->errors, ctx->file, line, "section header without ']'");
+                                goto next;
+                        }
+                        _cleanup_free_ char *name = strndup(s + 1, (size_t) (close - s - 1));
+                        SectionKind kind;
+                        const char *id;
+                        int r = section_classify(name, &kind, &id);
+                        if (r == -ENOENT)
+                                config_errors_add(ctx->errors, ctx->file, line,
+                                                  "invalid ID in section [%s] (lowercase letters, digits, '-' and '_', "
+                                                  "at most %d, starting with a letter or digit)", name, DEVICE_ID_MAX);
+                        else if (r < 0)
+                                config_errors_add(ctx->errors, ctx->file, line, "unknown section [%s]", name);
+                        else if (ctx->defaults_only && kind != SECTION_VM && kind != SECTION_SERIAL)
+                                config_errors_add(ctx->errors, ctx->file, line,
+                                                  "section [%s] is not allowed in the defaults file", name);
+                        else {
+                                unsigned first = seen_before(ctx, name, NULL, line);
+                                if (first > 0)
+                                        config_errors_add(ctx->errors, ctx->file, line,
+                                                          "section [%s] appears twice in this file (first on line %u)",
+                                                          name, first);
+                                else
+                                        device_get(ctx->config, kind, id, (Origin) { ctx->file, line });
+                                if (kind == SECTION_VM && !ctx->defaults_only)
+                                        ctx->config->has_vm_section = true;
+                        }
+                        goto next;
+                }
+                /* Indented lines continue the previous value; everything else must be "key = value". */
+                if (s == p && !memchr(s, '=', (size_t) (end - s)) && !memchr(s, ':', (size_t) (end - s)))
+                        config_errors_add(ctx->errors, ctx->file, line, "expected 'key = value' or '[section]'");
+        next:
+                p = *eol ? eol + 1 : eol;
+        }
+}
+
+static int read_text(const char *path, char **ret) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        struct stat st;
+
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADF;
+        if (st.st_size > CONFIG_FILE_MAX)
+                return -EFBIG;
+
+        size_t n = (size_t) st.st_size, done = 0;
+        _cleanup_free_ char *text = xmalloc(n + 1);
+        while (done < n) {
+                ssize_t k = read(fd, text + done, n - done);
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        break;
+                done += (size_t) k;
+        }
+        if (memchr(text, 0, done))
+                return -EBADMSG;
+        text[done] = 0;
+        *ret = TAKE_PTR(text);
+        return 0;
+}
+
+int vm_config_read_file(VmConfig *c, const char *path, bool defaults_only, ConfigErrors *errors) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        strv_push(&c->files, path);
+        ParseContext ctx = {
+                .config = c,
+                .errors = errors,
+                .file = c->files.items[c->files.n - 1],
+                .defaults_only = defaults_only,
+        };
+
+        r = read_text(path, &text);
+        if (r < 0) {
+                errno = -r;
+                if (r == -EBADMSG)
+                        config_errors_add(errors, path, 0, "file contains a NUL byte");
+                else if (r == -EFBIG)
+                        config_errors_add(errors, path, 0, "file is larger than %d bytes", CONFIG_FILE_MAX);
+                else if (r == -EBADF || r == -EISDIR)
+                        config_errors_add(errors, path, 0, "not a regular file");
+                else
+                        config_errors_add(errors, path, 0, "cannot read: %m");
+                return r;
+        }
+
+        size_t before = errors->n;
+        if (streq(path, c->source_path) && !text[strspn(text, " \t\r\n")])
+                config_errors_add(errors, path, 0, "file is empty (a VM needs at least a [vm] section)");
+        prescan(&ctx, text);
+        r = ini_parse_string(text, handle_key, &ctx);
+        /* libinih reports syntax errors by line; prescan() has explained them already when it found any. */
+        if (r > 0 && errors->n == before)
+                config_errors_add(errors, path, (unsigned) r, "syntax error");
+        else if (r < 0)
+                config_errors_add(errors, path, 0, "cannot parse");
+
+        strv_clear(&ctx.seen);
+        free(ctx.seen_lines);
+        return 0;
+}
+
+static int conf_filter(const struct dirent *d) {
+        return d->d_name[0] != '.' && endswith(d->d_name, ".conf");
+}
+
+static int read_dropins(VmConfig *c, const char *config_dir, ConfigErrors *errors) {
+        _cleanup_free_ char *dropin_dir = xasprintf("%s/%s.conf.d", config_dir, c->name);
+        struct dirent **entries = NULL;
+        int n = scandir(dropin_dir, &entries, conf_filter, alphasort);
+        if (n < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                config_errors_add(errors, dropin_dir, 0, "cannot read drop-in directory: %m");
+                return -errno;
+        }
+        for (int i = 0; i < n; i++) {
+                _cleanup_free_ char *path = xasprintf("%s/%s", dropin_dir, entries[i]->d_name);
+                (void) vm_config_read_file(c, path, false, errors);
+                free(entries[i]);
+        }
+        free(entries);
+        return 0;
+}
+
+int vm_config_load(VmConfig *c, const char *config_dir, const char *defaults_file, ConfigErrors *errors) {
+        int r;
+
+        if (defaults_file && access(defaults_file, F_OK) == 0)
+                (void) vm_config_read_file(c, defaults_file, true, errors);
+
+        r = vm_config_read_file(c, c->source_path, false, errors);
+        if (r < 0)
+                return r;
+        r = read_dropins(c, config_dir, errors);
+        if (errors->n == 0 && !c->has_vm_section)
+                config_errors_add(errors, c->source_path, 0, "no [vm] section");
+        return r;
+}

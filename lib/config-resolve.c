@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+
+#include "config-resolve.h"
+#include "firmware.h"
+#include "paths.h"
+#include "vm-ids.h"
+
+/* An AHCI controller has six ports; our sata disks and cdroms share one controller. */
+#define SATA_PORTS 6
+
+static Origin file_origin(const VmConfig *c) {
+        return (Origin) { .file = c->source_path, .line = 0 };
+}
+
+static bool machine_is_q35(const char *machine) {
+        return streq(machine, "q35") || startswith(machine, "pc-q35-");
+}
+
+static void resolve_firmware(VmConfig *c, ConfigErrors *errors) {
+        Origin at = c->firmware_origin.file ? c->firmware_origin : file_origin(c);
+
+        if (c->firmware == FIRMWARE_BIOS) {
+                if (c->firmware_code || c->firmware_vars)
+                        config_errors_add_at(errors, at, "firmware_code and firmware_vars need firmware = uefi or uefi-secure");
+                return;
+        }
+        if (c->firmware == FIRMWARE_UEFI_SECURE && !machine_is_q35(c->machine))
+                config_errors_add_at(errors, at, "firmware = uefi-secure needs machine = q35 (secure boot needs SMM)");
+        if (!!c->firmware_code != !!c->firmware_vars) {
+                config_errors_add_at(errors, at, "firmware_code and firmware_vars must be set together");
+                return;
+        }
+        if (c->firmware_code)
+                return;
+        if (firmware_find(c->firmware, c->machine, &c->firmware_code, &c->firmware_vars) < 0)
+                config_errors_add_at(errors, at,
+                                     "no %s firmware found for machine '%s' (install ovmf, or set firmware_code and firmware_vars)",
+                                     firmware_table[c->firmware], c->machine);
+}
+
+/* self: the disk or cdrom that has this boot index, which must be the only one. */
+static void check_boot_index(const VmConfig *c, const void *self, unsigned boot, Origin at, const char *what,
+                             ConfigErrors *errors) {
+        if (boot == 0)
+                return;
+        for (size_t i = 0; i < c->n_disks; i++)
+                if (c->disks[i].boot == boot && &c->disks[i] != self)
+                        goto duplicate;
+        for (size_t i = 0; i < c->n_cdroms; i++)
+                if (c->cdroms[i].boot == boot && &c->cdroms[i] != self)
+                        goto duplicate;
+        return;
+duplicate:
+        config_errors_add_at(errors, at, "%s: boot = %u is used by another disk or cdrom", what, boot);
+}
+
+static void resolve_disks(VmConfig *c, ConfigErrors *errors) {
+        unsigned sata = 0;
+
+        for (size_t i = 0; i < c->n_disks; i++) {
+                DiskConfig *d = &c->disks[i];
+
+                if (!d->path) {
+                        if (d->size == 0 && !d->backing)
+                                config_errors_add_at(errors, d->origin,
+                                                     "[disk.%s] needs 'size' (or 'path' of an existing image, or 'backing')", d->id);
+                        _cleanup_free_ char *file = xasprintf("%s.%s", d->id, d->format == DISK_FORMAT_RAW ? "img" : "qcow2");
+                        d->path = vm_state_path(c->name, file);
+                        d->path_origin = d->origin;
+                }
+                if (d->backing && d->format != DISK_FORMAT_QCOW2)
+                        config_errors_add_at(errors, d->origin, "[disk.%s]: 'backing' needs format = qcow2", d->id);
+                if (d->backing && streq(d->backing, d->path))
+                        config_errors_add_at(errors, d->origin, "[disk.%s]: 'backing' is the disk itself", d->id);
+                for (size_t j = 0; j < i; j++)
+                        if (streq(c->disks[j].path, d->path))
+                                config_errors_add_at(errors, d->path_origin,
+                                                     "[disk.%s] uses the same path as [disk.%s]: %s",
+                                                     d->id, c->disks[j].id, d->path);
+                if (d->bus == DISK_BUS_SATA)
+                        sata++;
+                _cleanup_free_ char *what = xasprintf("[disk.%s]", d->id);
+                check_boot_index(c, d, d->boot, d->origin, what, errors);
+        }
+
+        for (size_t i = 0; i < c->n_cdroms; i++) {
+                CdromConfig *cd = &c->cdroms[i];
+                _cleanup_free_ char *what = xasprintf("[cdrom.%s]", cd->id);
+
+                if (!cd->path)
+                        config_errors_add_at(errors, cd->origin, "%s needs 'path'", what);
+                else
+                        for (size_t j = 0; j < c->n_disks; j++)
+                                if (streq(c->disks[j].path, cd->path))
+                                        config_errors_add_at(errors, cd->origin, "%s uses the same path as [disk.%s]",
+                                                             what, c->disks[j].id);
+                if (cd->bus == CDROM_BUS_SATA)
+                        sata++;
+                check_boot_index(c, cd, cd->boot, cd->origin, what, errors);
+        }
+        if (sata > SATA_PORTS)
+                config_errors_add_at(errors, file_origin(c), "%u sata disks and cdroms, but a controller has %d ports",
+                                     sata, SATA_PORTS);
+}
+
+static void resolve_nets(VmConfig *c, ConfigErrors *errors) {
+        for (size_t i = 0; i < c->n_nets; i++) {
+                NetConfig *n = &c->nets[i];
+
+                if (n->mode == NET_MODE_BRIDGE) {
+                        config_errors_add_at(errors, n->mode_origin,
+                                             "[net.%s]: mode = bridge is not supported yet; use mode = user or none", n->id);
+                        continue;
+                }
+                if (n->bridge)
+                        config_errors_add_at(errors, n->origin, "[net.%s]: 'bridge' needs mode = bridge", n->id);
+                if (n->mode == NET_MODE_NONE)
+                        continue;
+                if (!n->mac) {
+                        char mac[MAC_STRING_MAX];
+                        int r = vm_mac_derive(c->name, n->id, mac);
+                        if (r < 0) {
+                                errno = -r;
+                                config_errors_add_at(errors, n->origin,
+                                                     "[net.%s]: cannot derive a MAC address without a machine ID (%m); set 'mac'",
+                                                     n->id);
+                                continue;
+                        }
+                        n->mac = xstrdup(mac);
+                        n->mac_origin = n->origin;
+                }
+                for (size_t j = 0; j < i; j++)
+                        if (c->nets[j].mac && streq(c->nets[j].mac, n->mac))
+                                config_errors_add_at(errors, n->mac_origin, "[net.%s] has the same MAC as [net.%s]: %s",
+                                                     n->id, c->nets[j].id, n->mac);
+        }
+}
+
+void vm_config_resolve(VmConfig *c, ConfigErrors *errors) {
+        if ((c->initrd || c->cmdline) && !c->kernel)
+                config_errors_add_at(errors, c->cmdline_origin.file ? c->cmdline_origin : file_origin(c),
+                                     "'initrd' and 'cmdline' need 'kernel'");
+        resolve_firmware(c, errors);
+        resolve_disks(c, errors);
+        resolve_nets(c, errors);
+        if (!c->uuid) {
+                char uuid[UUID_STRING_MAX];
+                vm_uuid_from_name(c->name, uuid);
+                c->uuid = xstrdup(uuid);
+        }
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
+
+#include "config.h"
+
+const char *const accel_table[_ACCEL_MAX] = {
+        [ACCEL_KVM] = "kvm", [ACCEL_TCG] = "tcg", [ACCEL_KVM_TCG] = "kvm:tcg",
+};
+const char *const firmware_table[_FIRMWARE_MAX] = {
+        [FIRMWARE_UEFI] = "uefi", [FIRMWARE_UEFI_SECURE] = "uefi-secure", [FIRMWARE_BIOS] = "bios",
+};
+const char *const disk_format_table[_DISK_FORMAT_MAX] = {
+        [DISK_FORMAT_QCOW2] = "qcow2", [DISK_FORMAT_RAW] = "raw",
+};
+const char *const disk_bus_table[_DISK_BUS_MAX] = {
+        [DISK_BUS_VIRTIO] = "virtio", [DISK_BUS_SCSI] = "scsi", [DISK_BUS_SATA] = "sata", [DISK_BUS_NVME] = "nvme",
+};
+const char *const disk_cache_table[_DISK_CACHE_MAX] = {
+        [DISK_CACHE_NONE] = "none", [DISK_CACHE_WRITEBACK] = "writeback",
+        [DISK_CACHE_WRITETHROUGH] = "writethrough", [DISK_CACHE_DIRECTSYNC] = "directsync",
+        [DISK_CACHE_UNSAFE] = "unsafe",
+};
+const char *const disk_discard_table[_DISK_DISCARD_MAX] = {
+        [DISK_DISCARD_IGNORE] = "ignore", [DISK_DISCARD_UNMAP] = "unmap",
+};
+const char *const cdrom_bus_table[_CDROM_BUS_MAX] = {
+        [CDROM_BUS_SATA] = "sata", [CDROM_BUS_SCSI] = "scsi",
+};
+const char *const net_mode_table[_NET_MODE_MAX] = {
+        [NET_MODE_USER] = "user", [NET_MODE_BRIDGE] = "bridge", [NET_MODE_NONE] = "none",
+};
+
+void config_errors_add(ConfigErrors *e, const char *file, unsigned line, const char *fmt, ...) {
+        ConfigError *error;
+        va_list ap;
+
+        e->items = xrealloc(e->items, (e->n + 1) * sizeof(ConfigError));
+        error = &e->items[e->n++];
+        *error = (ConfigError) { .file = file ? xstrdup(file) : NULL, .line = line };
+        va_start(ap, fmt);
+        if (vasprintf(&error->message, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+}
+
+char *config_error_format(const ConfigError *error) {
+        if (error->file && error->line > 0)
+                return xasprintf("%s:%u: %s", error->file, error->line, error->message);
+        if (error->file)
+                return xasprintf("%s: %s", error->file, error->message);
+        return xstrdup(error->message);
+}
+
+void config_errors_clear(ConfigErrors *e) {
+        for (size_t i = 0; i < e->n; i++) {
+                free(e->items[i].file);
+                free(e->items[i].message);
+        }
+        free(e->items);
+        *e = (ConfigErrors) {};
+}
+
+/* The built-in defaults; man/qemu-vm.conf.5 documents each of them. */
+void vm_config_init(VmConfig *c, const char *name, const char *source_path) {
+        *c = (VmConfig) {
+                .name = xstrdup(name),
+                .source_path = xstrdup(source_path),
+                .memory = UINT64_C(1) << 30,
+                .cpus = 1,
+                .machine = xstrdup("q35"),
+                .accel = ACCEL_KVM,
+                .cpu = xstrdup("max"),
+                .firmware = FIRMWARE_UEFI,
+                .shutdown_timeout = 120,
+                .serial = true,
+                .serial_log = true,
+        };
+}
+
+void vm_config_free(VmConfig *c) {
+        free(c->name);
+        free(c->source_path);
+        strv_clear(&c->files);
+        free(c->machine);
+        free(c->cpu);
+        free(c->firmware_code);
+        free(c->firmware_vars);
+        free(c->uuid);
+        strv_clear(&c->extra_args);
+        free(c->kernel);
+        free(c->initrd);
+        free(c->cmdline);
+        for (size_t i = 0; i < c->n_disks; i++) {
+                free(c->disks[i].id);
+                free(c->disks[i].path);
+                free(c->disks[i].backing);
+        }
+        free(c->disks);
+        for (size_t i = 0; i < c->n_cdroms; i++) {
+                free(c->cdroms[i].id);
+                free(c->cdroms[i].path);
+        }
+        free(c->cdroms);
+        for (size_t i = 0; i < c->n_nets; i++) {
+                free(c->nets[i].id);
+                free(c->nets[i].bridge);
+                free(c->nets[i].mac);
+                free(c->nets[i].model);
+        }
+        free(c->nets);
+        *c = (VmConfig) {};
+}

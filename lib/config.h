@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The model of one VM's configuration: what /etc/qemu/vms/NAME.conf and its drop-ins say, after
+ * defaults. Read by config-parse.c, checked and completed by config-resolve.c, turned into a QEMU
+ * command line by qemu-argv.c. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "strv.h"
+
+/* Where a value came from, for messages of the form "FILE:LINE: ...". */
+typedef struct Origin {
+        const char *file;       /* points into VmConfig.files */
+        unsigned line;
+} Origin;
+
+typedef enum Accel { ACCEL_KVM, ACCEL_TCG, ACCEL_KVM_TCG, _ACCEL_MAX, _ACCEL_INVALID = -1 } Accel;
+typedef enum Firmware { FIRMWARE_UEFI, FIRMWARE_UEFI_SECURE, FIRMWARE_BIOS, _FIRMWARE_MAX, _FIRMWARE_INVALID = -1 } Firmware;
+typedef enum DiskFormat { DISK_FORMAT_QCOW2, DISK_FORMAT_RAW, _DISK_FORMAT_MAX, _DISK_FORMAT_INVALID = -1 } DiskFormat;
+typedef enum DiskBus { DISK_BUS_VIRTIO, DISK_BUS_SCSI, DISK_BUS_SATA, DISK_BUS_NVME, _DISK_BUS_MAX, _DISK_BUS_INVALID = -1 } DiskBus;
+typedef enum DiskCache {
+        DISK_CACHE_NONE, DISK_CACHE_WRITEBACK, DISK_CACHE_WRITETHROUGH, DISK_CACHE_DIRECTSYNC, DISK_CACHE_UNSAFE,
+        _DISK_CACHE_MAX, _DISK_CACHE_INVALID = -1
+} DiskCache;
+typedef enum DiskDiscard { DISK_DISCARD_IGNORE, DISK_DISCARD_UNMAP, _DISK_DISCARD_MAX, _DISK_DISCARD_INVALID = -1 } DiskDiscard;
+typedef enum CdromBus { CDROM_BUS_SATA, CDROM_BUS_SCSI, _CDROM_BUS_MAX, _CDROM_BUS_INVALID = -1 } CdromBus;
+typedef enum NetMode { NET_MODE_USER, NET_MODE_BRIDGE, NET_MODE_NONE, _NET_MODE_MAX, _NET_MODE_INVALID = -1 } NetMode;
+
+extern const char *const accel_table[_ACCEL_MAX];
+extern const char *const firmware_table[_FIRMWARE_MAX];
+extern const char *const disk_format_table[_DISK_FORMAT_MAX];
+extern const char *const disk_bus_table[_DISK_BUS_MAX];
+extern const char *const disk_cache_table[_DISK_CACHE_MAX];
+extern const char *const disk_discard_table[_DISK_DISCARD_MAX];
+extern const char *const cdrom_bus_table[_CDROM_BUS_MAX];
+extern const char *const net_mode_table[_NET_MODE_MAX];
+
+typedef struct DiskConfig {
+        char *id;
+        Origin origin;          /* the first [disk.ID] header */
+        char *path;             /* default: STATE_DIR/NAME/ID.FORMAT */
+        Origin path_origin;
+        uint64_t size;          /* 0: not given; the disk must then exist or come from a backing file */
+        Origin size_origin;
+        DiskFormat format;
+        char *backing;
+        DiskFormat backing_format;
+        DiskBus bus;
+        DiskCache cache;
+        DiskDiscard discard;
+        bool readonly;
+        unsigned boot;          /* bootindex; 0: none */
+} DiskConfig;
+
+typedef struct CdromConfig {
+        char *id;
+        Origin origin;
+        char *path;
+        CdromBus bus;
+        unsigned boot;
+} CdromConfig;
+
+typedef struct NetConfig {
+        char *id;
+        Origin origin;
+        NetMode mode;
+        Origin mode_origin;
+        char *bridge;
+        char *mac;              /* "aa:bb:cc:dd:ee:ff" once resolved; NULL or "auto" before */
+        Origin mac_origin;
+        char *model;
+} NetConfig;
+
+typedef struct VmConfig {
+        char *name;
+        char *source_path;      /* NAME.conf itself */
+        Strv files;             /* every file read, in order; Origin.file points at these */
+        bool has_vm_section;    /* some file of the VM itself (not the defaults) has [vm] */
+
+        uint64_t memory;        /* bytes */
+        Origin memory_origin;
+        unsigned cpus;
+        char *machine;
+        Accel accel;
+        char *cpu;
+        Firmware firmware;
+        Origin firmware_origin;
+        char *firmware_code;    /* explicit, or resolved from the firmware descriptors */
+        char *firmware_vars;    /* the NVRAM template */
+        bool autostart;
+        unsigned shutdown_timeout;      /* seconds */
+        char *uuid;             /* explicit, or name-based once resolved */
+        Strv extra_args;
+        char *kernel;
+        char *initrd;
+        char *cmdline;
+        Origin cmdline_origin;
+        bool serial;
+        bool serial_log;
+
+        DiskConfig *disks;
+        size_t n_disks;
+        CdromConfig *cdroms;
+        size_t n_cdroms;
+        NetConfig *nets;
+        size_t n_nets;
+} VmConfig;
+
+/* One problem found in a VM's files. */
+typedef struct ConfigError {
+        char *file;             /* may be NULL when the problem is not in one file */
+        unsigned line;          /* 0: the whole file */
+        char *message;
+} ConfigError;
+
+typedef struct ConfigErrors {
+        ConfigError *items;
+        size_t n;
+} ConfigErrors;
+
+void config_errors_add(ConfigErrors *e, const char *file, unsigned line, const char *fmt, ...) _printf_(4, 5);
+#define config_errors_add_at(e, origin, ...) config_errors_add((e), (origin).file, (origin).line, __VA_ARGS__)
+/* "FILE:LINE: message", "FILE: message" or "message". */
+char *config_error_format(const ConfigError *error);
+void config_errors_clear(ConfigErrors *e);
+
+void vm_config_init(VmConfig *c, const char *name, const char *source_path);
+void vm_config_free(VmConfig *c);

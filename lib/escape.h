@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The security boundary between a .conf file and what reads our output (DESIGN.md, "Escaping").
+ * Every function returns a newly allocated string. */
+
+#include <stdbool.h>
+
+/* A value inside one QEMU option (-drive file=VALUE,...): every ',' becomes ',,'. */
+char *qemu_option_escape(const char *s);
+
+/* Any unit-file setting value: every '%' becomes '%%' so no specifier expands. */
+char *unit_specifier_escape(const char *s);
+
+/* One argument of ExecStart= and friends: double-quoted, '\' and '"' backslash-escaped,
+ * '%' as '%%' and '$' as '$$' so neither specifiers nor environment variables expand. */
+char *unit_exec_arg_escape(const char *s);
+
+/* True when s holds a control character (newline, tab, escape, DEL ...). Such values are refused. */
+bool string_has_control_chars(const char *s);

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Which names are acceptable for VMs and for the IDs of their devices. */
+
+#include <stdbool.h>
+
+/* A VM's name is its file name without ".conf": ^[a-z0-9][a-z0-9_-]{0,62}$ (DESIGN.md, "Names").
+ * Short enough for unit names, paths and interface names, and free of anything that needs escaping. */
+#define VM_NAME_MAX 63
+bool vm_name_is_valid(const char *name);
+
+/* The ID in [disk.ID], [cdrom.ID], [net.ID]: ^[a-z0-9][a-z0-9_-]{0,31}$, so that QEMU ids built from
+ * it ("disk-ID") are valid QEMU ids. */
+#define DEVICE_ID_MAX 32
+bool device_id_is_valid(const char *id);
+
+/* Words that go into a QEMU option unquoted (machine type, cpu model, device model):
+ * letters, digits, '-', '_', '.', '+' and at most 64 of them. */
+bool qemu_word_is_valid(const char *s);

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Where things live (DESIGN.md, "Paths"). The directories come from the build (meson-config.h). */
+
+#include "meson-config.h"
+#include "util.h"
+
+/* /var/lib/qemu-vm/NAME: StateDirectory=qemu-vm/%i, disks created by default, NVRAM. */
+static inline char *vm_state_path(const char *vm, const char *file) {
+        return xasprintf("%s/%s/%s", QEMU_VM_STATE_DIR, vm, file);
+}
+
+/* /run/qemu-vm/NAME: RuntimeDirectory=qemu-vm/%i, sockets and the pid file. */
+static inline char *vm_runtime_path(const char *vm, const char *file) {
+        return xasprintf("%s/%s/%s", QEMU_VM_RUNTIME_DIR, vm, file);
+}
+
+/* /var/log/qemu-vm/NAME.log: LogsDirectory=qemu-vm, the serial console's log. */
+static inline char *vm_serial_log_path(const char *vm) {
+        return xasprintf("%s/%s.log", QEMU_VM_LOG_DIR, vm);
+}
+
+#define VM_NVRAM_FILE "nvram.fd"
+#define VM_QMP_SOCKET "qmp.sock"
+#define VM_SERIAL_SOCKET "serial.sock"
+#define VM_PID_FILE "qemu.pid"

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+
+#include "escape.h"
+#include "paths.h"
+#include "qemu-argv.h"
+
+/* Appends "-OPTION VALUE" where VALUE is built with printf. */
+#define push_option(v, option, ...)                     \
+        do {                                            \
+                strv_push((v), (option));               \
+                strv_pushf((v), __VA_ARGS__);           \
+        } while (0)
+
+typedef struct Controllers {
+        bool scsi;              /* virtio-scsi-pci "scsi0" added */
+        bool sata;              /* ahci "sata0" added */
+        unsigned sata_port;
+        unsigned scsi_lun;
+} Controllers;
+
+static void push_machine(const VmConfig *c, Strv *v) {
+        push_option(v, "-machine", "%s%s", c->machine, c->firmware == FIRMWARE_UEFI_SECURE ? ",smm=on" : "");
+        if (c->accel == ACCEL_KVM || c->accel == ACCEL_KVM_TCG)
+                push_option(v, "-accel", "kvm");
+        if (c->accel == ACCEL_TCG || c->accel == ACCEL_KVM_TCG)
+                push_option(v, "-accel", "tcg");
+        push_option(v, "-cpu", "%s", c->cpu);
+        push_option(v, "-smp", "%u", c->cpus);
+        push_option(v, "-m", "%" PRIu64 "M", c->memory >> 20);
+}
+
+/* QMP for the shutdown helper and qemu-vmctl; -daemonize makes QEMU's parent exit only once every
+ * socket exists, so Type=forking "active" means ready. */
+static void push_control(const VmConfig *c, Strv *v) {
+        _cleanup_free_ char *pid = vm_runtime_path(c->name, VM_PID_FILE);
+        _cleanup_free_ char *qmp = vm_runtime_path(c->name, VM_QMP_SOCKET);
+        _cleanup_free_ char *qmp_escaped = qemu_option_escape(qmp);
+
+        push_option(v, "-display", "none");
+        strv_push(v, "-daemonize");
+        push_option(v, "-pidfile", "%s", pid);
+        push_option(v, "-chardev", "socket,id=qmp,path=%s,server=on,wait=off", qmp_escaped);
+        push_option(v, "-mon", "chardev=qmp,mode=control");
+}
+
+static void push_serial(const VmConfig *c, Strv *v) {
+        if (!c->serial)
+                return;
+
+        _cleanup_free_ char *sock = vm_runtime_path(c->name, VM_SERIAL_SOCKET);
+        _cleanup_free_ char *sock_escaped = qemu_option_escape(sock);
+        _cleanup_free_ char *log = vm_serial_log_path(c->name);
+        _cleanup_free_ char *log_escaped = qemu_option_escape(log);
+
+        if (c->serial_log)
+                push_option(v, "-chardev", "socket,id=serial0,path=%s,server=on,wait=off,logfile=%s,logappend=on",
+                            sock_escaped, log_escaped);
+        else
+                push_option(v, "-chardev", "socket,id=serial0,path=%s,server=on,wait=off", sock_escaped);
+        push_option(v, "-serial", "chardev:serial0");
+}
+
+static void push_firmware(const VmConfig *c, Strv *v) {
+        if (c->firmware == FIRMWARE_BIOS)
+                return;
+
+        _cleanup_free_ char *code = qemu_option_escape(c->firmware_code);
+        _cleanup_free_ char *nvram = vm_state_path(c->name, VM_NVRAM_FILE);
+        _cleanup_free_ char *nvram_escaped = qemu_option_escape(nvram);
+
+        if (c->firmware == FIRMWARE_UEFI_SECURE)
+                push_option(v, "-global", "driver=cfi.pflash01,property=secure,value=on");
+        push_option(v, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=%s", code);
+        push_option(v, "-drive", "if=pflash,format=raw,unit=1,file=%s", nvram_escaped);
+}
+
+static char *bootindex(unsigned boot) {
+        return boot > 0 ? xasprintf(",bootindex=%u", boot) : xstrdup("");
+}
+
+static void need_scsi(Controllers *ctl, Strv *v) {
+        if (!ctl->scsi)
+                push_option(v, "-device", "virtio-scsi-pci,id=scsi0");
+        ctl->scsi = true;
+}
+
+static void need_sata(Controllers *ctl, Strv *v) {
+        if (!ctl->sata)
+                push_option(v, "-device", "ahci,id=sata0");
+        ctl->sata = true;
+}
+
+static void push_disk(const DiskConfig *d, Controllers *ctl, Strv *v) {
+        _cleanup_free_ char *path = qemu_option_escape(d->path);
+        _cleanup_free_ char *boot = bootindex(d->boot);
+
+        push_option(v, "-drive", "file=%s,if=none,id=disk-%s,format=%s,cache=%s,discard=%s%s",
+                    path, d->id, disk_format_table[d->format], disk_cache_table[d->cache],
+                    disk_discard_table[d->discard], d->readonly ? ",readonly=on" : "");
+
+        switch (d->bus) {
+        case DISK_BUS_VIRTIO:
+                push_option(v, "-device", "virtio-blk-pci,drive=disk-%s,id=dev-disk-%s%s", d->id, d->id, boot);
+                break;
+        case DISK_BUS_SCSI:
+                need_scsi(ctl, v);
+                push_option(v, "-device", "scsi-hd,bus=scsi0.0,lun=%u,drive=disk-%s,id=dev-disk-%s%s",
+                            ctl->scsi_lun++, d->id, d->id, boot);
+                break;
+        case DISK_BUS_SATA:
+                need_sata(ctl, v);
+                push_option(v, "-device", "ide-hd,bus=sata0.%u,drive=disk-%s,id=dev-disk-%s%s",
+                            ctl->sata_port++, d->id, d->id, boot);
+                break;
+        case DISK_BUS_NVME:
+                push_option(v, "-device", "nvme,drive=disk-%s,serial=%s,id=dev-disk-%s%s", d->id, d->id, d->id, boot);
+                break;
+        default:
+                abort();
+        }
+}
+
+static void push_cdrom(const CdromConfig *cd, Controllers *ctl, Strv *v) {
+        _cleanup_free_ char *path = qemu_option_escape(cd->path);
+        _cleanup_free_ char *boot = bootindex(cd->boot);
+
+        push_option(v, "-drive", "file=%s,if=none,id=cdrom-%s,media=cdrom,readonly=on,format=raw", path, cd->id);
+        if (cd->bus == CDROM_BUS_SCSI) {
+                need_scsi(ctl, v);
+                push_option(v, "-device", "scsi-cd,bus=scsi0.0,lun=%u,drive=cdrom-%s,id=dev-cdrom-%s%s",
+                            ctl->scsi_lun++, cd->id, cd->id, boot);
+        } else {
+                need_sata(ctl, v);
+                push_option(v, "-device", "ide-cd,bus=sata0.%u,drive=cdrom-%s,id=dev-cdrom-%s%s",
+                            ctl->sata_port++, cd->id, cd->id, boot);
+        }
+}
+
+static void push_net(const NetConfig *n, Strv *v) {
+        if (n->mode != NET_MODE_USER)
+                return;
+        push_option(v, "-netdev", "user,id=net-%s", n->id);
+        push_option(v, "-device", "%s,netdev=net-%s,mac=%s,id=nic-%s", n->model, n->id, n->mac, n->id);
+}
+
+static void push_kernel(const VmConfig *c, Strv *v) {
+        if (!c->kernel)
+                return;
+        push_option(v, "-kernel", "%s", c->kernel);
+        if (c->initrd)
+                push_option(v, "-initrd", "%s", c->initrd);
+        if (c->cmdline)
+                push_option(v, "-append", "%s", c->cmdline);
+}
+
+void qemu_argv_build(const VmConfig *c, Strv *v) {
+        Controllers ctl = {};
+
+        strv_push(v, QEMU_VM_QEMU_BINARY);
+        push_option(v, "-name", "%s,debug-threads=on", c->name);
+        push_option(v, "-uuid", "%s", c->uuid);
+        strv_push(v, "-no-user-config");
+        strv_push(v, "-nodefaults");
+        push_machine(c, v);
+        push_control(c, v);
+        push_serial(c, v);
+        push_firmware(c, v);
+        for (size_t i = 0; i < c->n_disks; i++)
+                push_disk(&c->disks[i], &ctl, v);
+        for (size_t i = 0; i < c->n_cdroms; i++)
+                push_cdrom(&c->cdroms[i], &ctl, v);
+        for (size_t i = 0; i < c->n_nets; i++)
+                push_net(&c->nets[i], v);
+        push_kernel(c, v);
+        for (size_t i = 0; i < c->extra_args.n; i++)
+                strv_push(v, c->extra_args.items[i]);
+}

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The complete QEMU command line of a resolved VmConfig: what ExecStart= runs and what
+ * `qemu-vmctl show` prints. Values from the config are escaped for QEMU here (commas doubled);
+ * escaping for the unit file is the generator's job. */
+
+#include "config.h"
+#include "strv.h"
+
+void qemu_argv_build(const VmConfig *c, Strv *ret);

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+
+#include "qmp.h"
+#include "util.h"
+
+long long qmp_now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int remaining(long long deadline) {
+        long long left = deadline - qmp_now_ms();
+        return left < 0 ? 0 : (int) left;
+}
+
+/* Reads one message, waiting until deadline. */
+static int read_message(QmpClient *q, long long deadline, json_object **ret) {
+        for (;;) {
+                char *nl = q->len ? memchr(q->buf, '\n', q->len) : NULL;
+                if (nl) {
+                        size_t n = (size_t) (nl - q->buf) + 1;
+                        *nl = 0;
+                        json_object *o = json_tokener_parse(q->buf);
+                        memmove(q->buf, q->buf + n, q->len - n);
+                        q->len -= n;
+                        if (!o || !json_object_is_type(o, json_type_object)) {
+                                json_object_put(o);
+                                return -EBADMSG;
+                        }
+                        *ret = o;
+                        return 0;
+                }
+
+                struct pollfd p = { .fd = q->fd, .events = POLLIN };
+                int r = poll(&p, 1, remaining(deadline));
+                if (r < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (r == 0)
+                        return -ETIMEDOUT;
+
+                if (q->allocated - q->len < 4096) {
+                        q->allocated = q->allocated * 2 + 4096;
+                        q->buf = xrealloc(q->buf, q->allocated);
+                }
+                ssize_t k = read(q->fd, q->buf + q->len, q->allocated - q->len - 1);
+                if (k < 0) {
+                        if (errno == EINTR || errno == EAGAIN)
+                                continue;
+                        return errno == ECONNRESET ? -ECONNRESET : -errno;
+                }
+                if (k == 0)
+                        return -ECONNRESET;
+                q->len += (size_t) k;
+        }
+}
+
+static void queue_event(QmpClient *q, json_object *event) {
+        q->events = xrealloc(q->events, (q->n_events + 1) * sizeof(json_object *));
+        q->events[q->n_events++] = event;
+}
+
+int qmp_command(QmpClient *q, const char *command, json_object *arguments, int timeout_ms,
+                json_object **ret_return, char **ret_error) {
+        long long deadline = qmp_now_ms() + timeout_ms;
+        unsigned id = ++q->next_id;
+        json_object *msg = json_object_new_object();
+        int r;
+
+        json_object_object_add(msg, "execute", json_object_new_string(command));
+        if (arguments)
+                json_object_object_add(msg, "arguments", arguments);
+        json_object_object_add(msg, "id", json_object_new_int((int) id));
+        _cleanup_free_ char *text = xasprintf("%s\n", json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN));
+        json_object_put(msg);
+
+        size_t n = strlen(text);
+        if (send(q->fd, text, n, MSG_NOSIGNAL) != (ssize_t) n)
+                return errno == EPIPE ? -ECONNRESET : -errno;
+
+        for (;;) {
+                json_object *reply, *v;
+                r = read_message(q, deadline, &reply);
+                if (r < 0)
+                        return r;
+                if (json_object_object_get_ex(reply, "event", NULL)) {
+                        queue_event(q, reply);
+                        continue;
+                }
+                if (!json_object_object_get_ex(reply, "id", &v) || (unsigned) json_object_get_int(v) != id) {
+                        json_object_put(reply);
+                        continue;
+                }
+                if (json_object_object_get_ex(reply, "error", &v)) {
+                        json_object *desc = NULL;
+                        if (ret_error) {
+                                json_object_object_get_ex(v, "desc", &desc);
+                                *ret_error = xstrdup(desc ? json_object_get_string(desc) : "unknown error");
+                        }
+                        json_object_put(reply);
+                        return -EIO;
+                }
+                if (ret_return) {
+                        *ret_return = json_object_object_get_ex(reply, "return", &v) ? json_object_get(v) : NULL;
+                }
+                json_object_put(reply);
+                return 0;
+        }
+}
+
+int qmp_next_event(QmpClient *q, int timeout_ms, json_object **ret) {
+        long long deadline = qmp_now_ms() + timeout_ms;
+
+        if (q->n_events > 0) {
+                *ret = q->events[0];
+                memmove(q->events, q->events + 1, --q->n_events * sizeof(json_object *));
+                return 0;
+        }
+        for (;;) {
+                json_object *msg;
+                int r = read_message(q, deadline, &msg);
+                if (r < 0)
+                        return r;
+                if (json_object_object_get_ex(msg, "event", NULL)) {
+                        *ret = msg;
+                        return 0;
+                }
+                json_object_put(msg);   /* a late reply to a command we gave up on */
+        }
+}
+
+int qmp_connect(QmpClient *q, const char *socket_path, int timeout_ms) {
+        long long deadline = qmp_now_ms() + timeout_ms;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        json_object *greeting;
+        int r;
+
+        if (strlen(socket_path) >= sizeof sa.sun_path)
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, socket_path);
+
+        q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (q->fd < 0)
+                return -errno;
+        if (connect(q->fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+                return -errno;
+
+        r = read_message(q, deadline, &greeting);
+        if (r < 0)
+                return r;
+        bool ok = json_object_object_get_ex(greeting, "QMP", NULL);
+        json_object_put(greeting);
+        if (!ok)
+                return -EPROTO;
+
+        return qmp_command(q, "qmp_capabilities", NULL, remaining(deadline), NULL, NULL);
+}
+
+void qmp_close(QmpClient *q) {
+        if (q->fd >= 0)
+                close(q->fd);
+        for (size_t i = 0; i < q->n_events; i++)
+                json_object_put(q->events[i]);
+        free(q->events);
+        free(q->buf);
+        *q = (QmpClient) QMP_CLIENT_INIT;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+
+#include "strv.h"
+
+void strv_consume(Strv *v, char *s) {
+        if (v->n + 2 > v->allocated) {
+                v->allocated = v->allocated ? v->allocated * 2 : 16;
+                v->items = xrealloc(v->items, v->allocated * sizeof(char *));
+        }
+        v->items[v->n++] = s;
+        v->items[v->n] = NULL;
+}
+
+void strv_push(Strv *v, const char *s) {
+        strv_consume(v, xstrdup(s));
+}
+
+void strv_pushf(Strv *v, const char *fmt, ...) {
+        va_list ap;
+        char *s;
+
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        strv_consume(v, s);
+}
+
+void strv_clear(Strv *v) {
+        for (size_t i = 0; i < v->n; i++)
+                free(v->items[i]);
+        free(v->items);
+        *v = (Strv) {};
+}
+
+bool strv_contains(const Strv *v, const char *s) {
+        for (size_t i = 0; i < v->n; i++)
+                if (streq(v->items[i], s))
+                        return true;
+        return false;
+}
+
+int strv_split_words(Strv *v, const char *s) {
+        size_t len = strlen(s);
+        _cleanup_free_ char *word = xmalloc(len + 1);
+
+        for (const char *p = s;;) {
+                size_t n = 0;
+                char quote = 0;
+                bool have_word = false;
+
+                while (*p && isspace((unsigned char) *p))
+                        p++;
+                if (!*p)
+                        return 0;
+
+                for (; *p; p++) {
+                        if (quote) {
+                                if (*p == quote)
+                                        quote = 0;
+                                else if (quote == '"' && *p == '\\' && p[1])
+                                        word[n++] = *++p;
+                                else
+                                        word[n++] = *p;
+                        } else if (*p == '"' || *p == '\'') {
+                                quote = *p;
+                                have_word = true;
+                        } else if (isspace((unsigned char) *p))
+                                break;
+                        else {
+                                word[n++] = *p;
+                                have_word = true;
+                        }
+                }
+                if (quote)
+                        return -EINVAL;
+                if (have_word) {
+                        word[n] = 0;
+                        strv_push(v, word);
+                }
+        }
+}

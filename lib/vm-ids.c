@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <systemd/sd-id128.h>
+#include <uuid/uuid.h>
+
+#include "util.h"
+#include "vm-ids.h"
+
+/* Generated once for this project; changing it changes every VM's UUID and MAC. */
+#define QEMU_VM_UUID_NAMESPACE "ebf7e463-d8ac-4a52-9482-7af1c6be2e76"
+#define QEMU_VM_MAC_APP_ID SD_ID128_MAKE(5e,a4,8b,7a,c9,e6,46,73,8c,14,65,2d,9a,32,34,1d)
+
+void vm_uuid_from_name(const char *vm_name, char ret[UUID_STRING_MAX]) {
+        uuid_t ns, out;
+
+        if (uuid_parse(QEMU_VM_UUID_NAMESPACE, ns) < 0)
+                abort();
+        uuid_generate_sha1(out, ns, vm_name, strlen(vm_name));
+        uuid_unparse_lower(out, ret);
+}
+
+static int host_key(sd_id128_t *ret) {
+        const char *override = getenv("QEMU_VM_MACHINE_ID");
+
+        if (override)
+                return sd_id128_from_string(override, ret);
+        return sd_id128_get_machine_app_specific(QEMU_VM_MAC_APP_ID, ret);
+}
+
+int vm_mac_derive(const char *vm_name, const char *nic_id, char ret[MAC_STRING_MAX]) {
+        sd_id128_t key;
+        uuid_t ns, out;
+        int r;
+
+        r = host_key(&key);
+        if (r < 0)
+                return r;
+
+        memcpy(ns, key.bytes, sizeof ns);
+        _cleanup_free_ char *what = xasprintf("%s/%s", vm_name, nic_id);
+        uuid_generate_sha1(out, ns, what, strlen(what));
+
+        /* Locally administered (bit 1 set), unicast (bit 0 clear). */
+        snprintf(ret, MAC_STRING_MAX, "%02x:%02x:%02x:%02x:%02x:%02x",
+                 (out[0] & 0xfe) | 0x02, out[1], out[2], out[3], out[4], out[5]);
+        return 0;
+}

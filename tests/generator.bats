@@ -1,0 +1,161 @@
+#!/usr/bin/env bats
+# The generator as systemd runs it: real output directories, several VMs at once, --check, defaults.
+# GENERATOR and SOURCE_ROOT come from meson.
+
+setup() {
+        export QEMU_VM_MACHINE_ID=0123456789abcdef0123456789abcdef
+        export QEMU_VM_FIRMWARE_DIR=$SOURCE_ROOT/tests/firmware
+        export QEMU_VM_DEFAULTS=/nonexistent
+        export QEMU_VM_CONFIG_DIR=$BATS_TEST_TMPDIR/vms
+        out=$BATS_TEST_TMPDIR/out
+        mkdir -p "$QEMU_VM_CONFIG_DIR" "$out"
+        printf '[vm]\nmemory = 512M\n[disk.root]\nsize = 1G\n' >"$QEMU_VM_CONFIG_DIR/good.conf"
+}
+
+@test "a bad file beside a good one: the good VM is generated, the bad one fails visibly, exit 1" {
+        printf '[vm]\nmemory = lots\n' >"$QEMU_VM_CONFIG_DIR/bad.conf"
+        run "$GENERATOR" "$out" "$out" "$out"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"bad.conf:2: invalid size 'lots' for 'memory'"* ]]
+        grep -q '^ExecStart="/usr/bin/qemu-system-x86_64"' "$out/qemu-vm@good.service.d/50-qemu-vm.conf"
+        grep -q 'qemu-vm-config-error" ".*/bad.conf:2: invalid size' "$out/qemu-vm@bad.service.d/50-qemu-vm.conf"
+        grep -q '^Type=oneshot' "$out/qemu-vm@bad.service.d/50-qemu-vm.conf"
+        ! grep -q 'qemu-system' "$out/qemu-vm@bad.service.d/50-qemu-vm.conf"
+}
+
+@test "all good: exit 0, one drop-in per VM, no temporary files left" {
+        printf '[vm]\n' >"$QEMU_VM_CONFIG_DIR/other.conf"
+        run "$GENERATOR" "$out"
+        [ "$status" -eq 0 ]
+        [ -z "$output" ]
+        run find "$out" -type f
+        [ "${#lines[@]}" -eq 2 ]
+        [ -f "$out/qemu-vm@good.service.d/50-qemu-vm.conf" ]
+        [ -f "$out/qemu-vm@other.service.d/50-qemu-vm.conf" ]
+}
+
+@test "autostart links the template under machines.target.wants" {
+        printf '[vm]\nautostart = yes\n' >"$QEMU_VM_CONFIG_DIR/auto.conf"
+        run "$GENERATOR" "$out"
+        [ "$status" -eq 0 ]
+        [ -L "$out/machines.target.wants/qemu-vm@auto.service" ]
+        [[ "$(readlink "$out/machines.target.wants/qemu-vm@auto.service")" == */qemu-vm@.service ]]
+        [ ! -e "$out/machines.target.wants/qemu-vm@good.service" ]
+}
+
+@test "the same input gives the same output, byte for byte" {
+        printf '[vm]\n[net.a]\n[net.b]\n' >"$QEMU_VM_CONFIG_DIR/nics.conf"
+        "$GENERATOR" "$out"
+        mkdir "$BATS_TEST_TMPDIR/out2"
+        "$GENERATOR" "$BATS_TEST_TMPDIR/out2"
+        diff -r "$out" "$BATS_TEST_TMPDIR/out2"
+}
+
+@test "the generator takes one or three directories, nothing else" {
+        run "$GENERATOR"
+        [ "$status" -eq 2 ]
+        run "$GENERATOR" "$out" "$out"
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"one or three output directories"* ]]
+}
+
+@test "a missing config directory is no error" {
+        QEMU_VM_CONFIG_DIR=$BATS_TEST_TMPDIR/none run "$GENERATOR" "$out"
+        [ "$status" -eq 0 ]
+        [ -z "$(ls -A "$out")" ]
+}
+
+@test "a directory named like a config is reported and does not hide the others" {
+        mkdir "$QEMU_VM_CONFIG_DIR/dir.conf"
+        run "$GENERATOR" "$out"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"dir.conf: not a regular file"* ]]
+        [ -f "$out/qemu-vm@good.service.d/50-qemu-vm.conf" ]
+}
+
+@test "a symbolic link to a config file is followed" {
+        printf '[vm]\ncpus = 3\n' >"$BATS_TEST_TMPDIR/real.conf"
+        ln -s "$BATS_TEST_TMPDIR/real.conf" "$QEMU_VM_CONFIG_DIR/linked.conf"
+        run "$GENERATOR" "$out"
+        [ "$status" -eq 0 ]
+        grep -q '"-smp" "3"' "$out/qemu-vm@linked.service.d/50-qemu-vm.conf"
+}
+
+@test "an invalid file name gets no unit when it is unsafe as one" {
+        printf '[vm]\n' >"$QEMU_VM_CONFIG_DIR/my vm.conf"
+        run "$GENERATOR" "$out"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"invalid VM name 'my vm'"* ]]
+        [ ! -e "$out/qemu-vm@my vm.service.d" ]
+        [ -f "$out/qemu-vm@good.service.d/50-qemu-vm.conf" ]
+}
+
+@test "--check: silent and 0 for a good file, FILE:LINE and 1 for a bad one" {
+        run "$GENERATOR" --check "$QEMU_VM_CONFIG_DIR/good.conf"
+        [ "$status" -eq 0 ]
+        [ -z "$output" ]
+        printf '[vm]\ncpus = 0\n' >"$QEMU_VM_CONFIG_DIR/bad.conf"
+        run "$GENERATOR" --check "$QEMU_VM_CONFIG_DIR/good.conf" "$QEMU_VM_CONFIG_DIR/bad.conf"
+        [ "$status" -eq 1 ]
+        [ "$output" = "$QEMU_VM_CONFIG_DIR/bad.conf:2: invalid value '0' for 'cpus' (expected a whole number from 1 to 255)" ]
+}
+
+@test "--check accepts Ansible's temporary file names, which are no VM names" {
+        printf '[vm]\nmemory = 2G\n' >"$BATS_TEST_TMPDIR/tmpAbC_x1"
+        run "$GENERATOR" --check "$BATS_TEST_TMPDIR/tmpAbC_x1"
+        [ "$status" -eq 0 ]
+        printf '[vm]\nmemory = 2Q\n' >"$BATS_TEST_TMPDIR/tmpAbC_x2"
+        run "$GENERATOR" --check "$BATS_TEST_TMPDIR/tmpAbC_x2"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"tmpAbC_x2:2: invalid size '2Q'"* ]]
+}
+
+@test "--dry-run writes nothing and prints every file" {
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"# /run/systemd/generator/qemu-vm@good.service.d/50-qemu-vm.conf"* ]]
+        [ -z "$(ls -A "$out")" ]
+}
+
+@test "the site defaults file applies, and each VM file overrides it" {
+        export QEMU_VM_DEFAULTS=$BATS_TEST_TMPDIR/defaults.conf
+        printf '[vm]\naccel = tcg\ncpus = 4\n' >"$QEMU_VM_DEFAULTS"
+        printf '[vm]\ncpus = 2\n' >"$QEMU_VM_CONFIG_DIR/good.conf"
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 0 ]
+        [[ "$output" == *'"-accel" "tcg"'* ]]
+        [[ "$output" == *'"-smp" "2"'* ]]
+}
+
+@test "the defaults file may not define devices" {
+        export QEMU_VM_DEFAULTS=$BATS_TEST_TMPDIR/defaults.conf
+        printf '[disk.shared]\nsize = 1G\n' >"$QEMU_VM_DEFAULTS"
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"defaults.conf:1: section [disk.shared] is not allowed in the defaults file"* ]]
+}
+
+@test "the shipped defaults file and example VM are valid" {
+        export QEMU_VM_DEFAULTS=$SOURCE_ROOT/conf.d/qemu-vm.conf
+        run "$GENERATOR" --check "$SOURCE_ROOT/conf.d/examples/web01.conf"
+        [ "$status" -eq 0 ]
+        [ -z "$output" ]
+}
+
+@test "a drop-in directory refines a VM, later files win, non-.conf files are ignored" {
+        mkdir "$QEMU_VM_CONFIG_DIR/good.conf.d"
+        printf '[vm]\nmemory = 1G\n' >"$QEMU_VM_CONFIG_DIR/good.conf.d/10-a.conf"
+        printf '[vm]\nmemory = 3G\n' >"$QEMU_VM_CONFIG_DIR/good.conf.d/20-b.conf"
+        printf '[vm]\nmemory = 9Q\n' >"$QEMU_VM_CONFIG_DIR/good.conf.d/30-c.conf.disabled"
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 0 ]
+        [[ "$output" == *'"-m" "3072M"'* ]]
+}
+
+@test "an error in a drop-in names the drop-in and its line" {
+        mkdir "$QEMU_VM_CONFIG_DIR/good.conf.d"
+        printf '[vm]\n\nfirmware = coreboot\n' >"$QEMU_VM_CONFIG_DIR/good.conf.d/10-fw.conf"
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"good.conf.d/10-fw.conf:3: invalid value 'coreboot' for 'firmware'"* ]]
+}

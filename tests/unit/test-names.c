@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "names.h"
+#include "tap.h"
+#include "vm-ids.h"
+
+int main(void) {
+        const char *good[] = { "web01", "a", "0db", "my_vm-2", "x23456789012345678901234567890123456789012345678901234567890123" };
+        const char *bad[] = { "", "Web01", "-web", "_web", "web.01", "web 01", "web/01", "wéb", "web@1",
+                              "x234567890123456789012345678901234567890123456789012345678901234" };
+
+        for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+                check(vm_name_is_valid(good[i]), "'%s' is a valid VM name", good[i]);
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+                check(!vm_name_is_valid(bad[i]), "'%s' is not a valid VM name", bad[i]);
+
+        check(device_id_is_valid("root"), "root is a device ID");
+        check(!device_id_is_valid("Root"), "Root is not a device ID");
+        check(!device_id_is_valid("x234567890123456789012345678901234"), "33 characters is too long for a device ID");
+
+        check(qemu_word_is_valid("pc-q35-7.2"), "pc-q35-7.2 is a QEMU word");
+        check(qemu_word_is_valid("Skylake-Server-v4"), "a CPU model is a QEMU word");
+        check(!qemu_word_is_valid("q35,accel=kvm"), "commas are not allowed in a QEMU word");
+        check(!qemu_word_is_valid(""), "empty is no QEMU word");
+
+        /* Stable identities. */
+        char u1[UUID_STRING_MAX], u2[UUID_STRING_MAX], u3[UUID_STRING_MAX];
+        vm_uuid_from_name("web01", u1);
+        vm_uuid_from_name("web01", u2);
+        vm_uuid_from_name("web02", u3);
+        check(strcmp(u1, u2) == 0, "UUID is stable for a name");
+        check(strcmp(u1, u3) != 0, "UUIDs differ between names");
+        check(u1[14] == '5', "UUID is name-based SHA-1 (version 5): %s", u1);
+
+        setenv("QEMU_VM_MACHINE_ID", "0123456789abcdef0123456789abcdef", 1);
+        char m1[MAC_STRING_MAX], m2[MAC_STRING_MAX], m3[MAC_STRING_MAX], m4[MAC_STRING_MAX];
+        check(vm_mac_derive("web01", "lan", m1) == 0 && vm_mac_derive("web01", "lan", m2) == 0, "MAC derivation works");
+        vm_mac_derive("web01", "mgmt", m3);
+        vm_mac_derive("web02", "lan", m4);
+        check(strcmp(m1, m2) == 0, "MAC is stable: %s", m1);
+        check(strcmp(m1, m3) != 0, "MAC differs per NIC: %s %s", m1, m3);
+        check(strcmp(m1, m4) != 0, "MAC differs per VM: %s %s", m1, m4);
+        unsigned first = (unsigned) strtoul(m1, NULL, 16);
+        check((first & 2) && !(first & 1), "MAC is locally administered and unicast: %s", m1);
+        setenv("QEMU_VM_MACHINE_ID", "fedcba9876543210fedcba9876543210", 1);
+        vm_mac_derive("web01", "lan", m2);
+        check(strcmp(m1, m2) != 0, "MAC differs per host: %s %s", m1, m2);
+        return tap_done();
+}
