@@ -19,8 +19,14 @@ static const char *config_dir(void) {
         return getenv("QEMU_VM_CONFIG_DIR") ?: QEMU_VM_CONFIG_DIR;
 }
 
+/* The site defaults file, or NULL when there is none; looked up once, not once per VM. */
 static const char *defaults_file(void) {
-        return getenv("QEMU_VM_DEFAULTS") ?: QEMU_VM_DEFAULTS_FILE;
+        static int exists = -1;
+        const char *path = getenv("QEMU_VM_DEFAULTS") ?: QEMU_VM_DEFAULTS_FILE;
+
+        if (exists < 0)
+                exists = access(path, F_OK) == 0;
+        return exists ? path : NULL;
 }
 
 static void log_errors(const ConfigErrors *errors, const char *suffix) {

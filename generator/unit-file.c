@@ -8,12 +8,18 @@
 #include "util.h"
 
 static int mkdir_parent(const char *dir, const char *relpath) {
+        /* Every autostart VM shares machines.target.wants/: remember the last directory made. */
+        static char *last_made;
         const char *slash = strrchr(relpath, '/');
         if (!slash)
                 return 0;
         _cleanup_free_ char *sub = xasprintf("%s/%.*s", dir, (int) (slash - relpath), relpath);
+        if (streq_ptr(sub, last_made))
+                return 0;
         if (mkdir(sub, 0755) < 0 && errno != EEXIST)
                 return log_error_errno(-errno, "Failed to create '%s': %m", sub);
+        free(last_made);
+        last_made = TAKE_PTR(sub);
         return 0;
 }
 
@@ -29,14 +35,15 @@ int unit_file_write(const char *dir, const char *relpath, const char *content, F
         if (r < 0)
                 return r;
 
+        /* The output directory is ours alone (systemd.generator(7)), so a fixed temporary name is safe. */
         _cleanup_free_ char *path = xasprintf("%s/%s", dir, relpath);
-        _cleanup_free_ char *tmp = xasprintf("%s.XXXXXX", path);
-        _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+        _cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
+        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
                 return log_error_errno(-errno, "Failed to create '%s': %m", tmp);
 
         size_t n = strlen(content);
-        if (write(fd, content, n) != (ssize_t) n || fchmod(fd, 0644) < 0 || rename(tmp, path) < 0) {
+        if (write(fd, content, n) != (ssize_t) n || rename(tmp, path) < 0) {
                 r = -errno;
                 (void) unlink(tmp);
                 return log_error_errno(r, "Failed to write '%s': %m", path);

@@ -567,7 +567,7 @@ static int read_dropins(VmConfig *c, const char *config_dir, ConfigErrors *error
 int vm_config_load(VmConfig *c, const char *config_dir, const char *defaults_file, ConfigErrors *errors) {
         int r;
 
-        if (defaults_file && access(defaults_file, F_OK) == 0)
+        if (defaults_file)
                 (void) vm_config_read_file(c, defaults_file, true, errors);
 
         r = vm_config_read_file(c, c->source_path, false, errors);

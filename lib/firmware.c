@@ -124,7 +124,7 @@ static int firmware_from_descriptors(Firmware firmware, const char *machine, cha
         return r;
 }
 
-int firmware_find(Firmware firmware, const char *machine, char **ret_code, char **ret_vars) {
+static int firmware_find_uncached(Firmware firmware, const char *machine, char **ret_code, char **ret_vars) {
         static const struct {
                 Firmware firmware;
                 const char *code, *vars;
@@ -145,4 +145,33 @@ int firmware_find(Firmware firmware, const char *machine, char **ret_code, char 
                         return 0;
                 }
         return -ENOENT;
+}
+
+/* The generator asks once per VM; most VMs ask the same question, and parsing every descriptor each
+ * time would dominate its run time. */
+int firmware_find(Firmware firmware, const char *machine, char **ret_code, char **ret_vars) {
+        static struct {
+                Firmware firmware;
+                char *machine, *code, *vars;
+                int r;
+        } cache[8];
+        static size_t n_cache;
+
+        for (size_t i = 0; i < n_cache; i++)
+                if (cache[i].firmware == firmware && streq(cache[i].machine, machine)) {
+                        if (cache[i].r < 0)
+                                return cache[i].r;
+                        *ret_code = xstrdup(cache[i].code);
+                        *ret_vars = xstrdup(cache[i].vars);
+                        return 0;
+                }
+
+        int r = firmware_find_uncached(firmware, machine, ret_code, ret_vars);
+        if (n_cache < ELEMENTSOF(cache)) {
+                cache[n_cache++] = (typeof(cache[0])) {
+                        .firmware = firmware, .machine = xstrdup(machine), .r = r,
+                        .code = r >= 0 ? xstrdup(*ret_code) : NULL, .vars = r >= 0 ? xstrdup(*ret_vars) : NULL,
+                };
+        }
+        return r;
 }

@@ -18,12 +18,20 @@ void vm_uuid_from_name(const char *vm_name, char ret[UUID_STRING_MAX]) {
         uuid_unparse_lower(out, ret);
 }
 
+/* Computed once per process: it reads /etc/machine-id and runs an HMAC. */
 static int host_key(sd_id128_t *ret) {
+        static sd_id128_t key;
+        static int r = 1;
         const char *override = getenv("QEMU_VM_MACHINE_ID");
 
         if (override)
                 return sd_id128_from_string(override, ret);
-        return sd_id128_get_machine_app_specific(QEMU_VM_MAC_APP_ID, ret);
+        if (r > 0)
+                r = sd_id128_get_machine_app_specific(QEMU_VM_MAC_APP_ID, &key);
+        if (r < 0)
+                return r;
+        *ret = key;
+        return 0;
 }
 
 int vm_mac_derive(const char *vm_name, const char *nic_id, char ret[MAC_STRING_MAX]) {

@@ -40,6 +40,17 @@
 #   CONTAINER_BOOT_MS     how long container_boot took (milliseconds); after
 #                         container_shutdown, CONTAINER_SHUTDOWN_MS likewise
 #
+# What the container is not (measured on the hybrid-cgroup hosts of this
+# project, systemd 252):
+#   - The host binds the cpu, memory, io and pids controllers to cgroup v1,
+#     so the container's pure cgroup v2 tree has none of them: MemoryMax=,
+#     CPUQuota=, TasksMax= are accepted and shown by systemctl show, units
+#     start, but nothing enforces them (no memory.max file).
+#   - No /dev/kvm (nspawn makes a minimal /dev); see CONTAINER_BIND_KVM.
+#   - No udev, no /dev/kmsg.
+#   - First boot: with no machine-id systemd applies the preset policy, so
+#     units that are disabled on the host (systemd-networkd, ...) may run.
+#
 # Tunables (environment):
 #   CONTAINER_BOOT_TIMEOUT      seconds to wait for boot (60)
 #   CONTAINER_SHUTDOWN_TIMEOUT  seconds to wait for a clean power-off (30)
@@ -110,10 +121,18 @@ _container_leader_alive() {
 	_container_alive "${CONTAINER_LEADER:-}" "${_CONTAINER_LEADER_START:-}"
 }
 
-# Reap nspawn if it is our child (no zombie left behind); harmless otherwise.
+# Reap nspawn once it has exited, if it is our child, so that no zombie is
+# left behind.  Never blocks: `wait PID` on a live child would wait for it.
 _container_reap() {
-	[[ -n ${CONTAINER_NSPAWN_PID:-} ]] || return 0
-	wait "$CONTAINER_NSPAWN_PID" 2>/dev/null || true
+	local pid=${CONTAINER_NSPAWN_PID:-} stat rest
+	[[ -n $pid ]] || return 0
+	if stat=$(cat "/proc/$pid/stat" 2>/dev/null); then
+		rest=${stat##*) }
+		# shellcheck disable=SC2086
+		set -- $rest
+		[[ $1 == Z && ${20} == "${_CONTAINER_NSPAWN_START:-}" ]] || return 0
+	fi
+	wait "$pid" 2>/dev/null || true
 }
 
 # The container's PID 1: the child of nspawn that is PID 1 of a new PID
@@ -338,6 +357,12 @@ container_boot() {
 		extra+=($CONTAINER_NSPAWN_ARGS)
 	fi
 
+	# --system-call-filter=bpf: nspawn's seccomp filter denies bpf(2) by
+	# default, and systemd then silently ignores DevicePolicy=/DeviceAllow=
+	# (cgroup v2 device control is a BPF program).  With it, units inside
+	# get the device access control they get on a host, so a unit that
+	# forgets a DeviceAllow= fails here too.
+	#
 	# nspawn must hold none of our descriptors but 0-2 (bats waits for
 	# whoever holds its fd 3), hence the subshell that closes them and execs.
 	(
@@ -350,7 +375,7 @@ container_boot() {
 		export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1
 		exec systemd-nspawn --directory="$CONTAINER_ROOT" --machine="$CONTAINER_MACHINE" \
 			--boot --register=no --keep-unit --link-journal=no --private-network \
-			--console=read-only "${extra[@]}"
+			--console=read-only --system-call-filter=bpf "${extra[@]}"
 	) </dev/null >"$CONTAINER_LOG" 2>&1 &
 	export CONTAINER_NSPAWN_PID=$!
 	_CONTAINER_NSPAWN_START=$(_container_starttime "$CONTAINER_NSPAWN_PID") || _CONTAINER_NSPAWN_START=
@@ -382,8 +407,9 @@ container_boot() {
 	_CONTAINER_LEADER_START=$(_container_starttime "$CONTAINER_LEADER") || _CONTAINER_LEADER_START=
 	export _CONTAINER_LEADER_START
 
-	# Wait for systemd.  Until its private socket exists systemctl fails at
-	# once; after that --wait blocks until start-up is over.
+	# Wait for systemd.  Until it has set up /run/systemd, systemctl says
+	# "offline" or fails to connect; after that --wait blocks until start-up
+	# is over.
 	state=
 	while :; do
 		now=$(_container_now_ms) || return 1
@@ -409,7 +435,7 @@ container_boot() {
 		running | degraded)
 			break
 			;;
-		maintenance | stopping | offline)
+		maintenance | stopping)
 			_container_err "container_boot: systemd in the container is '$state'"
 			_container_show_log
 			container_shutdown
@@ -504,22 +530,28 @@ _container_umount() {
 # removes the directory and unsets the variables.  Safe to call at any time,
 # any number of times, including after a half-failed container_boot.
 container_shutdown() {
-	local rc=0 timeout_ms start now
+	local rc=0 timeout_ms start now last
 
 	if ! timeout_ms=$(_container_secs_to_ms "${CONTAINER_SHUTDOWN_TIMEOUT:-30}"); then
 		timeout_ms=30000
 	fi
 	if _container_nspawn_alive || _container_leader_alive; then
-		if _container_leader_alive; then
-			kill -s SIGRTMIN+4 "$CONTAINER_LEADER" 2>/dev/null || true
-		else
-			# nspawn asks the container to power off on SIGTERM.
-			kill -TERM "$CONTAINER_NSPAWN_PID" 2>/dev/null || true
-		fi
 		start=$(_container_now_ms) || start=0
+		last=-100000
 		while _container_nspawn_alive || _container_leader_alive; do
 			_container_reap
 			now=$(_container_now_ms) || now=$((start + timeout_ms))
+			# Ask (again every 2 s: a PID 1 that has not installed its
+			# signal handlers yet, early in boot, drops the signal).
+			if ((now - last >= 2000)); then
+				last=$now
+				if _container_leader_alive; then
+					kill -s SIGRTMIN+4 "$CONTAINER_LEADER" 2>/dev/null || true
+				elif _container_nspawn_alive; then
+					# nspawn asks the container to power off on SIGTERM.
+					kill -TERM "$CONTAINER_NSPAWN_PID" 2>/dev/null || true
+				fi
+			fi
 			if ((now - start >= timeout_ms)); then
 				_container_err "container_shutdown: the container did not power off within ${CONTAINER_SHUTDOWN_TIMEOUT:-30}s; killing it"
 				_container_show_log 20

@@ -1,0 +1,188 @@
+#!/usr/bin/env bats
+# The core, end to end: systemd booted in a container over a throw-away overlay of this machine's
+# root, the build installed into it with `meson install`, VM files dropped into /etc/qemu/vms, and
+# real guests (tests/system/build-guest.sh) booted under QEMU TCG.
+# BUILD_DIR and SOURCE_ROOT come from meson (tests/meson.build).
+
+load helpers
+
+setup_file() {
+        system_suite_setup
+}
+
+teardown_file() {
+        system_suite_teardown
+}
+
+# A small VM booting the test guest: $1 name, $2 firmware, $3 extra kernel parameters, then more
+# [vm] lines. $DATA_DISK_PATH, when set, is the second disk's path.
+write_test_vm() {
+        local name=$1 firmware=$2 params=$3
+        shift 3
+        put_file "/etc/qemu/vms/$name.conf" <<EOF
+[vm]
+memory = 256M
+accel = tcg
+firmware = $firmware
+kernel = $GUEST_IMAGES/vmlinuz
+initrd = $GUEST_IMAGES/initrd.img
+cmdline = console=ttyS0 $params
+$(printf '%s\n' "$@")
+
+[disk.root]
+size = 64M
+
+[disk.data]
+size = 32M
+${DATA_DISK_PATH:+path = $DATA_DISK_PATH}
+
+[net.lan]
+mode = user
+EOF
+}
+
+@test "daemon-reload turns a dropped file into qemu-vm@web01, and systemctl cat shows where it came from" {
+        write_test_vm web01 uefi "" "shutdown_timeout = 60"
+        in_container systemctl daemon-reload
+        run in_container systemctl cat qemu-vm@web01
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"SourcePath=/etc/qemu/vms/web01.conf"* ]]
+        [[ "$output" == *'ExecStart="/usr/bin/qemu-system-x86_64"'* ]]
+        [[ "$output" == *'"-name" "web01,debug-threads=on"'* ]]
+        [[ "$output" == *"qemu-vm-prepare"* ]]
+        [[ "$output" == *"qemu-vm-shutdown"* ]]
+        run in_container systemctl show -p LoadState,SourcePath qemu-vm@web01
+        [[ "$output" == *"LoadState=loaded"* ]]
+}
+
+@test "start: active, the guest boots through UEFI and sees its disks and NIC on the serial console" {
+        in_container systemctl start qemu-vm@web01
+        [ "$(in_container systemctl is-active qemu-vm@web01)" = active ]
+        # Active means ready: QMP and serial sockets exist the moment start returns.
+        in_container test -S /run/qemu-vm/web01/qmp.sock
+        in_container test -S /run/qemu-vm/web01/serial.sock
+        wait_for_serial web01 "QEMU-VM-GUEST: ready" 1
+        local log
+        log=$(in_container cat /var/log/qemu-vm/web01.log)
+        [[ "$log" == *"QEMU-VM-GUEST: disks=vda,vdb"* ]]
+        [[ "$log" == *"QEMU-VM-GUEST: efi=yes"* ]]
+        [[ "$log" == *"QEMU-VM-GUEST: bootcount=1"* ]]
+        local mac
+        mac=$(in_container systemctl cat qemu-vm@web01 | grep -o 'mac=[0-9a-f:]*' | cut -d= -f2)
+        [[ "$log" == *"QEMU-VM-GUEST: nics=eth0/$mac"* ]]
+        # QEMU runs unprivileged, with no capabilities.
+        local pid
+        pid=$(in_container systemctl show -p MainPID --value qemu-vm@web01)
+        [ "$(in_container ps -o user= -p "$pid")" = qemu-vm ]
+        [ "$(in_container grep CapEff "/proc/$pid/status" | awk '{print $2}')" = 0000000000000000 ]
+        # Disks and NVRAM were created, owned by the qemu-vm user.
+        [ "$(in_container stat -c %U /var/lib/qemu-vm/web01/root.qcow2)" = qemu-vm ]
+        [ "$(in_container stat -c %U /var/lib/qemu-vm/web01/nvram.fd)" = qemu-vm ]
+        in_container journalctl -u qemu-vm@web01 --no-pager | grep -q "Created disk /var/lib/qemu-vm/web01/root.qcow2"
+}
+
+@test "stop: the guest powers itself down over ACPI, QMP reports a guest shutdown, the unit ends inactive" {
+        wait_for_serial web01 "QEMU-VM-GUEST: acpi listener up" 1
+        in_container systemctl stop qemu-vm@web01
+        run in_container systemctl is-active qemu-vm@web01
+        [ "$output" = inactive ]
+        run in_container systemctl is-failed qemu-vm@web01
+        [ "$output" = inactive ]
+        in_container grep -q "QEMU-VM-GUEST: power button pressed, powering off" /var/log/qemu-vm/web01.log
+        run in_container journalctl -u qemu-vm@web01 --no-pager
+        [[ "$output" == *"Guest powered off (SHUTDOWN event: guest=true, reason=guest-shutdown)"* ]]
+        [[ "$output" != *"asking QEMU to quit"* ]]
+}
+
+@test "data survives: the guest's block is there after stop and start; disk and NVRAM are kept, not recreated" {
+        local disk_before nvram_before
+        disk_before=$(in_container stat -c '%i %s' /var/lib/qemu-vm/web01/root.qcow2)
+        nvram_before=$(in_container stat -c '%i %s' /var/lib/qemu-vm/web01/nvram.fd)
+        in_container systemctl start qemu-vm@web01
+        wait_for_serial web01 "QEMU-VM-GUEST: ready" 2
+        # The guest read back the counter it wrote to its disk on the first boot, and wrote 2.
+        in_container grep -q "QEMU-VM-GUEST: bootcount=2" /var/log/qemu-vm/web01.log
+        [ "$(in_container stat -c '%i %s' /var/lib/qemu-vm/web01/root.qcow2)" = "$disk_before" ]
+        [ "$(in_container stat -c '%i %s' /var/lib/qemu-vm/web01/nvram.fd)" = "$nvram_before" ]
+        run in_container journalctl -u qemu-vm@web01 --no-pager
+        [[ "$output" == *"Disk /var/lib/qemu-vm/web01/root.qcow2 exists, kept."* ]]
+        [[ "$output" == *"NVRAM /var/lib/qemu-vm/web01/nvram.fd exists, kept."* ]]
+        wait_for_serial web01 "QEMU-VM-GUEST: acpi listener up" 2
+        in_container systemctl stop qemu-vm@web01
+        # QEMU left the image consistent.
+        in_container qemu-img check -q /var/lib/qemu-vm/web01/root.qcow2
+}
+
+@test "a guest that ignores ACPI: stop waits shutdown_timeout, then QEMU quits; the unit ends inactive" {
+        write_test_vm deaf bios "qemu_vm_test.ignore_acpi=1" "shutdown_timeout = 8"
+        in_container systemctl daemon-reload
+        in_container systemctl start qemu-vm@deaf
+        wait_for_serial deaf "QEMU-VM-GUEST: ready" 1
+        in_container grep -q "QEMU-VM-GUEST: ignoring ACPI" /var/log/qemu-vm/deaf.log
+        local start end
+        start=$(date +%s)
+        in_container systemctl stop qemu-vm@deaf
+        end=$(date +%s)
+        [ $((end - start)) -ge 8 ]
+        [ $((end - start)) -lt 25 ]
+        run in_container systemctl is-failed qemu-vm@deaf
+        [ "$output" = inactive ]
+        run in_container journalctl -u qemu-vm@deaf --no-pager
+        [[ "$output" == *"Guest did not power off within 8 s; asking QEMU to quit."* ]]
+        [[ "$output" == *"pressing the power button again"* ]]
+        ! in_container grep -q "power button pressed" /var/log/qemu-vm/deaf.log
+}
+
+@test "one bad file beside a good one: the good VM starts, the bad one fails with FILE:LINE everywhere" {
+        write_test_vm good bios ""
+        put_file /etc/qemu/vms/bad.conf <<'EOF'
+[vm]
+memory = 256M
+cpus = many
+EOF
+        in_container systemctl daemon-reload
+        in_container systemctl start qemu-vm@good
+        [ "$(in_container systemctl is-active qemu-vm@good)" = active ]
+
+        run in_container systemctl start qemu-vm@bad
+        [ "$status" -ne 0 ]
+        run in_container journalctl -u qemu-vm@bad --no-pager
+        [[ "$output" == *"/etc/qemu/vms/bad.conf:3: invalid value 'many' for 'cpus'"* ]]
+        run in_container systemctl status qemu-vm@bad
+        [[ "$output" == *"bad.conf:3: invalid value 'many' for 'cpus'"* ]]
+        run in_container /lib/systemd/system-generators/qemu-vm-generator --check /etc/qemu/vms/bad.conf
+        [ "$status" -eq 1 ]
+        [ "$output" = "/etc/qemu/vms/bad.conf:3: invalid value 'many' for 'cpus' (expected a whole number from 1 to 255)" ]
+
+        wait_for_serial good "QEMU-VM-GUEST: acpi listener up" 1
+        in_container systemctl stop qemu-vm@good
+        in_container rm /etc/qemu/vms/bad.conf
+}
+
+@test "autostart = yes puts the VM under machines.target" {
+        write_test_vm auto bios "" "autostart = yes"
+        in_container systemctl daemon-reload
+        run in_container systemctl show -p Wants --value machines.target
+        [[ "$output" == *"qemu-vm@auto.service"* ]]
+        run in_container systemctl show -p Wants --value machines.target
+        [[ "$output" != *"qemu-vm@web01.service"* ]]
+        run in_container systemctl show -p PartOf,Before --value qemu-vm@auto
+        [[ "$output" == *"machines.target"* ]]
+}
+
+@test "hostile paths reach QEMU and the disk exactly, through the unit file's and QEMU's escaping" {
+        # A disk path with a comma (a QEMU option separator), '%' (a specifier) and '$' (a variable).
+        DATA_DISK_PATH='/var/lib/qemu-vm/odd/a,file=x%n$HOME.qcow2' write_test_vm odd bios ""
+        in_container systemctl daemon-reload
+        in_container systemctl start qemu-vm@odd
+        wait_for_serial odd "QEMU-VM-GUEST: ready" 1
+        in_container grep -q "QEMU-VM-GUEST: disks=vda,vdb" /var/log/qemu-vm/odd.log
+        # The helper created exactly that file, and QEMU got it with the comma doubled, nothing expanded.
+        in_container test -f '/var/lib/qemu-vm/odd/a,file=x%n$HOME.qcow2'
+        local pid
+        pid=$(in_container systemctl show -p MainPID --value qemu-vm@odd)
+        run in_container sh -c "tr '\\0' '\\n' </proc/$pid/cmdline"
+        [[ "$output" == *'file=/var/lib/qemu-vm/odd/a,,file=x%n$HOME.qcow2,if=none,id=disk-data'* ]]
+        wait_for_serial odd "QEMU-VM-GUEST: acpi listener up" 1
+        in_container systemctl stop qemu-vm@odd
+}

@@ -1,0 +1,54 @@
+# Shared by the system suite's bats files: one container per file, the build installed into it the
+# way a user installs it (`meson install`), the test guest copied in.
+# Needs BUILD_DIR and SOURCE_ROOT (tests/meson.build sets them).
+
+source "$BATS_TEST_DIRNAME/container.bash"
+
+system_suite_setup() {
+        : "${BUILD_DIR:?}" "${SOURCE_ROOT:?}"
+        local guest_cache=$BUILD_DIR/test-guest
+
+        # Built once per build directory and reused by every test file.
+        if ! "$SOURCE_ROOT/tests/system/build-guest.sh" "$guest_cache" >"$BATS_FILE_TMPDIR/build-guest.log" 2>&1; then
+                cat "$BATS_FILE_TMPDIR/build-guest.log" >&2
+                return 1
+        fi
+        container_boot
+        in_container meson install -C "$BUILD_DIR" --no-rebuild --quiet >/dev/null
+        export GUEST_IMAGES=/var/lib/qemu-vm/images
+        container_copy_in "$guest_cache/vmlinuz" "$GUEST_IMAGES/vmlinuz"
+        container_copy_in "$guest_cache/initrd.img" "$GUEST_IMAGES/initrd.img"
+        in_container chmod 0644 "$GUEST_IMAGES/vmlinuz" "$GUEST_IMAGES/initrd.img"
+}
+
+system_suite_teardown() {
+        # Leave the container's view of what happened for whoever reads the test log.
+        if [ -n "${CONTAINER_LEADER:-}" ]; then
+                in_container journalctl --no-pager -o short-monotonic -u 'qemu-vm@*' 2>/dev/null |
+                        tail -n 200 >"$BATS_FILE_TMPDIR/journal.txt" || true
+        fi
+        container_shutdown
+}
+
+# put_file PATH: writes stdin to PATH inside the container.
+put_file() {
+        in_container sh -c 'mkdir -p "$(dirname "$1")" && cat >"$1"' put_file "$1"
+}
+
+# wait_for_serial NAME TEXT COUNT [SECONDS]: waits until the VM's serial log has TEXT COUNT times
+# (the log is appended to across boots).
+wait_for_serial() {
+        local name=$1 text=$2 count=$3 seconds=${4:-120}
+        local log=/var/log/qemu-vm/$name.log
+        local deadline=$((SECONDS + seconds))
+        while [ "$SECONDS" -lt "$deadline" ]; do
+                if [ "$(in_container grep -cF -- "$text" "$log" 2>/dev/null)" -ge "$count" ] 2>/dev/null; then
+                        return 0
+                fi
+                sleep 0.5
+        done
+        echo "'$text' did not appear $count times in $log within $seconds s; the log ends:" >&2
+        in_container tail -n 30 "$log" >&2 || true
+        in_container journalctl -u "qemu-vm@$name" --no-pager -n 30 >&2 || true
+        return 1
+}
