@@ -41,13 +41,20 @@ typedef struct UintRange {
         uint64_t min, max;
 } UintRange;
 
+/* A section header or key already met in the current file. */
+typedef struct Seen {
+        char *section;
+        const char *key;        /* a KeyDef's name, compared by pointer; NULL for the header itself */
+        unsigned line;
+} Seen;
+
 typedef struct ParseContext {
         VmConfig *config;
         ConfigErrors *errors;
         const char *file;
         bool defaults_only;
-        Strv seen;              /* "section/key" already set in this file */
-        unsigned *seen_lines;
+        Seen *seen;
+        size_t n_seen;
 } ParseContext;
 
 static int parse_string(const KeyDef *def _unused_, const char *value, void *field, char **ret_error _unused_) {
@@ -323,16 +330,14 @@ static void *device_get(VmConfig *c, SectionKind kind, const char *id, Origin or
         }
 }
 
-/* Returns the line where "section/key" was first set in this file, or 0; remembers it otherwise. */
+/* Returns the line where the section header (key NULL) or key was first met in this file, or 0 and
+ * remembers it. */
 static unsigned seen_before(ParseContext *ctx, const char *section, const char *key, unsigned line) {
-        _cleanup_free_ char *k = xasprintf("%s/%s", section, strempty(key));
-
-        for (size_t i = 0; i < ctx->seen.n; i++)
-                if (streq(ctx->seen.items[i], k))
-                        return ctx->seen_lines[i];
-        strv_push(&ctx->seen, k);
-        ctx->seen_lines = xrealloc(ctx->seen_lines, ctx->seen.n * sizeof(unsigned));
-        ctx->seen_lines[ctx->seen.n - 1] = line;
+        for (size_t i = 0; i < ctx->n_seen; i++)
+                if (ctx->seen[i].key == key && streq(ctx->seen[i].section, section))
+                        return ctx->seen[i].line;
+        ctx->seen = xrealloc(ctx->seen, (ctx->n_seen + 1) * sizeof(Seen));
+        ctx->seen[ctx->n_seen++] = (Seen) { .section = xstrdup(section), .key = key, .line = line };
         return 0;
 }
 
@@ -359,7 +364,7 @@ static int handle_key(void *user, const char *section, const char *key, const ch
                 return 1;
         }
 
-        unsigned first = seen_before(ctx, section, key, line);
+        unsigned first = seen_before(ctx, section, def->name, line);
         if (first > 0 && !def->appends) {
                 config_errors_add(ctx->errors, ctx->file, line, "'%s' is set twice in [%s] (first on line %u)",
                                   key, section, first);
@@ -536,8 +541,9 @@ int vm_config_read_file(VmConfig *c, const char *path, bool defaults_only, Confi
         else if (r < 0)
                 config_errors_add(errors, path, 0, "cannot parse");
 
-        strv_clear(&ctx.seen);
-        free(ctx.seen_lines);
+        for (size_t i = 0; i < ctx.n_seen; i++)
+                free(ctx.seen[i].section);
+        free(ctx.seen);
         return 0;
 }
 
