@@ -6,30 +6,31 @@
 #include "parse-value.h"
 #include "util.h"
 
-/* Reads the leading run of digits as a number; refuses overflow. Returns the end of the digits. */
-static const char *parse_digits(const char *s, uint64_t *ret) {
+/* Reads the leading run of digits as a number into *ret and its end into *ret_end.
+ * Returns -EINVAL when there is no digit, -ERANGE on overflow. */
+static int parse_digits(const char *s, uint64_t *ret, const char **ret_end) {
         uint64_t v = 0;
 
         if (!isdigit((unsigned char) *s))
-                return NULL;
+                return -EINVAL;
         for (; isdigit((unsigned char) *s); s++) {
                 unsigned d = (unsigned) (*s - '0');
                 if (v > (UINT64_MAX - d) / 10)
-                        return (errno = ERANGE), NULL;
+                        return -ERANGE;
                 v = v * 10 + d;
         }
         *ret = v;
-        return s;
+        *ret_end = s;
+        return 0;
 }
 
 int parse_uint_range(const char *s, uint64_t min, uint64_t max, uint64_t *ret) {
         uint64_t v;
         const char *end;
+        int r = parse_digits(s, &v, &end);
 
-        errno = 0;
-        end = parse_digits(s, &v);
-        if (!end)
-                return errno == ERANGE ? -ERANGE : -EINVAL;
+        if (r < 0)
+                return r;
         if (*end)
                 return -EINVAL;
         if (v < min || v > max)
@@ -51,12 +52,10 @@ int parse_size(const char *s, uint64_t *ret) {
         };
         uint64_t v;
         const char *end;
+        int r = parse_digits(s, &v, &end);
 
-        errno = 0;
-        end = parse_digits(s, &v);
-        if (!end)
-                return errno == ERANGE ? -ERANGE : -EINVAL;
-
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < ELEMENTSOF(units); i++) {
                 if (strcasecmp(end, units[i].suffix) != 0)
                         continue;
