@@ -13,6 +13,9 @@ system_suite_setup() {
                 cat "$BATS_FILE_TMPDIR/build-guest.log" >&2
                 return 1
         fi
+        # The source and build trees may live where the container has its own tmpfs (/tmp, say):
+        # bind them in at the same paths, so `meson install` inside finds everything.
+        export CONTAINER_NSPAWN_ARGS="--bind-ro=$SOURCE_ROOT --bind=$BUILD_DIR"
         container_boot
         in_container meson install -C "$BUILD_DIR" --no-rebuild --quiet >/dev/null
         export GUEST_IMAGES=/var/lib/qemu-vm/images
