@@ -175,9 +175,11 @@ EOF
         in_container systemctl start machines.target
         [ "$(in_container systemctl is-active qemu-vm@auto)" = active ]
         wait_for_serial auto "QEMU-VM-GUEST: acpi listener up" 1
-        # PartOf=machines.target: stopping the target (as host shutdown does) powers the VM down.
+        # PartOf=machines.target: stopping the target (as host shutdown does) powers the VM down. The
+        # target itself is down first (the VM is ordered Before= it), so wait for the VM.
         in_container systemctl stop machines.target
-        [ "$(in_container systemctl is-active qemu-vm@auto)" = inactive ]
+        container_wait_for 60 sh -c 'test "$(systemctl is-active qemu-vm@auto)" = inactive'
+        [ "$(in_container systemctl is-failed qemu-vm@auto)" = inactive ]
         in_container grep -q "QEMU-VM-GUEST: power button pressed" /var/log/qemu-vm/auto.log
 }
 
