@@ -54,17 +54,45 @@ static int make_temp(const char *path, char **ret_tmp, int *ret_fd) {
         return 0;
 }
 
+/* The rename is done; a failed directory sync only weakens durability, so it is a warning. */
+static void sync_dir_after_commit(const char *path) {
+        int r = fsync_dir_of(path);
+        if (r < 0)
+                log_warning("Created '%s', but syncing its directory failed: %s", path, strerror(-r));
+}
+
 /* Moves tmp to path unless path exists. Returns -EEXIST then, leaving path alone. */
 static int commit_temp(const char *tmp, const char *path) {
-        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
-                return fsync_dir_of(path);
+        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0) {
+                sync_dir_after_commit(path);
+                return 0;
+        }
         if (errno != EINVAL && errno != ENOSYS)
                 return -errno;
         /* Filesystems without RENAME_NOREPLACE: link() refuses to replace as well. */
         if (link(tmp, path) < 0)
                 return -errno;
         (void) unlink(tmp);
-        return fsync_dir_of(path);
+        sync_dir_after_commit(path);
+        return 0;
+}
+
+/* 1 when something is at path (a dangling symbolic link is an error, not "missing"), 0 when nothing
+ * is, or a negative errno (logged). */
+static int check_existing(const char *path, const char *what) {
+        struct stat st;
+
+        if (stat(path, &st) == 0) {
+                log_info("%s %s exists, kept.", what, path);
+                return 1;
+        }
+        if (errno != ENOENT)
+                return log_error_errno(-errno, "Cannot access %s '%s': %m", what, path);
+        if (lstat(path, &st) == 0) {
+                log_error("%s '%s' is a symbolic link to a missing file.", what, path);
+                return -ENOENT;
+        }
+        return 0;
 }
 
 static int sync_and_commit(const char *tmp, int fd, const char *path) {
@@ -96,10 +124,9 @@ static int ensure_nvram(const char *path, const char *template) {
         _cleanup_close_ int fd = -1, in = -1;
         int r;
 
-        if (access(path, F_OK) == 0) {
-                log_info("NVRAM %s exists, kept.", path);
-                return 0;
-        }
+        r = check_existing(path, "NVRAM");
+        if (r != 0)
+                return r < 0 ? r : 0;
         in = open(template, O_RDONLY | O_CLOEXEC);
         if (in < 0)
                 return log_error_errno(-errno, "Cannot create NVRAM '%s': cannot open template '%s': %m", path, template);
@@ -112,8 +139,10 @@ static int ensure_nvram(const char *path, const char *template) {
                 r = sync_and_commit(tmp, fd, path);
         if (r < 0) {
                 (void) unlink(tmp);
-                if (r == -EEXIST)
+                if (r == -EEXIST) {
+                        log_info("NVRAM %s appeared meanwhile, kept.", path);
                         return 0;
+                }
                 return log_error_errno(r, "Cannot create NVRAM '%s': %m", path);
         }
         log_info("Created NVRAM %s from %s.", path, template);
@@ -183,12 +212,9 @@ static int ensure_disk(const DiskRequest *d) {
         _cleanup_close_ int fd = -1;
         int r;
 
-        if (access(d->path, F_OK) == 0) {
-                log_info("Disk %s exists, kept.", d->path);
-                return 0;
-        }
-        if (errno != ENOENT)
-                return log_error_errno(-errno, "Cannot access disk '%s': %m", d->path);
+        r = check_existing(d->path, "Disk");
+        if (r != 0)
+                return r < 0 ? r : 0;
         if (!d->format) {
                 log_error("Disk '%s' does not exist (give it a size to have it created).", d->path);
                 return -ENOENT;
@@ -209,8 +235,10 @@ static int ensure_disk(const DiskRequest *d) {
         r = sync_and_commit(tmp, fd, d->path);
         if (r < 0) {
                 (void) unlink(tmp);
-                if (r == -EEXIST)
+                if (r == -EEXIST) {
+                        log_info("Disk %s appeared meanwhile, kept.", d->path);
                         return 0;
+                }
                 return log_error_errno(r, "Cannot create disk '%s': %m", d->path);
         }
         log_info("Created disk %s (%s%s%s%s%s).", d->path, d->format,

@@ -22,21 +22,42 @@
 
 typedef enum Outcome { OUTCOME_RUNNING, OUTCOME_GUEST_SHUTDOWN, OUTCOME_QEMU_GONE } Outcome;
 
-/* A pidfd for QEMU, to see its exit even though it is not our child; -1 when it is already gone. */
-static int open_qemu_pidfd(void) {
+/* QEMU's process: systemd passes its PID as $MAINPID to ExecStop=. A pidfd sees its exit even though
+ * it is not our child; without pidfds (old kernels, seccomp) we poll kill(pid, 0). */
+typedef struct Qemu {
+        pid_t pid;              /* 0: systemd knows of no main process, QEMU is gone */
+        int pidfd;              /* -1 when pidfds are unavailable */
+} Qemu;
+
+static Qemu find_qemu(void) {
         const char *s = getenv("MAINPID");
         uint64_t pid;
+        Qemu q = { .pid = 0, .pidfd = -1 };
 
         if (!s || parse_uint_range(s, 2, INT32_MAX, &pid) < 0)
-                return -1;
-        return (int) syscall(SYS_pidfd_open, (pid_t) pid, 0);
+                return q;
+        q.pid = (pid_t) pid;
+        q.pidfd = (int) syscall(SYS_pidfd_open, q.pid, 0);
+        if (q.pidfd < 0 && errno == ESRCH)
+                q.pid = 0;
+        return q;
 }
 
-static bool wait_for_exit(int pidfd, int timeout_ms) {
-        if (pidfd < 0)
-                return true;
-        struct pollfd p = { .fd = pidfd, .events = POLLIN };
-        return poll(&p, 1, timeout_ms) > 0;
+static bool qemu_gone(const Qemu *q) {
+        return q->pid == 0 || (kill(q->pid, 0) < 0 && errno == ESRCH);
+}
+
+static bool wait_for_exit(const Qemu *q, int timeout_ms) {
+        if (q->pidfd >= 0) {
+                struct pollfd p = { .fd = q->pidfd, .events = POLLIN };
+                return poll(&p, 1, timeout_ms) > 0;
+        }
+        for (long long deadline = qmp_now_ms() + timeout_ms;; usleep(50 * 1000)) {
+                if (qemu_gone(q))
+                        return true;
+                if (qmp_now_ms() >= deadline)
+                        return false;
+        }
 }
 
 static void press_power_button(QmpClient *q) {
@@ -91,10 +112,11 @@ static Outcome wait_for_guest(QmpClient *q, unsigned timeout_s) {
 
 static int run(const char *qmp_path, unsigned timeout_s) {
         QmpClient q = QMP_CLIENT_INIT;
-        _cleanup_close_ int pidfd = open_qemu_pidfd();
+        Qemu qemu = find_qemu();
+        _cleanup_close_ int pidfd = qemu.pidfd;
         int r;
 
-        if (pidfd < 0) {
+        if (qemu.pid == 0) {
                 log_info("QEMU is not running; nothing to stop.");
                 return 0;
         }
@@ -102,7 +124,7 @@ static int run(const char *qmp_path, unsigned timeout_s) {
         r = qmp_connect(&q, qmp_path, CONNECT_TIMEOUT_MS);
         if (r < 0) {
                 qmp_close(&q);
-                if (wait_for_exit(pidfd, 0)) {
+                if (wait_for_exit(&qemu, 0)) {
                         log_info("QEMU has exited.");
                         return 0;
                 }
@@ -122,7 +144,7 @@ static int run(const char *qmp_path, unsigned timeout_s) {
         }
         qmp_close(&q);
 
-        if (!wait_for_exit(pidfd, EXIT_WAIT_MS)) {
+        if (!wait_for_exit(&qemu, EXIT_WAIT_MS)) {
                 log_error("QEMU did not exit within %d s; systemd will terminate it.", EXIT_WAIT_MS / 1000);
                 return -ETIMEDOUT;
         }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -92,6 +93,20 @@ static int parse_size_field(const KeyDef *def, const char *value, void *field, c
         return r;
 }
 
+/* qemu-img takes sizes up to INT64_MAX bytes. */
+static int parse_disk_size(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        uint64_t v;
+        int r = parse_size_field(def, value, &v, ret_error);
+        if (r < 0)
+                return r;
+        if (v > INT64_MAX) {
+                *ret_error = xasprintf("size '%s' for '%s' is too large (at most 8388607T)", value, def->name);
+                return -ERANGE;
+        }
+        *(uint64_t *) field = v;
+        return 0;
+}
+
 static int parse_memory(const KeyDef *def, const char *value, void *field, char **ret_error) {
         uint64_t v;
         int r = parse_size_field(def, value, &v, ret_error);
@@ -171,7 +186,10 @@ static int parse_mac(const KeyDef *def, const char *value, void *field, char **r
                 *s = NULL;
                 return 0;
         }
-        if (strlen(value) != 17 ||
+        bool shape = strlen(value) == 17;
+        for (size_t i = 0; shape && i < 17; i++)
+                shape = i % 3 == 2 ? value[i] == ':' : isxdigit((unsigned char) value[i]);
+        if (!shape ||
             sscanf(value, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6) {
                 *ret_error = xasprintf("invalid MAC address '%s' for '%s' (expected auto or xx:xx:xx:xx:xx:xx)",
                                        value, def->name);
@@ -234,7 +252,7 @@ static const KeyDef serial_keys[] = {
 
 static const KeyDef disk_keys[] = {
         { "path", parse_path, FIELD_O(DiskConfig, path, path_origin) },
-        { "size", parse_size_field, FIELD_O(DiskConfig, size, size_origin) },
+        { "size", parse_disk_size, FIELD_O(DiskConfig, size, size_origin) },
         { "format", parse_enum, FIELD(DiskConfig, format), ENUM(disk_format_table, _DISK_FORMAT_MAX) },
         { "backing", parse_path, FIELD(DiskConfig, backing) },
         { "backing_format", parse_enum, FIELD(DiskConfig, backing_format), ENUM(disk_format_table, _DISK_FORMAT_MAX) },
@@ -400,80 +418,148 @@ static int handle_key(void *user, const char *section, const char *key, const ch
                 config_errors_add(ctx->errors, ctx->file, line, "%s", error);
                 return 1;
         }
-        if (def->origin_offset >= 0)
+        /* A value continued over several lines is reported at its first line. */
+        if (def->origin_offset >= 0 && (first == 0 || !def->appends))
                 *(Origin *) (base + def->origin_offset) = origin;
         return 1;
+}
+
+/* Where prescan() is in the file: the section and the last key line, which an indented line continues. */
+typedef struct LineState {
+        bool in_section;        /* inside a known section */
+        SectionKind kind;
+        const KeyDef *last_key; /* the last "key = value" line's key in this section, if known */
+        bool after_key;         /* a key line came since the section header */
+} LineState;
+
+static const KeyDef *key_lookup(SectionKind kind, const char *name, size_t len) {
+        for (size_t i = 0; i < sections[kind].n_keys; i++)
+                if (strlen(sections[kind].keys[i].name) == len && strncmp(sections[kind].keys[i].name, name, len) == 0)
+                        return &sections[kind].keys[i];
+        return NULL;
+}
+
+/* The key of a "key = value" line (libinih splits at the first '=' or ':'), or NULL when unknown. */
+static const KeyDef *line_key(const LineState *st, const char *s, const char *end) {
+        const char *sep = s;
+        while (sep < end && *sep != '=' && *sep != ':')
+                sep++;
+        const char *k = sep;
+        while (k > s && (k[-1] == ' ' || k[-1] == '\t'))
+                k--;
+        if (!st->in_section || sep == end)
+                return NULL;
+        return key_lookup(st->kind, s, (size_t) (k - s));
+}
+
+/* Bytes libinih would pass on or cut silently: overlong lines, control characters, invalid UTF-8. */
+static bool line_bytes_ok(ParseContext *ctx, unsigned line, const char *p, size_t len) {
+        if (len > CONFIG_LINE_MAX) {
+                config_errors_add(ctx->errors, ctx->file, line, "line is too long (%zu bytes, at most %d)",
+                                  len, CONFIG_LINE_MAX);
+                return false;
+        }
+        for (size_t i = 0; i < len; i++)
+                if (((unsigned char) p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f) {
+                        config_errors_add(ctx->errors, ctx->file, line, "control character in line");
+                        return false;
+                }
+        if (!utf8_is_valid(p, len)) {
+                config_errors_add(ctx->errors, ctx->file, line, "line is not valid UTF-8");
+                return false;
+        }
+        return true;
+}
+
+static void section_line(ParseContext *ctx, LineState *st, unsigned line, const char *s, const char *end) {
+        const char *close = memchr(s, ']', (size_t) (end - s));
+        SectionKind kind;
+        const char *id;
+
+        *st = (LineState) {};
+        if (!close) {
+                config_errors_add(ctx->errors, ctx->file, line, "section header without ']'");
+                return;
+        }
+        _cleanup_free_ char *name = strndup(s + 1, (size_t) (close - s - 1));
+        int r = section_classify(name, &kind, &id);
+        if (r == -ENOENT)
+                config_errors_add(ctx->errors, ctx->file, line,
+                                  "invalid ID in section [%s] (lowercase letters, digits, '-' and '_', "
+                                  "at most %d, starting with a letter or digit)", name, DEVICE_ID_MAX);
+        else if (r < 0)
+                config_errors_add(ctx->errors, ctx->file, line, "unknown section [%s]", name);
+        else if (ctx->defaults_only && kind != SECTION_VM && kind != SECTION_SERIAL)
+                config_errors_add(ctx->errors, ctx->file, line, "section [%s] is not allowed in the defaults file", name);
+        else {
+                unsigned first = seen_before(ctx, name, NULL, line);
+                if (first > 0)
+                        config_errors_add(ctx->errors, ctx->file, line,
+                                          "section [%s] appears twice in this file (first on line %u)", name, first);
+                else
+                        device_get(ctx->config, kind, id, (Origin) { ctx->file, line });
+                if (kind == SECTION_VM && !ctx->defaults_only)
+                        ctx->config->has_vm_section = true;
+                st->in_section = true;
+                st->kind = kind;
+        }
+}
+
+/* libinih takes an indented line after a key as more of that key's value. Only cmdline and extra_args
+ * are meant to continue; anywhere else, or when the line looks like a key of its own, the indentation
+ * is a mistake that would silently change the VM. */
+static void continuation_line(ParseContext *ctx, const LineState *st, unsigned line, const char *s, const char *end) {
+        if (!st->last_key)
+                return;         /* an unknown key, reported by handle_key() */
+        if (!st->last_key->appends) {
+                config_errors_add(ctx->errors, ctx->file, line,
+                                  "indented line would continue '%s', which takes one line; remove the indentation",
+                                  st->last_key->name);
+                return;
+        }
+        const KeyDef *k = line_key(st, s, end);
+        if (k)
+                config_errors_add(ctx->errors, ctx->file, line,
+                                  "indented '%s' would be part of '%s'; remove the indentation to set '%s'",
+                                  k->name, st->last_key->name, k->name);
 }
 
 /* Checks what libinih cannot be trusted with (DESIGN.md: it splits long lines and cuts long section
  * names silently), and registers every section, so that an empty [disk.x] still makes a disk. */
 static void prescan(ParseContext *ctx, const char *text) {
+        LineState st = {};
         unsigned line = 1;
 
+        if (startswith(text, "\xEF\xBB\xBF"))       /* a UTF-8 byte order mark, which libinih skips */
+                text += 3;
         for (const char *p = text; *p; line++) {
                 const char *eol = strchrnul(p, '\n');
                 size_t len = (size_t) (eol - p);
                 if (len > 0 && p[len - 1] == '\r')
                         len--;
-
-                if (len > CONFIG_LINE_MAX) {
-                        config_errors_add(ctx->errors, ctx->file, line, "line is too long (%zu bytes, at most %d)",
-                                          len, CONFIG_LINE_MAX);
-                        goto next;
-                }
-                for (size_t i = 0; i < len; i++)
-                        if (((unsigned char) p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f) {
-                                config_errors_add(ctx->errors, ctx->file, line, "control character in line");
-                                goto next;
-                        }
-
                 const char *s = p, *end = p + len;
                 while (s < end && (*s == ' ' || *s == '\t'))
                         s++;
-                if (s == end || *s == ';' || *s == '#')
-                        goto next;
-                if (*s == '[') {
-                        const char *close = memchr(s, ']', (size_t) (end - s));
-                        if (!close) {
-                                config_errors_add(ctx->errors, ctx->file, line, "section header without ']'");
-                                goto next;
-                        }
-                        _cleanup_free_ char *name = strndup(s + 1, (size_t) (close - s - 1));
-                        SectionKind kind;
-                        const char *id;
-                        int r = section_classify(name, &kind, &id);
-                        if (r == -ENOENT)
-                                config_errors_add(ctx->errors, ctx->file, line,
-                                                  "invalid ID in section [%s] (lowercase letters, digits, '-' and '_', "
-                                                  "at most %d, starting with a letter or digit)", name, DEVICE_ID_MAX);
-                        else if (r < 0)
-                                config_errors_add(ctx->errors, ctx->file, line, "unknown section [%s]", name);
-                        else if (ctx->defaults_only && kind != SECTION_VM && kind != SECTION_SERIAL)
-                                config_errors_add(ctx->errors, ctx->file, line,
-                                                  "section [%s] is not allowed in the defaults file", name);
-                        else {
-                                unsigned first = seen_before(ctx, name, NULL, line);
-                                if (first > 0)
-                                        config_errors_add(ctx->errors, ctx->file, line,
-                                                          "section [%s] appears twice in this file (first on line %u)",
-                                                          name, first);
-                                else
-                                        device_get(ctx->config, kind, id, (Origin) { ctx->file, line });
-                                if (kind == SECTION_VM && !ctx->defaults_only)
-                                        ctx->config->has_vm_section = true;
-                        }
-                        goto next;
-                }
-                /* Indented lines continue the previous value; everything else must be "key = value". */
-                if (s == p && !memchr(s, '=', (size_t) (end - s)) && !memchr(s, ':', (size_t) (end - s)))
+
+                if (!line_bytes_ok(ctx, line, p, len) || s == end || *s == ';' || *s == '#')
+                        ;
+                else if (*s == '[')
+                        section_line(ctx, &st, line, s, end);
+                else if (s > p && st.after_key)
+                        continuation_line(ctx, &st, line, s, end);
+                else if (!memchr(s, '=', (size_t) (end - s)) && !memchr(s, ':', (size_t) (end - s)))
                         config_errors_add(ctx->errors, ctx->file, line, "expected 'key = value' or '[section]'");
-        next:
+                else {
+                        st.last_key = line_key(&st, s, end);
+                        st.after_key = true;
+                }
                 p = *eol ? eol + 1 : eol;
         }
 }
 
 static int read_text(const char *path, char **ret) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: a FIFO named like a config must not hang the boot. */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         struct stat st;
 
         if (fd < 0)
@@ -534,12 +620,14 @@ int vm_config_read_file(VmConfig *c, const char *path, bool defaults_only, Confi
         if (streq(path, c->source_path) && !text[strspn(text, " \t\r\n")])
                 config_errors_add(errors, path, 0, "file is empty (a VM needs at least a [vm] section)");
         prescan(&ctx, text);
-        r = ini_parse_string(text, handle_key, &ctx);
-        /* libinih reports syntax errors by line; prescan() has explained them already when it found any. */
-        if (r > 0 && errors->n == before)
-                config_errors_add(errors, path, (unsigned) r, "syntax error");
-        else if (r < 0)
-                config_errors_add(errors, path, 0, "cannot parse");
+        /* After prescan() errors the lines are not what they seem; libinih would only add noise. */
+        if (errors->n == before) {
+                r = ini_parse_string(text, handle_key, &ctx);
+                if (r > 0 && errors->n == before)
+                        config_errors_add(errors, path, (unsigned) r, "syntax error");
+                else if (r < 0)
+                        config_errors_add(errors, path, 0, "cannot parse");
+        }
 
         for (size_t i = 0; i < ctx.n_seen; i++)
                 free(ctx.seen[i].section);

@@ -8,6 +8,11 @@
 
 /* An AHCI controller has six ports; our sata disks and cdroms share one controller. */
 #define SATA_PORTS 6
+/* Bounds that keep the generated ExecStart= far below systemd's 1 MiB line limit, and within what a
+ * guest and QEMU accept: x86 Linux takes a 2048-byte command line, q35 has 32 PCI slots per bus. */
+#define CMDLINE_MAX 2047
+#define EXTRA_ARGS_MAX 65536
+#define DEVICES_MAX 64
 
 static Origin file_origin(const VmConfig *c) {
         return (Origin) { .file = c->source_path, .line = 0 };
@@ -137,7 +142,23 @@ static void resolve_nets(VmConfig *c, ConfigErrors *errors) {
         }
 }
 
+static void check_bounds(const VmConfig *c, ConfigErrors *errors) {
+        size_t extra = 0;
+
+        if (c->cmdline && strlen(c->cmdline) > CMDLINE_MAX)
+                config_errors_add_at(errors, c->cmdline_origin, "'cmdline' is %zu bytes, at most %d",
+                                     strlen(c->cmdline), CMDLINE_MAX);
+        for (size_t i = 0; i < c->extra_args.n; i++)
+                extra += strlen(c->extra_args.items[i]) + 1;
+        if (extra > EXTRA_ARGS_MAX)
+                config_errors_add_at(errors, file_origin(c), "'extra_args' is %zu bytes, at most %d", extra, EXTRA_ARGS_MAX);
+        if (c->n_disks + c->n_cdroms > DEVICES_MAX || c->n_nets > DEVICES_MAX)
+                config_errors_add_at(errors, file_origin(c), "%zu disks and cdroms and %zu NICs; at most %d of each",
+                                     c->n_disks + c->n_cdroms, c->n_nets, DEVICES_MAX);
+}
+
 void vm_config_resolve(VmConfig *c, ConfigErrors *errors) {
+        check_bounds(c, errors);
         if ((c->initrd || c->cmdline) && !c->kernel)
                 config_errors_add_at(errors, c->cmdline_origin.file ? c->cmdline_origin : file_origin(c),
                                      "'initrd' and 'cmdline' need 'kernel'");

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 
 #include "config.h"
+#include "escape.h"
 
 const char *const accel_table[_ACCEL_MAX] = {
         [ACCEL_KVM] = "kvm", [ACCEL_TCG] = "tcg", [ACCEL_KVM_TCG] = "kvm:tcg",
@@ -44,11 +45,16 @@ void config_errors_add(ConfigErrors *e, const char *file, unsigned line, const c
 }
 
 char *config_error_format(const ConfigError *error) {
+        _cleanup_free_ char *text = NULL;
+
         if (error->file && error->line > 0)
-                return xasprintf("%s:%u: %s", error->file, error->line, error->message);
-        if (error->file)
-                return xasprintf("%s: %s", error->file, error->message);
-        return xstrdup(error->message);
+                text = xasprintf("%s:%u: %s", error->file, error->line, error->message);
+        else if (error->file)
+                text = xasprintf("%s: %s", error->file, error->message);
+        else
+                text = xstrdup(error->message);
+        /* File names and echoed values may hold anything; messages end up in unit files and logs. */
+        return string_printable(text);
 }
 
 void config_errors_clear(ConfigErrors *e) {

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdint.h>
+
 #include "escape.h"
 #include "util.h"
 
@@ -53,4 +55,58 @@ bool string_has_control_chars(const char *s) {
                 if ((unsigned char) *s < 0x20 || *s == 0x7f)
                         return true;
         return false;
+}
+
+/* The length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_sequence(const unsigned char *s, size_t n) {
+        size_t len;
+        uint32_t cp;
+
+        if (s[0] < 0x80)
+                return 1;
+        if (s[0] >= 0xc2 && s[0] <= 0xdf)
+                len = 2, cp = s[0] & 0x1f;
+        else if (s[0] >= 0xe0 && s[0] <= 0xef)
+                len = 3, cp = s[0] & 0x0f;
+        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+                len = 4, cp = s[0] & 0x07;
+        else
+                return 0;
+        if (len > n)
+                return 0;
+        for (size_t i = 1; i < len; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (s[i] & 0x3f);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        return len;
+}
+
+bool utf8_is_valid(const char *s, size_t n) {
+        const unsigned char *u = (const unsigned char *) s;
+
+        for (size_t i = 0; i < n;) {
+                size_t k = utf8_sequence(u + i, n - i);
+                if (k == 0)
+                        return false;
+                i += k;
+        }
+        return true;
+}
+
+char *string_printable(const char *s) {
+        size_t n = strlen(s);
+        char *out = xstrdup(s);
+
+        for (size_t i = 0; i < n;) {
+                size_t k = utf8_sequence((const unsigned char *) out + i, n - i);
+                if (k == 0 || (k == 1 && ((unsigned char) out[i] < 0x20 || out[i] == 0x7f))) {
+                        out[i++] = '?';
+                        continue;
+                }
+                i += k;
+        }
+        return out;
 }

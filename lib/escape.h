@@ -5,6 +5,7 @@
  * Every function returns a newly allocated string. */
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* A value inside one QEMU option (-drive file=VALUE,...): every ',' becomes ',,'. */
 char *qemu_option_escape(const char *s);
@@ -18,3 +19,10 @@ char *unit_exec_arg_escape(const char *s);
 
 /* True when s holds a control character (newline, tab, escape, DEL ...). Such values are refused. */
 bool string_has_control_chars(const char *s);
+
+/* True when the n bytes at s are valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+ * systemd refuses unit-file lines that are not. */
+bool utf8_is_valid(const char *s, size_t n);
+
+/* A copy fit for messages and comments: control characters and bytes of invalid UTF-8 become '?'. */
+char *string_printable(const char *s);

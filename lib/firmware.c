@@ -55,8 +55,13 @@ static bool descriptor_fits(json_object *d, Firmware firmware, const char *machi
         bool secure = json_array_has_string(features, "secure-boot");
         bool smm = json_array_has_string(features, "requires-smm");
 
+        /* We hand QEMU raw pflash images; some distributions also describe qcow2 builds. */
+        const char *code_format = json_object_get_string(json_path(json_path(d, "mapping", "executable"), "format", NULL));
+        const char *vars_format = json_object_get_string(json_path(json_path(d, "mapping", "nvram-template"), "format", NULL));
+
         if (!json_array_has_string(json_path(d, "interface-types", NULL), "uefi") ||
-            !device || !streq(device, "flash") || !machine_matches(json_path(d, "targets", NULL), machine))
+            !device || !streq(device, "flash") || !machine_matches(json_path(d, "targets", NULL), machine) ||
+            (code_format && !streq(code_format, "raw")) || (vars_format && !streq(vars_format, "raw")))
                 return false;
         /* Confidential-computing builds need a matching host and machine setup. */
         if (json_array_has_string(features, "amd-sev-es") || json_array_has_string(features, "intel-tdx"))

@@ -23,5 +23,8 @@ static inline char *vm_serial_log_path(const char *vm) {
 
 #define VM_NVRAM_FILE "nvram.fd"
 #define VM_QMP_SOCKET "qmp.sock"
+/* QEMU serves one client per QMP socket: qemu-vm-shutdown has its own, so that an admin's session on
+ * qmp.sock can never turn a graceful stop into a pulled plug. */
+#define VM_SHUTDOWN_QMP_SOCKET "qmp-shutdown.sock"
 #define VM_SERIAL_SOCKET "serial.sock"
 #define VM_PID_FILE "qemu.pid"

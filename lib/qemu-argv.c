@@ -36,12 +36,16 @@ static void push_control(const VmConfig *c, Strv *v) {
         _cleanup_free_ char *pid = vm_runtime_path(c->name, VM_PID_FILE);
         _cleanup_free_ char *qmp = vm_runtime_path(c->name, VM_QMP_SOCKET);
         _cleanup_free_ char *qmp_escaped = qemu_option_escape(qmp);
+        _cleanup_free_ char *stop = vm_runtime_path(c->name, VM_SHUTDOWN_QMP_SOCKET);
+        _cleanup_free_ char *stop_escaped = qemu_option_escape(stop);
 
         push_option(v, "-display", "none");
         strv_push(v, "-daemonize");
         push_option(v, "-pidfile", "%s", pid);
         push_option(v, "-chardev", "socket,id=qmp,path=%s,server=on,wait=off", qmp_escaped);
         push_option(v, "-mon", "chardev=qmp,mode=control");
+        push_option(v, "-chardev", "socket,id=qmp-shutdown,path=%s,server=on,wait=off", stop_escaped);
+        push_option(v, "-mon", "chardev=qmp-shutdown,mode=control");
 }
 
 static void push_serial(const VmConfig *c, Strv *v) {

@@ -159,3 +159,31 @@ setup() {
         [ "$status" -eq 1 ]
         [[ "$output" == *"good.conf.d/10-fw.conf:3: invalid value 'coreboot' for 'firmware'"* ]]
 }
+
+@test "a FIFO named like a config is reported and does not hang the boot" {
+        mkfifo "$QEMU_VM_CONFIG_DIR/fifo.conf"
+        run timeout 10 "$GENERATOR" "$out"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"fifo.conf: not a regular file"* ]]
+        [ -f "$out/qemu-vm@good.service.d/50-qemu-vm.conf" ]
+}
+
+@test "control characters in a file name never reach the unit file" {
+        mkdir "$QEMU_VM_CONFIG_DIR/good.conf.d"
+        local name
+        name=$(printf 'x\nExecStart=evil\r.conf')
+        printf '[vm]\ncpus = none\n' >"$QEMU_VM_CONFIG_DIR/good.conf.d/$name"
+        run "$GENERATOR" "$out"
+        [ "$status" -eq 1 ]
+        ! grep -q '^ExecStart=evil' "$out/qemu-vm@good.service.d/50-qemu-vm.conf"
+        grep -q 'good.conf.d/x?ExecStart=evil?.conf:2: invalid value' "$out/qemu-vm@good.service.d/50-qemu-vm.conf"
+        [ "$(tr -cd '\r' <"$out/qemu-vm@good.service.d/50-qemu-vm.conf" | wc -c)" -eq 0 ]
+}
+
+@test "every generated drop-in is valid UTF-8 even when a file is not" {
+        printf '[vm]\nfirmware = \xff\xfe\n' >"$QEMU_VM_CONFIG_DIR/latin.conf"
+        run "$GENERATOR" "$out"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"latin.conf:2: line is not valid UTF-8"* ]]
+        iconv -f UTF-8 -t UTF-8 "$out/qemu-vm@latin.service.d/50-qemu-vm.conf" >/dev/null
+}

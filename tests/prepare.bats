@@ -104,3 +104,11 @@ no_temp_files() {
         run "$PREPARE" --nvram "$dir/x"
         [ "$status" -eq 2 ]
 }
+
+@test "a disk path that is a dangling symbolic link is an error, not silently skipped" {
+        ln -s "$dir/elsewhere/missing.qcow2" "$dir/root.qcow2"
+        run "$PREPARE" --disk "$dir/root.qcow2" --format qcow2 --size 1048576
+        [ "$status" -eq 1 ]
+        [ "$output" = "Disk '$dir/root.qcow2' is a symbolic link to a missing file." ]
+        no_temp_files "$dir"
+}
