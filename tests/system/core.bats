@@ -199,3 +199,34 @@ EOF
         wait_for_serial odd "QEMU-VM-GUEST: acpi listener up" 1
         in_container systemctl stop qemu-vm@odd
 }
+
+@test "systemd loads every good generator fixture without a single complaint" {
+        local names=()
+        in_container mkdir -p /etc/qemu/vms
+        for conf in "$SOURCE_ROOT"/tests/fixtures/*.conf; do
+                local name
+                name=$(basename "$conf" .conf)
+                case "$name" in bad-* | Bad_*) continue ;; esac
+                names+=("$name")
+                container_copy_in "$conf" "/etc/qemu/vms/$name.conf"
+                [ -d "$conf.d" ] && container_copy_in "$conf.d" "/etc/qemu/vms/$name.conf.d"
+        done
+        [ "${#names[@]}" -ge 35 ]
+        local since
+        since=$(in_container date +%s)
+        in_container systemctl daemon-reload
+        for name in "${names[@]}"; do
+                run in_container systemctl show -p LoadState,LoadError --value "qemu-vm@$name.service"
+                [ "${lines[0]}" = loaded ] || { echo "qemu-vm@$name: $output"; false; }
+        done
+        # systemd logs every setting it ignores or cannot parse, naming the drop-in.
+        run in_container journalctl --no-pager -o cat _PID=1 --since "@$since"
+        if [[ "$output" == *"50-qemu-vm.conf"* ]]; then
+                echo "$output" | grep "50-qemu-vm.conf"
+                false
+        fi
+        for name in "${names[@]}"; do
+                in_container rm -rf "/etc/qemu/vms/$name.conf" "/etc/qemu/vms/$name.conf.d"
+        done
+        in_container systemctl daemon-reload
+}
