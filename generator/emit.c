@@ -30,14 +30,21 @@ static FILE *dropin_open(const char *source_path, char **text, size_t *size) {
 /* Writes KEY= followed by the arguments, each quoted for the unit file. An argument that starts
  * with '-' begins a continuation line, so `systemctl cat` reads like a shell script. */
 static void write_exec(FILE *f, const char *key, const Strv *argv) {
-        fprintf(f, "%s=", key);
+        static const char continuation[] = " \\\n        ";
+        size_t size = strlen(key) + 3;
+
+        /* Built in one buffer and written at once: this is most of the generator's work. */
+        for (size_t i = 0; i < argv->n; i++)
+                size += UNIT_EXEC_ARG_ESCAPE_MAX(strlen(argv->items[i])) + sizeof continuation;
+        _cleanup_free_ char *line = xmalloc(size);
+        char *t = stpcpy(stpcpy(line, key), "=");
         for (size_t i = 0; i < argv->n; i++) {
-                _cleanup_free_ char *quoted = unit_exec_arg_escape(argv->items[i]);
                 if (i > 0)
-                        fputs(argv->items[i][0] == '-' ? " \\\n        " : " ", f);
-                fputs(quoted, f);
+                        t = stpcpy(t, argv->items[i][0] == '-' ? continuation : " ");
+                t += unit_exec_arg_escape_into(t, argv->items[i]);
         }
-        fputc('\n', f);
+        *t++ = '\n';
+        fwrite(line, 1, (size_t) (t - line), f);
 }
 
 /* RequiresMountsFor= takes a space-separated list; paths with spaces, quotes or backslashes are left

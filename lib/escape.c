@@ -29,7 +29,14 @@ char *unit_specifier_escape(const char *s) {
 }
 
 char *unit_exec_arg_escape(const char *s) {
-        char *out = xmalloc(strlen(s) * 2 + 3), *t = out;
+        char *out = xmalloc(UNIT_EXEC_ARG_ESCAPE_MAX(strlen(s)));
+
+        unit_exec_arg_escape_into(out, s);
+        return out;
+}
+
+size_t unit_exec_arg_escape_into(char *out, const char *s) {
+        char *t = out;
 
         *t++ = '"';
         for (; *s; s++) {
@@ -47,7 +54,7 @@ char *unit_exec_arg_escape(const char *s) {
         }
         *t++ = '"';
         *t = 0;
-        return out;
+        return (size_t) (t - out);
 }
 
 bool string_has_control_chars(const char *s) {

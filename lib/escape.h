@@ -17,6 +17,10 @@ char *unit_specifier_escape(const char *s);
  * '%' as '%%' and '$' as '$$' so neither specifiers nor environment variables expand. */
 char *unit_exec_arg_escape(const char *s);
 
+/* The same into out, which has room for UNIT_EXEC_ARG_ESCAPE_MAX(strlen(s)) bytes; returns the length. */
+#define UNIT_EXEC_ARG_ESCAPE_MAX(len) ((len) * 2 + 3)
+size_t unit_exec_arg_escape_into(char *out, const char *s);
+
 /* True when s holds a control character (newline, tab, escape, DEL ...). Such values are refused. */
 bool string_has_control_chars(const char *s);
 
