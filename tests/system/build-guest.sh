@@ -29,6 +29,8 @@
 #   qemu_vm_test.ignore_acpi=1   do not start acpid ("ignoring ACPI")
 #   qemu_vm_test.acpi_delay=N    sleep N s before starting acpid
 #   qemu_vm_test.net=ADDR/PREFIX configure eth0 (qemu_vm_test.gw=IP: default route)
+#   qemu_vm_test.poweroff_after=N  N s after "ready", print "powering off by itself" and
+#                                power off, as a guest's own shutdown does
 #   qemu_vm_test.kmsg=1          keep kernel messages on the console after
 #                                init starts (by default init lowers the console
 #                                loglevel so they cannot split its own lines)
@@ -324,7 +326,9 @@ else
     while [ "${count#0}" != "$count" ]; do count=${count#0}; done
     [ -n "$count" ] || count=0
     count=$((count + 1))
-    if printf '%-15s\n' "$count" | dd of="$dev" bs=16 count=1 conv=notrunc 2>/dev/null; then
+    # conv=fsync: fsync() on the device sends a cache flush, so the count is on the host's disk image
+    # (QEMU writes qcow2 metadata at a flush) and survives QEMU being killed, as a journal commit would.
+    if printf '%-15s\n' "$count" | dd of="$dev" bs=16 count=1 conv=notrunc,fsync 2>/dev/null; then
         sync
         blockdev --flushbufs "$dev" 2>/dev/null
         say "bootcount=$count"
@@ -386,6 +390,12 @@ else
 fi
 
 say ready
+if after=$(arg qemu_vm_test.poweroff_after); then
+    sleep "$after"
+    say "powering off by itself"
+    sync
+    poweroff -f
+fi
 while :; do
     sleep 3600
 done

@@ -133,6 +133,35 @@ EOF
         ! in_container grep -q "power button pressed" /var/log/qemu-vm/deaf.log
 }
 
+@test "a guest that powers itself off leaves the unit inactive, not failed, and it is not restarted" {
+        write_test_vm selfoff bios "qemu_vm_test.poweroff_after=1"
+        in_container systemctl daemon-reload
+        in_container systemctl start qemu-vm@selfoff
+        wait_for_serial selfoff "QEMU-VM-GUEST: powering off by itself" 1
+        container_wait_for 30 sh -c 'test "$(systemctl is-active qemu-vm@selfoff)" = inactive'
+        [ "$(in_container systemctl is-failed qemu-vm@selfoff)" = inactive ]
+        [ "$(in_container systemctl show -p NRestarts --value qemu-vm@selfoff)" = 0 ]
+        sleep 3
+        [ "$(in_container systemctl is-active qemu-vm@selfoff)" = inactive ]
+}
+
+@test "a crashed QEMU is restarted, and the guest boots again from the same disk" {
+        write_test_vm crashy bios ""
+        in_container systemctl daemon-reload
+        in_container systemctl start qemu-vm@crashy
+        wait_for_serial crashy "QEMU-VM-GUEST: ready" 1
+        local pid
+        pid=$(in_container systemctl show -p MainPID --value qemu-vm@crashy)
+        in_container kill -9 "$pid"
+        wait_for_serial crashy "QEMU-VM-GUEST: bootcount=2" 1
+        [ "$(in_container systemctl show -p NRestarts --value qemu-vm@crashy)" = 1 ]
+        [ "$(in_container systemctl is-active qemu-vm@crashy)" = active ]
+        [ "$(in_container systemctl show -p MainPID --value qemu-vm@crashy)" != "$pid" ]
+        wait_for_serial crashy "QEMU-VM-GUEST: acpi listener up" 2
+        in_container systemctl stop qemu-vm@crashy
+        [ "$(in_container systemctl is-failed qemu-vm@crashy)" = inactive ]
+}
+
 @test "one bad file beside a good one: the good VM starts, the bad one fails with FILE:LINE everywhere" {
         write_test_vm good bios ""
         put_file /etc/qemu/vms/bad.conf <<'EOF'
