@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -39,10 +40,27 @@ static int fsync_dir_of(const char *path) {
         return 0;
 }
 
+/* Temporary files of an earlier run that was killed half-way (the unit's start timed out, the host lost
+ * power). systemd never runs two starts of one VM at once, so any that exist are stale. */
+static void remove_stale_temps(const char *path) {
+        _cleanup_free_ char *copy = xstrdup(path), *dir = dir_of(path);
+        _cleanup_free_ char *pattern = xasprintf("%s/.%s.tmp-??????", dir, basename(copy));
+        glob_t g;
+
+        if (glob(pattern, GLOB_NOSORT, NULL, &g) != 0)
+                return;
+        for (size_t i = 0; i < g.gl_pathc; i++)
+                if (unlink(g.gl_pathv[i]) == 0)
+                        log_info("Removed %s, left over from an interrupted start.", g.gl_pathv[i]);
+        globfree(&g);
+}
+
 /* A unique temporary name in the same directory, so the final rename cannot cross filesystems. */
 static int make_temp(const char *path, char **ret_tmp, int *ret_fd) {
         _cleanup_free_ char *copy = xstrdup(path), *dir = dir_of(path);
         char *tmp = xasprintf("%s/.%s.tmp-XXXXXX", dir, basename(copy));
+
+        remove_stale_temps(path);
         int fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0) {
                 int r = -errno;

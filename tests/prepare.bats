@@ -112,3 +112,14 @@ no_temp_files() {
         [ "$output" = "Disk '$dir/root.qcow2' is a symbolic link to a missing file." ]
         no_temp_files "$dir"
 }
+
+@test "temporary files left by an interrupted start are removed, other files are not" {
+        head -c 100 /dev/zero >"$dir/.root.qcow2.tmp-AbC123"
+        head -c 100 /dev/zero >"$dir/.other.qcow2.tmp-AbC123"
+        run "$PREPARE" --disk "$dir/root.qcow2" --format qcow2 --size 1048576
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Removed $dir/.root.qcow2.tmp-AbC123, left over from an interrupted start."* ]]
+        [ ! -e "$dir/.root.qcow2.tmp-AbC123" ]
+        [ -e "$dir/.other.qcow2.tmp-AbC123" ]
+        [ -f "$dir/root.qcow2" ]
+}
