@@ -31,7 +31,12 @@ void log_full(int level, const char *fmt, ...) {
                 fprintf(stderr, "<%d>%s\n", level, buf);
         else
                 fprintf(stderr, "%s\n", buf);
-        if (kmsg_fd >= 0)
-                dprintf(kmsg_fd, "<%d>%s: %s\n", level, log_program, buf);
+        if (kmsg_fd >= 0) {
+                /* One write() per record; dprintf() cannot be used: glibc gives up on /dev/kmsg's lseek(). */
+                char record[sizeof buf + 64];
+                int n = snprintf(record, sizeof record, "<%d>%s: %s\n", level, log_program, buf);
+                if (n > 0)
+                        (void) !write(kmsg_fd, record, (size_t) n < sizeof record ? (size_t) n : sizeof record - 1);
+        }
         errno = saved_errno;
 }

@@ -187,3 +187,21 @@ setup() {
         [[ "$output" == *"latin.conf:2: line is not valid UTF-8"* ]]
         iconv -f UTF-8 -t UTF-8 "$out/qemu-vm@latin.service.d/50-qemu-vm.conf" >/dev/null
 }
+
+@test "run by systemd (three directories), errors also go to the kernel log" {
+        [ "$(id -u)" = 0 ] && [ -w /dev/kmsg ] || skip "needs root and /dev/kmsg"
+        local name=kmsg-$RANDOM$RANDOM
+        printf '[vm]\ncpus = x\n' >"$QEMU_VM_CONFIG_DIR/$name.conf"
+        run "$GENERATOR" "$out" "$out" "$out"
+        [ "$status" -eq 1 ]
+        dmesg | grep -q "qemu-vm-generator: $QEMU_VM_CONFIG_DIR/$name.conf:2: invalid value 'x' for 'cpus'"
+}
+
+@test "run by hand (one directory), nothing goes to the kernel log" {
+        [ "$(id -u)" = 0 ] && [ -w /dev/kmsg ] || skip "needs root and /dev/kmsg"
+        local name=kmsg-$RANDOM$RANDOM
+        printf '[vm]\ncpus = x\n' >"$QEMU_VM_CONFIG_DIR/$name.conf"
+        run "$GENERATOR" "$out"
+        [ "$status" -eq 1 ]
+        ! dmesg | grep -q "$name"
+}

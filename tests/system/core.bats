@@ -53,6 +53,12 @@ EOF
         [[ "$output" == *"qemu-vm-shutdown"* ]]
         run in_container systemctl show -p LoadState,SourcePath qemu-vm@web01
         [[ "$output" == *"LoadState=loaded"* ]]
+        # What `meson install` set up: the user (in group kvm), the directories, the site defaults file.
+        [[ "$(in_container id -nG qemu-vm)" == *kvm* ]]
+        in_container test -d /etc/qemu/vms
+        in_container test -d /var/lib/qemu-vm
+        in_container grep -q '^#shutdown_timeout = 120' /etc/qemu/qemu-vm.conf
+        in_container test -x /lib/systemd/system-generators/qemu-vm-generator
 }
 
 @test "start: active, the guest boots through UEFI and sees its disks and NIC on the serial console" {
