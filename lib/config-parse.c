@@ -289,6 +289,13 @@ static const struct {
         [SECTION_NET] = { "net", true, net_keys, ELEMENTSOF(net_keys) },
 };
 
+static const KeyDef *key_lookup(SectionKind kind, const char *name, size_t len) {
+        for (size_t i = 0; i < sections[kind].n_keys; i++)
+                if (strlen(sections[kind].keys[i].name) == len && strncmp(sections[kind].keys[i].name, name, len) == 0)
+                        return &sections[kind].keys[i];
+        return NULL;
+}
+
 /* Splits "disk.root" into its kind and "root". Returns -EINVAL for an unknown section, -ENOENT for a
  * device section with a missing or bad ID. */
 static int section_classify(const char *name, SectionKind *ret_kind, const char **ret_id) {
@@ -373,10 +380,7 @@ static int handle_key(void *user, const char *section, const char *key, const ch
         if (section_classify(section, &kind, &id) < 0 || (ctx->defaults_only && sections[kind].has_id))
                 return 1;
 
-        const KeyDef *def = NULL;
-        for (size_t i = 0; i < sections[kind].n_keys; i++)
-                if (streq(sections[kind].keys[i].name, key))
-                        def = &sections[kind].keys[i];
+        const KeyDef *def = key_lookup(kind, key, strlen(key));
         if (!def) {
                 config_errors_add(ctx->errors, ctx->file, line, "unknown key '%s' in section [%s]", key, section);
                 return 1;
@@ -431,13 +435,6 @@ typedef struct LineState {
         const KeyDef *last_key; /* the last "key = value" line's key in this section, if known */
         bool after_key;         /* a key line came since the section header */
 } LineState;
-
-static const KeyDef *key_lookup(SectionKind kind, const char *name, size_t len) {
-        for (size_t i = 0; i < sections[kind].n_keys; i++)
-                if (strlen(sections[kind].keys[i].name) == len && strncmp(sections[kind].keys[i].name, name, len) == 0)
-                        return &sections[kind].keys[i];
-        return NULL;
-}
 
 /* The key of a "key = value" line (libinih splits at the first '=' or ':'), or NULL when unknown. */
 static const KeyDef *line_key(const LineState *st, const char *s, const char *end) {

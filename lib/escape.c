@@ -28,13 +28,6 @@ char *unit_specifier_escape(const char *s) {
         return out;
 }
 
-char *unit_exec_arg_escape(const char *s) {
-        char *out = xmalloc(UNIT_EXEC_ARG_ESCAPE_MAX(strlen(s)));
-
-        unit_exec_arg_escape_into(out, s);
-        return out;
-}
-
 size_t unit_exec_arg_escape_into(char *out, const char *s) {
         char *t = out;
 

@@ -2,7 +2,7 @@
 #pragma once
 
 /* The security boundary between a .conf file and what reads our output (DESIGN.md, "Escaping").
- * Every function returns a newly allocated string. */
+ * Functions that return a string return a newly allocated one. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,10 +14,9 @@ char *qemu_option_escape(const char *s);
 char *unit_specifier_escape(const char *s);
 
 /* One argument of ExecStart= and friends: double-quoted, '\' and '"' backslash-escaped,
- * '%' as '%%' and '$' as '$$' so neither specifiers nor environment variables expand. */
-char *unit_exec_arg_escape(const char *s);
-
-/* The same into out, which has room for UNIT_EXEC_ARG_ESCAPE_MAX(strlen(s)) bytes; returns the length. */
+ * '%' as '%%' and '$' as '$$' so neither specifiers nor environment variables expand.
+ * Written into out, which has room for UNIT_EXEC_ARG_ESCAPE_MAX(strlen(s)) bytes, NUL-terminated;
+ * returns the length. The generator writes many of these in a row, so it brings its own buffer. */
 #define UNIT_EXEC_ARG_ESCAPE_MAX(len) ((len) * 2 + 3)
 size_t unit_exec_arg_escape_into(char *out, const char *s);
 

@@ -10,8 +10,10 @@ static void test_qemu(const char *in, const char *want) {
 }
 
 static void test_exec(const char *in, const char *want) {
-        char *got = unit_exec_arg_escape(in);
-        check_streq(got, want, "unit_exec_arg_escape");
+        char *got = xmalloc(UNIT_EXEC_ARG_ESCAPE_MAX(strlen(in)));
+        size_t n = unit_exec_arg_escape_into(got, in);
+        check_streq(got, want, "unit_exec_arg_escape_into");
+        check(n == strlen(want), "unit_exec_arg_escape_into returns the length");
         free(got);
 }
 
