@@ -239,7 +239,7 @@ static const KeyDef vm_keys[] = {
         { "autostart", parse_boolean, FIELD(VmConfig, autostart) },
         { "shutdown_timeout", parse_unsigned, FIELD(VmConfig, shutdown_timeout), RANGE(1, 86400) },
         { "uuid", parse_uuid, FIELD(VmConfig, uuid) },
-        { "extra_args", parse_args, FIELD(VmConfig, extra_args), .appends = true },
+        { "extra_args", parse_args, FIELD_O(VmConfig, extra_args, extra_args_origin), .appends = true },
         { "kernel", parse_path, FIELD(VmConfig, kernel) },
         { "initrd", parse_path, FIELD(VmConfig, initrd) },
         { "cmdline", parse_append_string, FIELD_O(VmConfig, cmdline, cmdline_origin), .appends = true },

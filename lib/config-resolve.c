@@ -151,7 +151,7 @@ static void check_bounds(const VmConfig *c, ConfigErrors *errors) {
         for (size_t i = 0; i < c->extra_args.n; i++)
                 extra += strlen(c->extra_args.items[i]) + 1;
         if (extra > EXTRA_ARGS_MAX)
-                config_errors_add_at(errors, file_origin(c), "'extra_args' is %zu bytes, at most %d", extra, EXTRA_ARGS_MAX);
+                config_errors_add_at(errors, c->extra_args_origin, "'extra_args' is %zu bytes, at most %d", extra, EXTRA_ARGS_MAX);
         if (c->n_disks + c->n_cdroms > DEVICES_MAX || c->n_nets > DEVICES_MAX)
                 config_errors_add_at(errors, file_origin(c), "%zu disks and cdroms and %zu NICs; at most %d of each",
                                      c->n_disks + c->n_cdroms, c->n_nets, DEVICES_MAX);

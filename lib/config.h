@@ -93,6 +93,7 @@ typedef struct VmConfig {
         unsigned shutdown_timeout;      /* seconds */
         char *uuid;             /* explicit, or name-based once resolved */
         Strv extra_args;
+        Origin extra_args_origin;
         char *kernel;
         char *initrd;
         char *cmdline;

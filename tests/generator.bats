@@ -205,3 +205,29 @@ setup() {
         [ "$status" -eq 1 ]
         ! dmesg | grep -q "$name"
 }
+
+@test "a file larger than 1 MiB, or with a NUL byte, is refused with a clear message" {
+        { printf '[vm]\n'; head -c 1100000 /dev/zero | tr '\0' '#'; } >"$QEMU_VM_CONFIG_DIR/huge.conf"
+        printf '[vm]\ncpus = 1\0\n' >"$QEMU_VM_CONFIG_DIR/nul.conf"
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"huge.conf: file is larger than 1048576 bytes"* ]]
+        [[ "$output" == *"nul.conf: file contains a NUL byte"* ]]
+        [[ "$output" == *"qemu-vm@good.service.d"* ]]
+}
+
+@test "a drop-in directory that is not a directory is reported" {
+        printf '[vm]\n' >"$QEMU_VM_CONFIG_DIR/good.conf.d"
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"good.conf.d: cannot read drop-in directory: Not a directory"* ]]
+}
+
+@test "no UEFI firmware to be found is an error naming the firmware key's line" {
+        export QEMU_VM_FIRMWARE_DIR=$BATS_TEST_TMPDIR/no-firmware
+        mkdir "$QEMU_VM_FIRMWARE_DIR"
+        printf '[vm]\nfirmware = uefi\n' >"$QEMU_VM_CONFIG_DIR/good.conf"
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"good.conf:2: no uefi firmware found for machine 'q35' (install ovmf, or set firmware_code and firmware_vars)"* ]]
+}
