@@ -94,6 +94,10 @@ static void prepare_argv(const VmConfig *c, Strv *v) {
                         strv_push(v, "--require");
                         strv_push(v, boot_files[i]);
                 }
+        if (c->vnc.enabled) {
+                strv_push(v, "--console-dir");
+                strv_consume(v, vm_runtime_path(c->name, VM_CONSOLE_DIR));
+        }
 }
 
 static void shutdown_argv(const VmConfig *c, Strv *v) {
@@ -118,6 +122,12 @@ static char *vm_dropin_text(const VmConfig *c) {
                 write_mount_dependency(f, c->cdroms[i].path);
         write_mount_dependency(f, c->kernel);
         write_mount_dependency(f, c->initrd);
+        /* The TPM's socket must listen before QEMU connects; swtpm itself starts on that connection. */
+        if (c->tpm.enabled)
+                fprintf(f, "Requires=swtpm@%s.socket\nAfter=swtpm@%s.socket\n", c->name, c->name);
+        /* novnc@NAME orders itself after the VM and stops and restarts with it (PartOf=). */
+        if (c->vnc.enabled)
+                fprintf(f, "Wants=novnc@%s.service\n", c->name);
 
         fputs("\n[Service]\n", f);
         prepare_argv(c, &argv);
@@ -128,6 +138,16 @@ static char *vm_dropin_text(const VmConfig *c) {
         write_exec(f, "ExecStart", &argv);
         strv_clear(&argv);
 
+        if (c->vnc.enabled) {
+                /* Only the owner may connect to a socket QEMU made (it daemonizes with umask 027). */
+                fputs("# websockify (novnc@, group qemu-vm-console) must be able to connect to the VNC socket.\n", f);
+                strv_push(&argv, "/bin/chmod");
+                strv_push(&argv, "0770");
+                strv_consume(&argv, vm_runtime_path(c->name, VM_VNC_SOCKET));
+                write_exec(f, "ExecStartPost", &argv);
+                strv_clear(&argv);
+        }
+
         shutdown_argv(c, &argv);
         write_exec(f, "ExecStop", &argv);
         strv_clear(&argv);
@@ -135,6 +155,58 @@ static char *vm_dropin_text(const VmConfig *c) {
         fprintf(f, "TimeoutStopSec=%u\n", c->shutdown_timeout + STOP_TIMEOUT_SLACK);
         fclose(f);
         return text;
+}
+
+/* The template (units/swtpm@.service) holds the commands; the drop-in ties the instance to its file. */
+static char *tpm_dropin_text(const VmConfig *c) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = dropin_open(c->source_path, &text, &size);
+
+        fprintf(f, "Description=TPM 2.0 of VM %s (swtpm)\n", c->name);
+        fclose(f);
+        return text;
+}
+
+/* An address as it goes into a URL or websockify's listen argument: IPv6 in brackets. */
+static char *host_for_url(const char *address) {
+        return strchr(address, ':') ? xasprintf("[%s]", address) : xstrdup(address);
+}
+
+static char *console_dropin_text(const VmConfig *c) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = dropin_open(c->source_path, &text, &size);
+        _cleanup_free_ char *host = host_for_url(c->vnc.listen);
+        _cleanup_free_ char *sock = vm_runtime_path(c->name, VM_VNC_SOCKET);
+        bool wildcard = streq(c->vnc.listen, "0.0.0.0") || streq(c->vnc.listen, "::");
+        Strv argv = {};
+
+        /* systemctl status shows the Description, and the journal says "Started <Description>". */
+        if (wildcard)
+                fprintf(f, "Description=Browser console of VM %s on port %u of every address, "
+                           "http://HOST:%u/vnc.html?autoconnect=true\n", c->name, c->vnc.port, c->vnc.port);
+        else
+                fprintf(f, "Description=Browser console of VM %s at http://%s:%u/vnc.html?autoconnect=true\n",
+                        c->name, host, c->vnc.port);
+        fputs("\n[Service]\n", f);
+        strv_push(&argv, QEMU_VM_WEBSOCKIFY);
+        strv_push(&argv, "--web");
+        strv_push(&argv, QEMU_VM_NOVNC_DIR);
+        strv_pushf(&argv, "%s:%u", host, c->vnc.port);
+        strv_pushf(&argv, "--unix-target=%s", sock);
+        write_exec(f, "ExecStart", &argv);
+        strv_clear(&argv);
+        fclose(f);
+        return text;
+}
+
+/* Writes the drop-in of a unit that only exists for VMs with that device. */
+static int emit_companion(const char *dir, const char *unit, char *text, FILE *dry_run) {
+        _cleanup_free_ char *relpath = xasprintf("%s.d/" VM_DROPIN_NAME, unit);
+        int r = unit_file_write(dir, relpath, text, dry_run);
+        free(text);
+        return r;
 }
 
 int emit_vm(const char *dir, const VmConfig *c, FILE *dry_run) {
@@ -146,6 +218,18 @@ int emit_vm(const char *dir, const VmConfig *c, FILE *dry_run) {
         r = unit_file_write(dir, relpath, text, dry_run);
         if (r < 0)
                 return r;
+        if (c->tpm.enabled) {
+                _cleanup_free_ char *tpm = xasprintf("swtpm@%s.service", c->name);
+                r = emit_companion(dir, tpm, tpm_dropin_text(c), dry_run);
+                if (r < 0)
+                        return r;
+        }
+        if (c->vnc.enabled) {
+                _cleanup_free_ char *console = xasprintf("novnc@%s.service", c->name);
+                r = emit_companion(dir, console, console_dropin_text(c), dry_run);
+                if (r < 0)
+                        return r;
+        }
         if (c->autostart)
                 return unit_file_add_wants(dir, "machines.target", unit, QEMU_VM_UNIT_DIR "/qemu-vm@.service", dry_run);
         return 0;

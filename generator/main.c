@@ -2,18 +2,16 @@
 /* qemu-vm-generator: turns /etc/qemu/vms/NAME.conf into qemu-vm@NAME.service drop-ins.
  * See systemd.generator(7) and man/qemu-vm-generator.8. */
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <sys/stat.h>
 
-#include "config-parse.h"
-#include "config-resolve.h"
 #include "emit.h"
 #include "log.h"
 #include "names.h"
 #include "paths.h"
+#include "vm-set.h"
 
 static const char *config_dir(void) {
         return getenv("QEMU_VM_CONFIG_DIR") ?: QEMU_VM_CONFIG_DIR;
@@ -48,66 +46,36 @@ static bool name_is_safe_instance(const char *name) {
         return true;
 }
 
-/* Loads and checks one VM. Returns 0 when it is usable, -EINVAL when errors were added. */
-static int load_vm(VmConfig *c, const char *dir, const char *name, const char *path, bool check_name,
-                   ConfigErrors *errors) {
-        vm_config_init(c, name, path);
-        if (check_name && !vm_name_is_valid(name))
-                config_errors_add(errors, path, 0,
-                                  "invalid VM name '%s': use lowercase letters, digits, '-' and '_', at most %d, "
-                                  "starting with a letter or digit", name, VM_NAME_MAX);
-        if (vm_config_load(c, dir, defaults_file(), errors) >= 0 && errors->n == 0)
-                vm_config_resolve(c, errors);
-        return errors->n > 0 ? -EINVAL : 0;
-}
+static int generate(const char *out_dir, const VmEntry *e, FILE *dry_run) {
+        if (e->errors.n == 0)
+                return emit_vm(out_dir, &e->config, dry_run);
 
-static int generate_one(const char *out_dir, const char *dir, const char *file_name, FILE *dry_run) {
-        _cleanup_free_ char *name = strndup(file_name, strlen(file_name) - strlen(".conf"));
-        _cleanup_free_ char *path = xasprintf("%s/%s", dir, file_name);
-        ConfigErrors errors = {};
-        VmConfig c;
-        int r;
-
-        r = load_vm(&c, dir, name, path, true, &errors);
-        if (r < 0) {
-                log_errors(&errors, ", ignoring this VM");
-                if (name_is_safe_instance(name))
-                        (void) emit_broken_vm(out_dir, name, path, &errors, dry_run);
-        } else
-                r = emit_vm(out_dir, &c, dry_run);
-
-        config_errors_clear(&errors);
-        vm_config_free(&c);
-        return r;
-}
-
-static int conf_filter(const struct dirent *d) {
-        return d->d_name[0] != '.' && endswith(d->d_name, ".conf") && strlen(d->d_name) > strlen(".conf");
+        log_errors(&e->errors, ", ignoring this VM");
+        if (name_is_safe_instance(e->config.name))
+                (void) emit_broken_vm(out_dir, e->config.name, e->config.source_path, &e->errors, dry_run);
+        return -EINVAL;
 }
 
 static int run(const char *out_dir, FILE *dry_run) {
         const char *dir = config_dir();
-        struct dirent **entries;
-        int r = 0, n;
+        VmSet set;
+        int r;
 
-        n = scandir(dir, &entries, conf_filter, alphasort);
-        if (n < 0) {
-                if (errno == ENOENT)
-                        return 0;
-                return log_error_errno(-errno, "Failed to read '%s': %m", dir);
-        }
-        for (int i = 0; i < n; i++) {
-                int k = generate_one(out_dir, dir, entries[i]->d_name, dry_run);
+        r = vm_set_load(&set, dir, defaults_file());
+        if (r < 0)
+                return log_error_errno(r, "Failed to read '%s': %m", dir);
+        for (size_t i = 0; i < set.n; i++) {
+                int k = generate(out_dir, &set.items[i], dry_run);
                 if (k < 0 && r == 0)
                         r = k;
-                free(entries[i]);
         }
-        free(entries);
+        vm_set_free(&set);
         return r;
 }
 
 /* --check FILE...: what Ansible's validate: calls on a temporary file. A file whose name does not
- * end in ".conf" is checked without the name rule. */
+ * end in ".conf" is checked without the name rule. Each file is checked on its own: clashes with
+ * other VMs (console ports) show at the next daemon-reload. */
 static int check_files(char **files, int n) {
         int r = 0;
 
@@ -119,7 +87,7 @@ static int check_files(char **files, int n) {
                 ConfigErrors errors = {};
                 VmConfig c;
 
-                if (load_vm(&c, dir, name, files[i], is_conf, &errors) < 0) {
+                if (vm_load(&c, dir, name, files[i], is_conf, defaults_file(), &errors) < 0) {
                         log_errors(&errors, "");
                         r = -EINVAL;
                 }

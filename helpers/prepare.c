@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* qemu-vm-prepare: ExecStartPre= of qemu-vm@.service. Creates missing disks with qemu-img and the UEFI
- * variable store from its template. Never overwrites, truncates or resizes an existing file: each new
+/* qemu-vm-prepare: ExecStartPre= of qemu-vm@.service. Creates missing disks with qemu-img, the UEFI
+ * variable store from its template, and the directory of the VNC socket. Never overwrites, truncates or resizes an existing file: each new
  * file is made under a temporary name, synced, and renamed into place only if nothing is there yet.
  * It reads no configuration; the generator passes everything as arguments. */
 
@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <glob.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -271,16 +272,32 @@ static int require_file(const char *path) {
         return 0;
 }
 
+/* The directory QEMU puts vnc.sock in: set-group-ID and group qemu-vm-console, so the socket QEMU
+ * creates there (UMask=0007) is open to websockify (novnc@NAME) and to no one else. The rest of the
+ * runtime directory stays closed to that group. */
+static int ensure_console_dir(const char *path) {
+        struct group *g = getgrnam(QEMU_VM_CONSOLE_GROUP);
+        if (!g)
+                return log_error_errno(-ENOENT, "Cannot prepare the console: group '%s' does not exist "
+                                       "(run systemd-sysusers).", QEMU_VM_CONSOLE_GROUP);
+        if (mkdir(path, 0700) < 0 && errno != EEXIST)
+                return log_error_errno(-errno, "Cannot create '%s': %m", path);
+        if (chown(path, (uid_t) -1, g->gr_gid) < 0 || chmod(path, 02750) < 0)
+                return log_error_errno(-errno, "Cannot give '%s' to group '%s': %m", path, QEMU_VM_CONSOLE_GROUP);
+        return 0;
+}
+
 static void help(void) {
         printf("Usage: qemu-vm-prepare [--nvram PATH --nvram-template PATH]\n"
                "                       [--disk PATH [--format FMT [--size BYTES] [--backing PATH --backing-format FMT]]]...\n"
-               "                       [--require PATH]...\n\n"
-               "Creates missing disks and the UEFI NVRAM of a VM; never touches existing ones.\n");
+               "                       [--require PATH]... [--console-dir PATH]\n\n"
+               "Creates missing disks and the UEFI NVRAM of a VM; never touches existing ones.\n"
+               "Creates the directory of its VNC socket, open to group %s.\n", QEMU_VM_CONSOLE_GROUP);
 }
 
 int main(int argc, char *argv[]) {
         enum { ARG_NVRAM = 0x100, ARG_NVRAM_TEMPLATE, ARG_DISK, ARG_FORMAT, ARG_SIZE, ARG_BACKING,
-               ARG_BACKING_FORMAT, ARG_REQUIRE };
+               ARG_BACKING_FORMAT, ARG_REQUIRE, ARG_CONSOLE_DIR };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "nvram", required_argument, NULL, ARG_NVRAM },
@@ -291,9 +308,10 @@ int main(int argc, char *argv[]) {
                 { "backing", required_argument, NULL, ARG_BACKING },
                 { "backing-format", required_argument, NULL, ARG_BACKING_FORMAT },
                 { "require", required_argument, NULL, ARG_REQUIRE },
+                { "console-dir", required_argument, NULL, ARG_CONSOLE_DIR },
                 {}
         };
-        const char *nvram = NULL, *nvram_template = NULL;
+        const char *nvram = NULL, *nvram_template = NULL, *console_dir = NULL;
         _cleanup_free_ DiskRequest *disks = xcalloc((size_t) argc, sizeof(DiskRequest));
         Strv required = {};
         size_t n_disks = 0;
@@ -327,6 +345,7 @@ int main(int argc, char *argv[]) {
                 case ARG_BACKING: last->backing = optarg; break;
                 case ARG_BACKING_FORMAT: last->backing_format = optarg; break;
                 case ARG_REQUIRE: strv_push(&required, optarg); break;
+                case ARG_CONSOLE_DIR: console_dir = optarg; break;
                 default: return 2;
                 }
         }
@@ -343,6 +362,8 @@ int main(int argc, char *argv[]) {
         for (size_t i = 0; i < n_disks; i++)
                 if (ensure_disk(&disks[i]) < 0)
                         r = -1;
+        if (console_dir && ensure_console_dir(console_dir) < 0)
+                r = -1;
         strv_clear(&required);
         return r < 0 ? 1 : 0;
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -19,7 +20,9 @@
 /* Files larger than this are not VM configurations. */
 #define CONFIG_FILE_MAX (1024 * 1024)
 
-typedef enum SectionKind { SECTION_VM, SECTION_SERIAL, SECTION_DISK, SECTION_CDROM, SECTION_NET, _SECTION_MAX } SectionKind;
+typedef enum SectionKind {
+        SECTION_VM, SECTION_SERIAL, SECTION_TPM, SECTION_VNC, SECTION_DISK, SECTION_CDROM, SECTION_NET, _SECTION_MAX
+} SectionKind;
 
 typedef struct KeyDef KeyDef;
 typedef int (*KeyParser)(const KeyDef *def, const char *value, void *field, char **ret_error);
@@ -212,6 +215,38 @@ static int parse_args(const KeyDef *def, const char *value, void *field, char **
         return 0;
 }
 
+/* An IPv4 or IPv6 address to listen on, written back in its canonical form. Host names are refused:
+ * what a name resolves to at boot is not something a unit should depend on. */
+static int parse_listen(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        unsigned char addr[sizeof(struct in6_addr)];
+        char canonical[INET6_ADDRSTRLEN];
+        int family = strchr(value, ':') ? AF_INET6 : AF_INET;
+
+        if (inet_pton(family, value, addr) != 1 || !inet_ntop(family, addr, canonical, sizeof canonical)) {
+                *ret_error = xasprintf("invalid address '%s' for '%s' (expected an IPv4 or IPv6 address)",
+                                       value, def->name);
+                return -EINVAL;
+        }
+        return parse_string(def, canonical, field, ret_error);
+}
+
+/* "auto" (0) or a port websockify can bind without privileges. */
+static int parse_port(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        uint64_t v;
+
+        if (streq(value, "auto")) {
+                *(unsigned *) field = 0;
+                return 0;
+        }
+        if (parse_uint_range(value, 1024, 65535, &v) < 0) {
+                *ret_error = xasprintf("invalid value '%s' for '%s' (expected auto or a number from 1024 to 65535)",
+                                       value, def->name);
+                return -EINVAL;
+        }
+        *(unsigned *) field = (unsigned) v;
+        return 0;
+}
+
 /* cmdline may continue over several lines; the pieces are joined with a space. */
 static int parse_append_string(const KeyDef *def _unused_, const char *value, void *field, char **ret_error _unused_) {
         char **s = field;
@@ -250,6 +285,17 @@ static const KeyDef serial_keys[] = {
         { "log", parse_boolean, FIELD(VmConfig, serial_log) },
 };
 
+static const KeyDef tpm_keys[] = {
+        { "enabled", parse_boolean, FIELD(VmConfig, tpm.enabled) },
+        { "model", parse_enum, FIELD(VmConfig, tpm.model), ENUM(tpm_model_table, _TPM_MODEL_MAX) },
+};
+
+static const KeyDef vnc_keys[] = {
+        { "enabled", parse_boolean, FIELD(VmConfig, vnc.enabled) },
+        { "listen", parse_listen, FIELD(VmConfig, vnc.listen) },
+        { "port", parse_port, FIELD_O(VmConfig, vnc.port, vnc.port_origin) },
+};
+
 static const KeyDef disk_keys[] = {
         { "path", parse_path, FIELD_O(DiskConfig, path, path_origin) },
         { "size", parse_disk_size, FIELD_O(DiskConfig, size, size_origin) },
@@ -284,6 +330,8 @@ static const struct {
 } sections[_SECTION_MAX] = {
         [SECTION_VM] = { "vm", false, vm_keys, ELEMENTSOF(vm_keys) },
         [SECTION_SERIAL] = { "serial", false, serial_keys, ELEMENTSOF(serial_keys) },
+        [SECTION_TPM] = { "tpm", false, tpm_keys, ELEMENTSOF(tpm_keys) },
+        [SECTION_VNC] = { "vnc", false, vnc_keys, ELEMENTSOF(vnc_keys) },
         [SECTION_DISK] = { "disk", true, disk_keys, ELEMENTSOF(disk_keys) },
         [SECTION_CDROM] = { "cdrom", true, cdrom_keys, ELEMENTSOF(cdrom_keys) },
         [SECTION_NET] = { "net", true, net_keys, ELEMENTSOF(net_keys) },
@@ -319,7 +367,8 @@ static int section_classify(const char *name, SectionKind *ret_kind, const char 
         return -EINVAL;
 }
 
-/* Finds the device with this ID, creating it with its defaults on first sight. */
+/* Finds the device with this ID, creating it with its defaults on first sight. Sections without an ID
+ * are parts of the VmConfig. */
 static void *device_get(VmConfig *c, SectionKind kind, const char *id, Origin origin) {
         switch (kind) {
         case SECTION_DISK:
@@ -353,6 +402,19 @@ static void *device_get(VmConfig *c, SectionKind kind, const char *id, Origin or
         default:
                 return c;
         }
+}
+
+/* A section header makes its device exist: an empty [disk.x] is a disk, a bare [tpm] a TPM. Its keys
+ * (such as 'enabled = no' in a drop-in) come later. */
+static void section_register(VmConfig *c, SectionKind kind, const char *id, Origin origin) {
+        if (kind == SECTION_TPM)
+                c->tpm.enabled = true;
+        else if (kind == SECTION_VNC) {
+                if (!c->vnc.enabled)
+                        c->vnc.origin = origin;
+                c->vnc.enabled = true;
+        } else
+                (void) device_get(c, kind, id, origin);
 }
 
 /* Returns the line where the section header (key NULL) or key was first met in this file, or 0 and
@@ -494,7 +556,7 @@ static void section_line(ParseContext *ctx, LineState *st, unsigned line, const 
                         config_errors_add(ctx->errors, ctx->file, line,
                                           "section [%s] appears twice in this file (first on line %u)", name, first);
                 else
-                        device_get(ctx->config, kind, id, (Origin) { ctx->file, line });
+                        section_register(ctx->config, kind, id, (Origin) { ctx->file, line });
                 if (kind == SECTION_VM && !ctx->defaults_only)
                         ctx->config->has_vm_section = true;
                 st->in_section = true;

@@ -165,6 +165,9 @@ void vm_config_resolve(VmConfig *c, ConfigErrors *errors) {
         resolve_firmware(c, errors);
         resolve_disks(c, errors);
         resolve_nets(c, errors);
+        /* tpm-crb is what a TPM 2.0 on a PC looks like today; it needs q35's memory map. */
+        if (c->tpm.model == _TPM_MODEL_INVALID)
+                c->tpm.model = machine_is_q35(c->machine) ? TPM_MODEL_CRB : TPM_MODEL_TIS;
         if (!c->uuid) {
                 char uuid[UUID_STRING_MAX];
                 vm_uuid_from_name(c->name, uuid);

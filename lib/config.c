@@ -31,6 +31,10 @@ const char *const net_mode_table[_NET_MODE_MAX] = {
         [NET_MODE_USER] = "user", [NET_MODE_BRIDGE] = "bridge", [NET_MODE_NONE] = "none",
 };
 
+const char *const tpm_model_table[_TPM_MODEL_MAX] = {
+        [TPM_MODEL_CRB] = "crb", [TPM_MODEL_TIS] = "tis",
+};
+
 void config_errors_add(ConfigErrors *e, const char *file, unsigned line, const char *fmt, ...) {
         ConfigError *error;
         va_list ap;
@@ -80,6 +84,8 @@ void vm_config_init(VmConfig *c, const char *name, const char *source_path) {
                 .shutdown_timeout = 120,
                 .serial = true,
                 .serial_log = true,
+                .tpm.model = _TPM_MODEL_INVALID,
+                .vnc.listen = xstrdup("127.0.0.1"),
         };
 }
 
@@ -96,6 +102,7 @@ void vm_config_free(VmConfig *c) {
         free(c->kernel);
         free(c->initrd);
         free(c->cmdline);
+        free(c->vnc.listen);
         for (size_t i = 0; i < c->n_disks; i++) {
                 free(c->disks[i].id);
                 free(c->disks[i].path);

@@ -27,6 +27,8 @@ typedef enum DiskCache {
 typedef enum DiskDiscard { DISK_DISCARD_IGNORE, DISK_DISCARD_UNMAP, _DISK_DISCARD_MAX, _DISK_DISCARD_INVALID = -1 } DiskDiscard;
 typedef enum CdromBus { CDROM_BUS_SATA, CDROM_BUS_SCSI, _CDROM_BUS_MAX, _CDROM_BUS_INVALID = -1 } CdromBus;
 typedef enum NetMode { NET_MODE_USER, NET_MODE_BRIDGE, NET_MODE_NONE, _NET_MODE_MAX, _NET_MODE_INVALID = -1 } NetMode;
+/* _TPM_MODEL_INVALID until resolved: tpm-crb on q35, tpm-tis elsewhere. */
+typedef enum TpmModel { TPM_MODEL_CRB, TPM_MODEL_TIS, _TPM_MODEL_MAX, _TPM_MODEL_INVALID = -1 } TpmModel;
 
 extern const char *const accel_table[_ACCEL_MAX];
 extern const char *const firmware_table[_FIRMWARE_MAX];
@@ -36,6 +38,7 @@ extern const char *const disk_cache_table[_DISK_CACHE_MAX];
 extern const char *const disk_discard_table[_DISK_DISCARD_MAX];
 extern const char *const cdrom_bus_table[_CDROM_BUS_MAX];
 extern const char *const net_mode_table[_NET_MODE_MAX];
+extern const char *const tpm_model_table[_TPM_MODEL_MAX];
 
 typedef struct DiskConfig {
         char *id;
@@ -73,6 +76,22 @@ typedef struct NetConfig {
         char *model;
 } NetConfig;
 
+/* [tpm]: a TPM 2.0 from swtpm@NAME (units/swtpm@.service). */
+typedef struct TpmConfig {
+        bool enabled;           /* the section is there, unless 'enabled = no' */
+        TpmModel model;
+} TpmConfig;
+
+/* [vnc]: QEMU's VNC server on a unix socket, served to browsers by novnc@NAME (websockify). */
+typedef struct VncConfig {
+        bool enabled;
+        Origin origin;          /* the [vnc] header */
+        char *listen;           /* an IPv4 or IPv6 address */
+        unsigned port;          /* 0: auto, until console_ports_assign() picks one */
+        bool port_auto;         /* the port was picked, not given */
+        Origin port_origin;
+} VncConfig;
+
 typedef struct VmConfig {
         char *name;
         char *source_path;      /* NAME.conf itself */
@@ -100,6 +119,8 @@ typedef struct VmConfig {
         Origin cmdline_origin;
         bool serial;
         bool serial_log;
+        TpmConfig tpm;
+        VncConfig vnc;
 
         DiskConfig *disks;
         size_t n_disks;

@@ -21,6 +21,11 @@ static inline char *vm_serial_log_path(const char *vm) {
         return xasprintf("%s/%s.log", QEMU_VM_LOG_DIR, vm);
 }
 
+/* /run/swtpm/NAME/swtpm.sock: ListenStream= of swtpm@NAME.socket. */
+static inline char *vm_tpm_socket_path(const char *vm) {
+        return xasprintf("%s/%s/swtpm.sock", QEMU_VM_SWTPM_RUNTIME_DIR, vm);
+}
+
 #define VM_NVRAM_FILE "nvram.fd"
 #define VM_QMP_SOCKET "qmp.sock"
 /* QEMU serves one client per QMP socket: qemu-vm-shutdown has its own, so that an admin's session on
@@ -28,3 +33,7 @@ static inline char *vm_serial_log_path(const char *vm) {
 #define VM_SHUTDOWN_QMP_SOCKET "qmp-shutdown.sock"
 #define VM_SERIAL_SOCKET "serial.sock"
 #define VM_PID_FILE "qemu.pid"
+/* The VNC socket has a directory of its own, group qemu-vm-console: websockify (novnc@NAME) may reach
+ * it, and nothing else of the VM (units/novnc@.service). */
+#define VM_CONSOLE_DIR "console"
+#define VM_VNC_SOCKET VM_CONSOLE_DIR "/vnc.sock"

@@ -65,6 +65,34 @@ static void push_serial(const VmConfig *c, Strv *v) {
         push_option(v, "-serial", "chardev:serial0");
 }
 
+/* swtpm@NAME.socket listens; swtpm starts when QEMU connects (units/swtpm@.service). */
+static void push_tpm(const VmConfig *c, Strv *v) {
+        if (!c->tpm.enabled)
+                return;
+
+        _cleanup_free_ char *sock = vm_tpm_socket_path(c->name);
+        _cleanup_free_ char *sock_escaped = qemu_option_escape(sock);
+
+        push_option(v, "-chardev", "socket,id=tpm0-chr,path=%s", sock_escaped);
+        push_option(v, "-tpmdev", "emulator,id=tpm0,chardev=tpm0-chr");
+        push_option(v, "-device", "%s,tpmdev=tpm0", c->tpm.model == TPM_MODEL_CRB ? "tpm-crb" : "tpm-tis");
+}
+
+/* VNC on a unix socket only: "-vnc unix:...,websocket=on" would also open TCP 5700 on every address
+ * (DESIGN.md). The tablet gives the browser's pointer absolute coordinates. */
+static void push_vnc(const VmConfig *c, Strv *v) {
+        if (!c->vnc.enabled)
+                return;
+
+        _cleanup_free_ char *sock = vm_runtime_path(c->name, VM_VNC_SOCKET);
+        _cleanup_free_ char *sock_escaped = qemu_option_escape(sock);
+
+        push_option(v, "-vnc", "unix:%s", sock_escaped);
+        push_option(v, "-device", "VGA,id=video0");
+        push_option(v, "-device", "qemu-xhci,id=usb0");
+        push_option(v, "-device", "usb-tablet,bus=usb0.0,id=tablet0");
+}
+
 static void push_firmware(const VmConfig *c, Strv *v) {
         if (c->firmware == FIRMWARE_BIOS)
                 return;
@@ -169,6 +197,8 @@ void qemu_argv_build(const VmConfig *c, Strv *v) {
         push_machine(c, v);
         push_control(c, v);
         push_serial(c, v);
+        push_vnc(c, v);
+        push_tpm(c, v);
         push_firmware(c, v);
         for (size_t i = 0; i < c->n_disks; i++)
                 push_disk(&c->disks[i], &ctl, v);

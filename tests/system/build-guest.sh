@@ -20,6 +20,9 @@
 #   cdroms=sr0
 #   nics=eth0/52:54:00:12:34:56,...
 #   tpm=yes|no             /sys/class/tpm/tpm0
+#   tpm-ek=SHA256          with a TPM: sha256 of its RSA endorsement key (TPM2_ReadPublic of
+#                          handle 0x81010001, where swtpm_setup --createek puts it); the same TPM
+#                          gives the same value on every boot. tpm-ek=error-RC when the read fails.
 #   efi=yes|no             /sys/firmware/efi
 #   bootcount=N|none       counter in the first 16 bytes of vda, sda or nvme0n1
 #   acpi listener up       busybox acpid; the power button powers off:
@@ -309,7 +312,29 @@ for d in /sys/class/net/*; do
 done
 say "nics=$nics"
 
-if [ -e /sys/class/tpm/tpm0 ]; then say tpm=yes; else say tpm=no; fi
+# TPM2_ReadPublic(0x81010001): tag TPM_ST_NO_SESSIONS, size 14, TPM_CC_ReadPublic, the handle. The
+# kernel takes one command per write() and returns the response on the next read().
+tpm_ek() {
+    j=0
+    while [ ! -c /dev/tpm0 ] && [ "$j" -lt 20 ]; do sleep 0.1; j=$((j + 1)); done
+    exec 3<>/dev/tpm0 || { echo error-open; return; }
+    printf '\200\001\000\000\000\016\000\000\001\163\201\001\000\001' >&3
+    dd bs=4096 count=1 <&3 >/tmp/tpm-ek 2>/dev/null
+    exec 3<&-
+    rc=$(od -An -tx1 -j6 -N4 /tmp/tpm-ek | tr -d ' \n')
+    # An RSA 2048 key alone is 256 bytes: anything shorter is no key.
+    if [ "$rc" = 00000000 ] && [ "$(wc -c </tmp/tpm-ek)" -gt 256 ]; then
+        sha256sum /tmp/tpm-ek | cut -d' ' -f1
+    else
+        echo "error-$rc"
+    fi
+}
+if [ -e /sys/class/tpm/tpm0 ]; then
+    say tpm=yes
+    say "tpm-ek=$(tpm_ek)"
+else
+    say tpm=no
+fi
 if [ -e /sys/firmware/efi ]; then say efi=yes; else say efi=no; fi
 
 dev=

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdint.h>
+
+#include "console-ports.h"
+
+#define AUTO_PORTS (CONSOLE_PORT_AUTO_LAST - CONSOLE_PORT_AUTO_FIRST + 1)
+
+/* Ports in the auto range that Chromium and Firefox refuse to open ("unsafe ports"): a console there
+ * could not be reached from a browser. */
+static bool port_blocked_by_browsers(unsigned port) {
+        return port == 6566 || (port >= 6665 && port <= 6669) || port == 6697;
+}
+
+unsigned console_port_preferred(const char *name) {
+        uint32_t h = 2166136261u;
+
+        for (const unsigned char *p = (const unsigned char *) name; *p; p++)
+                h = (h ^ *p) * 16777619u;
+        return CONSOLE_PORT_AUTO_FIRST + h % AUTO_PORTS;
+}
+
+/* Explicit ports: each clash is reported in both VMs. Both keep their port reserved, so that the auto
+ * ports of the others do not move while the clash is being fixed. */
+static void check_explicit(VmSet *set, const bool *part, bool taken[AUTO_PORTS]) {
+        bool *clashed = xcalloc(set->n, sizeof(bool));
+
+        for (size_t i = 0; i < set->n; i++) {
+                VncConfig *a = &set->items[i].config.vnc;
+                if (!part[i] || a->port == 0)
+                        continue;
+                if (a->port >= CONSOLE_PORT_AUTO_FIRST && a->port <= CONSOLE_PORT_AUTO_LAST)
+                        taken[a->port - CONSOLE_PORT_AUTO_FIRST] = true;
+                for (size_t j = i + 1; j < set->n; j++) {
+                        VncConfig *b = &set->items[j].config.vnc;
+                        if (!part[j] || b->port != a->port || clashed[j])
+                                continue;
+                        config_errors_add_at(&set->items[j].errors, b->port_origin,
+                                             "[vnc] port %u is also the console port of %s:%u", b->port,
+                                             a->port_origin.file, a->port_origin.line);
+                        if (!clashed[i])
+                                config_errors_add_at(&set->items[i].errors, a->port_origin,
+                                                     "[vnc] port %u is also the console port of %s:%u", a->port,
+                                                     b->port_origin.file, b->port_origin.line);
+                        clashed[i] = clashed[j] = true;
+                }
+        }
+        free(clashed);
+}
+
+static bool port_free(const bool taken[AUTO_PORTS], unsigned port) {
+        return !taken[port - CONSOLE_PORT_AUTO_FIRST] && !port_blocked_by_browsers(port);
+}
+
+void console_ports_assign(VmSet *set) {
+        bool taken[AUTO_PORTS] = {};
+        /* Decided before any clash adds errors, so that the outcome does not depend on the order. */
+        _cleanup_free_ bool *part = xcalloc(set->n + 1, sizeof(bool));
+
+        for (size_t i = 0; i < set->n; i++)
+                part[i] = set->items[i].errors.n == 0 && set->items[i].config.vnc.enabled;
+        check_explicit(set, part, taken);
+
+        /* set->items is in name order (vm_set_load()). */
+        for (size_t i = 0; i < set->n; i++) {
+                VncConfig *vnc = &set->items[i].config.vnc;
+                if (!part[i] || vnc->port != 0)
+                        continue;
+                unsigned port = console_port_preferred(set->items[i].config.name);
+                vnc->port_auto = true;
+                if (port_free(taken, port)) {
+                        vnc->port = port;
+                        taken[port - CONSOLE_PORT_AUTO_FIRST] = true;
+                }
+        }
+
+        for (size_t i = 0; i < set->n; i++) {
+                VncConfig *vnc = &set->items[i].config.vnc;
+                if (!part[i] || vnc->port != 0 || !vnc->port_auto)
+                        continue;
+                unsigned first = console_port_preferred(set->items[i].config.name);
+                for (unsigned k = 1; k < AUTO_PORTS && vnc->port == 0; k++) {
+                        unsigned port = CONSOLE_PORT_AUTO_FIRST + (first - CONSOLE_PORT_AUTO_FIRST + k) % AUTO_PORTS;
+                        if (port_free(taken, port)) {
+                                vnc->port = port;
+                                taken[port - CONSOLE_PORT_AUTO_FIRST] = true;
+                        }
+                }
+                if (vnc->port == 0)
+                        config_errors_add_at(&set->items[i].errors, vnc->origin,
+                                             "[vnc] port = auto: every port from %d to %d is taken; set 'port'",
+                                             CONSOLE_PORT_AUTO_FIRST, CONSOLE_PORT_AUTO_LAST);
+        }
+}

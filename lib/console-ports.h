@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Ports of the browser consoles (novnc@NAME), one per VM with [vnc], unique on the host.
+ *
+ * Explicit ports are taken as given; two VMs with the same one both get an error naming the other.
+ * "port = auto" picks from CONSOLE_PORT_AUTO_FIRST..CONSOLE_PORT_AUTO_LAST: first every auto VM, in
+ * name order, tries its own port, FIRST + (FNV-1a hash of the name) mod the range's size; then those
+ * whose port was taken or blocked by browsers take the next free port upwards (wrapping around), again
+ * in name order. Only VMs without errors take part. The result depends only on the set of files, never
+ * on the order they are read in or on the locale; man/qemu-vm.conf.5 says when a port can change. */
+
+#include "vm-set.h"
+
+#define CONSOLE_PORT_AUTO_FIRST 6080
+#define CONSOLE_PORT_AUTO_LAST 7079
+
+/* The port a VM named NAME tries first with "port = auto". */
+unsigned console_port_preferred(const char *name);
+
+/* Sets vnc.port of every usable VM with [vnc]; adds errors to those that clash. */
+void console_ports_assign(VmSet *set);
