@@ -7,6 +7,7 @@
 #include "paths.h"
 #include "qemu-argv.h"
 #include "unit-file.h"
+#include "vm-ids.h"
 
 /* Extra seconds systemd waits beyond shutdown_timeout, more than qemu-vm-shutdown can take on top of it:
  * connecting (5), a power-button press at the deadline (5), quit (5) and QEMU's exit (20). */
@@ -125,6 +126,11 @@ static char *vm_dropin_text(const VmConfig *c) {
         /* The TPM's socket must listen before QEMU connects; swtpm itself starts on that connection. */
         if (c->tpm.enabled)
                 fprintf(f, "Requires=swtpm@%s.socket\nAfter=swtpm@%s.socket\n", c->name, c->name);
+        /* Each bridged NIC's tap exists before QEMU starts; it goes when the VM stops (its PartOf=). */
+        for (size_t i = 0; i < c->n_nets; i++)
+                if (c->nets[i].ifname)
+                        fprintf(f, "Requires=qemu-vm-tap@%s.service\nAfter=qemu-vm-tap@%s.service\n",
+                                c->nets[i].ifname, c->nets[i].ifname);
         /* novnc@NAME orders itself after the VM and stops and restarts with it (PartOf=). */
         if (c->vnc.enabled)
                 fprintf(f, "Wants=novnc@%s.service\n", c->name);
@@ -201,6 +207,39 @@ static char *console_dropin_text(const VmConfig *c) {
         return text;
 }
 
+static char *tap_dropin_text(const VmConfig *c, const NetConfig *n) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = dropin_open(c->source_path, &text, &size);
+        char tap_mac[MAC_STRING_MAX];
+        Strv argv = {};
+
+        tap_mac_from_guest(n->mac, tap_mac);
+        fprintf(f, "Description=Tap %s of VM %s ([net.%s] on bridge %s)\n"
+                   "PartOf=qemu-vm@%s.service\n"
+                   "\n[Service]\n"
+                   "# The guest's MAC is %s; the tap's own starts with fe, so the bridge never takes it.\n",
+                n->ifname, c->name, n->id, n->bridge, c->name, n->mac);
+        strv_push(&argv, QEMU_VM_HELPER_DIR "/qemu-vm-tap");
+        strv_push(&argv, "create");
+        strv_push(&argv, n->ifname);
+        strv_push(&argv, "--bridge");
+        strv_push(&argv, n->bridge);
+        strv_push(&argv, "--owner");
+        strv_push(&argv, QEMU_VM_USER);
+        strv_push(&argv, "--mac");
+        strv_push(&argv, tap_mac);
+        write_exec(f, "ExecStart", &argv);
+        strv_clear(&argv);
+        strv_push(&argv, QEMU_VM_HELPER_DIR "/qemu-vm-tap");
+        strv_push(&argv, "delete");
+        strv_push(&argv, n->ifname);
+        write_exec(f, "ExecStop", &argv);
+        strv_clear(&argv);
+        fclose(f);
+        return text;
+}
+
 /* Writes the drop-in of a unit that only exists for VMs with that device. */
 static int emit_companion(const char *dir, const char *unit, char *text, FILE *dry_run) {
         _cleanup_free_ char *relpath = xasprintf("%s.d/" VM_DROPIN_NAME, unit);
@@ -221,6 +260,14 @@ int emit_vm(const char *dir, const VmConfig *c, FILE *dry_run) {
         if (c->tpm.enabled) {
                 _cleanup_free_ char *tpm = xasprintf("swtpm@%s.service", c->name);
                 r = emit_companion(dir, tpm, tpm_dropin_text(c), dry_run);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < c->n_nets; i++) {
+                if (!c->nets[i].ifname)
+                        continue;
+                _cleanup_free_ char *tap = xasprintf("qemu-vm-tap@%s.service", c->nets[i].ifname);
+                r = emit_companion(dir, tap, tap_dropin_text(c, &c->nets[i]), dry_run);
                 if (r < 0)
                         return r;
         }

@@ -150,16 +150,7 @@ static int parse_enum(const KeyDef *def, const char *value, void *field, char **
                 Strv words = {};
                 for (size_t j = 0; j < spec->n; j++)
                         strv_push(&words, spec->table[j]);
-                _cleanup_free_ char *list = NULL;
-                size_t len = 0;
-                for (size_t j = 0; j < words.n; j++)
-                        len += strlen(words.items[j]) + 2;
-                list = xcalloc(len + 1, 1);
-                for (size_t j = 0; j < words.n; j++) {
-                        if (j > 0)
-                                strcat(list, ", ");
-                        strcat(list, words.items[j]);
-                }
+                _cleanup_free_ char *list = strv_join(&words, ", ");
                 strv_clear(&words);
                 *ret_error = xasprintf("invalid value '%s' for '%s' (expected one of: %s)", value, def->name, list);
                 return -EINVAL;
@@ -247,6 +238,28 @@ static int parse_port(const KeyDef *def, const char *value, void *field, char **
         return 0;
 }
 
+static int parse_ifname(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        if (!ifname_is_valid(value)) {
+                *ret_error = xasprintf("invalid interface name '%s' for '%s' (letters, digits, '-', '_', '.', "
+                                       "at most %d)", value, def->name, IFNAME_MAX);
+                return -EINVAL;
+        }
+        return parse_string(def, value, field, ret_error);
+}
+
+/* One forward per line; several lines add up. */
+static int parse_forward(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        PortForward f;
+
+        if (parse_port_forward(value, &f) < 0) {
+                *ret_error = xasprintf("invalid value '%s' for '%s' (expected tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT, "
+                                       "IPv4 addresses, e.g. tcp:127.0.0.1:2222-:22)", value, def->name);
+                return -EINVAL;
+        }
+        strv_push(field, value);
+        return 0;
+}
+
 /* cmdline may continue over several lines; the pieces are joined with a space. */
 static int parse_append_string(const KeyDef *def _unused_, const char *value, void *field, char **ret_error _unused_) {
         char **s = field;
@@ -317,9 +330,11 @@ static const KeyDef cdrom_keys[] = {
 
 static const KeyDef net_keys[] = {
         { "mode", parse_enum, FIELD_O(NetConfig, mode, mode_origin), ENUM(net_mode_table, _NET_MODE_MAX) },
-        { "bridge", parse_word, FIELD(NetConfig, bridge) },
+        { "bridge", parse_ifname, FIELD(NetConfig, bridge) },
         { "mac", parse_mac, FIELD_O(NetConfig, mac, mac_origin) },
         { "model", parse_word, FIELD(NetConfig, model) },
+        { "forward", parse_forward, FIELD_O(NetConfig, forwards, forwards_origin), .appends = true },
+        { "vhost", parse_boolean, FIELD(NetConfig, vhost) },
 };
 
 static const struct {
@@ -461,7 +476,7 @@ static int handle_key(void *user, const char *section, const char *key, const ch
 
         /* A new file that sets an appending key starts it afresh: drop-ins replace, continuation lines add. */
         if (first == 0 && def->appends) {
-                if (def->parse == parse_args)
+                if (def->parse == parse_args || def->parse == parse_forward)
                         strv_clear(field);
                 else {
                         free(*(char **) field);

@@ -3,6 +3,7 @@
 
 #include "config-resolve.h"
 #include "firmware.h"
+#include "parse-value.h"
 #include "paths.h"
 #include "vm-ids.h"
 
@@ -109,19 +110,46 @@ static void resolve_disks(VmConfig *c, ConfigErrors *errors) {
                                      sata, SATA_PORTS);
 }
 
+/* Two forwards of one VM on the same host port cannot both work: QEMU would refuse to start. */
+static void check_forwards_within(const VmConfig *c, ConfigErrors *errors) {
+        typedef struct { const NetConfig *net; const char *text; PortForward f; } Seen;
+        _cleanup_free_ Seen *seen = NULL;
+        size_t n_seen = 0;
+
+        for (size_t i = 0; i < c->n_nets; i++)
+                for (size_t k = 0; k < c->nets[i].forwards.n; k++) {
+                        const NetConfig *n = &c->nets[i];
+                        Seen this = { .net = n, .text = n->forwards.items[k] };
+                        (void) parse_port_forward(this.text, &this.f);      /* checked by the parser */
+                        for (size_t j = 0; j < n_seen; j++)
+                                if (port_forwards_clash(&this.f, &seen[j].f))
+                                        config_errors_add_at(errors, n->forwards_origin,
+                                                             "[net.%s]: forward '%s' wants the host port of [net.%s]'s '%s'",
+                                                             n->id, this.text, seen[j].net->id, seen[j].text);
+                        seen = xrealloc(seen, (n_seen + 1) * sizeof(Seen));
+                        seen[n_seen++] = this;
+                }
+}
+
 static void resolve_nets(VmConfig *c, ConfigErrors *errors) {
         for (size_t i = 0; i < c->n_nets; i++) {
                 NetConfig *n = &c->nets[i];
 
-                if (n->mode == NET_MODE_BRIDGE) {
-                        config_errors_add_at(errors, n->mode_origin,
-                                             "[net.%s]: mode = bridge is not supported yet; use mode = user or none", n->id);
-                        continue;
-                }
-                if (n->bridge)
+                if (n->mode == NET_MODE_BRIDGE && !n->bridge)
+                        config_errors_add_at(errors, n->mode_origin, "[net.%s]: mode = bridge needs 'bridge'", n->id);
+                if (n->mode != NET_MODE_BRIDGE && n->bridge)
                         config_errors_add_at(errors, n->origin, "[net.%s]: 'bridge' needs mode = bridge", n->id);
+                if (n->mode != NET_MODE_BRIDGE && n->vhost)
+                        config_errors_add_at(errors, n->origin, "[net.%s]: 'vhost' needs mode = bridge", n->id);
+                if (n->mode != NET_MODE_USER && n->forwards.n > 0)
+                        config_errors_add_at(errors, n->forwards_origin, "[net.%s]: 'forward' needs mode = user", n->id);
                 if (n->mode == NET_MODE_NONE)
                         continue;
+                if (n->mode == NET_MODE_BRIDGE) {
+                        char ifname[TAP_IFNAME_MAX];
+                        vm_tap_ifname(c->name, (unsigned) i, ifname);
+                        n->ifname = xstrdup(ifname);
+                }
                 if (!n->mac) {
                         char mac[MAC_STRING_MAX];
                         int r = vm_mac_derive(c->name, n->id, mac);
@@ -140,6 +168,7 @@ static void resolve_nets(VmConfig *c, ConfigErrors *errors) {
                                 config_errors_add_at(errors, n->mac_origin, "[net.%s] has the same MAC as [net.%s]: %s",
                                                      n->id, c->nets[j].id, n->mac);
         }
+        check_forwards_within(c, errors);
 }
 
 static void check_bounds(const VmConfig *c, ConfigErrors *errors) {

@@ -119,6 +119,8 @@ void vm_config_free(VmConfig *c) {
                 free(c->nets[i].bridge);
                 free(c->nets[i].mac);
                 free(c->nets[i].model);
+                strv_clear(&c->nets[i].forwards);
+                free(c->nets[i].ifname);
         }
         free(c->nets);
         *c = (VmConfig) {};

@@ -74,6 +74,10 @@ typedef struct NetConfig {
         char *mac;              /* "aa:bb:cc:dd:ee:ff" once resolved; NULL or "auto" before */
         Origin mac_origin;
         char *model;
+        Strv forwards;          /* user mode: QEMU hostfwd rules, "tcp:127.0.0.1:2222-:22" */
+        Origin forwards_origin;
+        bool vhost;
+        char *ifname;           /* bridge mode: the tap device, once resolved */
 } NetConfig;
 
 /* [tpm]: a TPM 2.0 from swtpm@NAME (units/swtpm@.service). */

@@ -12,11 +12,7 @@ static bool port_blocked_by_browsers(unsigned port) {
 }
 
 unsigned console_port_preferred(const char *name) {
-        uint32_t h = 2166136261u;
-
-        for (const unsigned char *p = (const unsigned char *) name; *p; p++)
-                h = (h ^ *p) * 16777619u;
-        return CONSOLE_PORT_AUTO_FIRST + h % AUTO_PORTS;
+        return CONSOLE_PORT_AUTO_FIRST + string_hash_fnv1a(name) % AUTO_PORTS;
 }
 
 /* Explicit ports: each clash is reported in both VMs. Both keep their port reserved, so that the auto
@@ -53,11 +49,10 @@ static bool port_free(const bool taken[AUTO_PORTS], unsigned port) {
 
 void console_ports_assign(VmSet *set) {
         bool taken[AUTO_PORTS] = {};
-        /* Decided before any clash adds errors, so that the outcome does not depend on the order. */
         _cleanup_free_ bool *part = xcalloc(set->n + 1, sizeof(bool));
 
         for (size_t i = 0; i < set->n; i++)
-                part[i] = set->items[i].errors.n == 0 && set->items[i].config.vnc.enabled;
+                part[i] = set->items[i].valid_alone && set->items[i].config.vnc.enabled;
         check_explicit(set, part, taken);
 
         /* set->items is in name order (vm_set_load()). */

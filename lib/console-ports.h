@@ -7,8 +7,9 @@
  * "port = auto" picks from CONSOLE_PORT_AUTO_FIRST..CONSOLE_PORT_AUTO_LAST: first every auto VM, in
  * name order, tries its own port, FIRST + (FNV-1a hash of the name) mod the range's size; then those
  * whose port was taken or blocked by browsers take the next free port upwards (wrapping around), again
- * in name order. Only VMs without errors take part. The result depends only on the set of files, never
- * on the order they are read in or on the locale; man/qemu-vm.conf.5 says when a port can change. */
+ * in name order. Only VMs whose own files have no errors take part. The result depends only on the set
+ * of files, never on the order they are read in or on the locale; man/qemu-vm.conf.5 says when a port
+ * can change. */
 
 #include "vm-set.h"
 

@@ -38,3 +38,14 @@ bool qemu_word_is_valid(const char *s) {
         }
         return true;
 }
+
+bool ifname_is_valid(const char *s) {
+        size_t n = strlen(s);
+
+        if (n == 0 || n > IFNAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!lower_alnum(s[i]) && !(s[i] >= 'A' && s[i] <= 'Z') && !strchr("-_.", s[i]))
+                        return false;
+        return true;
+}

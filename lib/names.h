@@ -18,3 +18,8 @@ bool device_id_is_valid(const char *id);
 /* Words that go into a QEMU option unquoted (machine type, cpu model, device model):
  * letters, digits, '-', '_', '.', '+' and at most 64 of them. */
 bool qemu_word_is_valid(const char *s);
+
+/* A network interface name the kernel accepts and that needs no quoting anywhere: letters, digits,
+ * '-', '_', '.', at most 15 bytes (IFNAMSIZ - 1), not "." or "..". */
+#define IFNAME_MAX 15
+bool ifname_is_valid(const char *s);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <strings.h>
@@ -82,4 +83,53 @@ int parse_bool(const char *s, bool *ret) {
                 }
         }
         return -EINVAL;
+}
+
+/* "[ADDR]:PORT" of a forward, from s up to end. */
+static int parse_forward_end(const char *s, const char *end, uint32_t *ret_addr, uint16_t *ret_port) {
+        const char *colon = memrchr(s, ':', (size_t) (end - s));
+        char addr[INET_ADDRSTRLEN], port[6];
+        struct in_addr a = {};
+        uint64_t p;
+
+        if (!colon || (size_t) (colon - s) >= sizeof addr || (size_t) (end - colon - 1) >= sizeof port)
+                return -EINVAL;
+        memcpy(addr, s, (size_t) (colon - s));
+        addr[colon - s] = 0;
+        memcpy(port, colon + 1, (size_t) (end - colon - 1));
+        port[end - colon - 1] = 0;
+        if (addr[0] && inet_pton(AF_INET, addr, &a) != 1)
+                return -EINVAL;
+        if (parse_uint_range(port, 1, 65535, &p) < 0)
+                return -EINVAL;
+        *ret_addr = a.s_addr;
+        *ret_port = (uint16_t) p;
+        return 0;
+}
+
+int parse_port_forward(const char *s, PortForward *ret) {
+        PortForward f = {};
+        const char *rest;
+
+        if (startswith(s, "tcp:"))
+                rest = s + 4;
+        else if (startswith(s, "udp:")) {
+                rest = s + 4;
+                f.udp = true;
+        } else
+                return -EINVAL;
+
+        const char *dash = strchr(rest, '-');
+        if (!dash || strchr(dash + 1, '-'))
+                return -EINVAL;
+        if (parse_forward_end(rest, dash, &f.host_addr, &f.host_port) < 0 ||
+            parse_forward_end(dash + 1, dash + strlen(dash), &f.guest_addr, &f.guest_port) < 0)
+                return -EINVAL;
+        *ret = f;
+        return 0;
+}
+
+bool port_forwards_clash(const PortForward *a, const PortForward *b) {
+        return a->udp == b->udp && a->host_port == b->host_port &&
+               (a->host_addr == b->host_addr || a->host_addr == 0 || b->host_addr == 0);
 }

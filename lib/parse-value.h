@@ -15,3 +15,18 @@ int parse_uint_range(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 
 /* yes/no, true/false, on/off, 1/0. */
 int parse_bool(const char *s, bool *ret);
+
+/* A user-mode port forward as QEMU's hostfwd takes it, "PROTO:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT":
+ * PROTO tcp or udp, addresses IPv4 (empty: any host address, the guest's DHCP address), ports 1-65535. */
+typedef struct PortForward {
+        bool udp;
+        uint32_t host_addr;     /* network byte order; 0: every address */
+        uint16_t host_port;
+        uint32_t guest_addr;
+        uint16_t guest_port;
+} PortForward;
+int parse_port_forward(const char *s, PortForward *ret);
+
+/* Whether two forwards want the same host port: same protocol and port, and the same host address or
+ * either one on every address. */
+bool port_forwards_clash(const PortForward *a, const PortForward *b);

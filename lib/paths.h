@@ -26,6 +26,9 @@ static inline char *vm_tpm_socket_path(const char *vm) {
         return xasprintf("%s/%s/swtpm.sock", QEMU_VM_SWTPM_RUNTIME_DIR, vm);
 }
 
+/* The user QEMU and the helpers run as (units/qemu-vm@.service, units/qemu-vm.sysusers). */
+#define QEMU_VM_USER "qemu-vm"
+
 #define VM_NVRAM_FILE "nvram.fd"
 #define VM_QMP_SOCKET "qmp.sock"
 /* QEMU serves one client per QMP socket: qemu-vm-shutdown has its own, so that an admin's session on

@@ -169,10 +169,29 @@ static void push_cdrom(const CdromConfig *cd, Controllers *ctl, Strv *v) {
         }
 }
 
+/* A bridged NIC opens the tap that qemu-vm-tap@IFNAME.service made for the qemu-vm user: QEMU needs
+ * no privileges and runs no scripts. */
 static void push_net(const NetConfig *n, Strv *v) {
-        if (n->mode != NET_MODE_USER)
+        switch (n->mode) {
+        case NET_MODE_NONE:
                 return;
-        push_option(v, "-netdev", "user,id=net-%s", n->id);
+        case NET_MODE_USER: {
+                Strv opts = {};
+                strv_pushf(&opts, "user,id=net-%s", n->id);
+                for (size_t i = 0; i < n->forwards.n; i++)
+                        strv_pushf(&opts, "hostfwd=%s", n->forwards.items[i]);
+                strv_push(v, "-netdev");
+                strv_consume(v, strv_join(&opts, ","));
+                strv_clear(&opts);
+                break;
+        }
+        case NET_MODE_BRIDGE:
+                push_option(v, "-netdev", "tap,id=net-%s,ifname=%s,script=no,downscript=no%s",
+                            n->id, n->ifname, n->vhost ? ",vhost=on" : "");
+                break;
+        default:
+                abort();
+        }
         push_option(v, "-device", "%s,netdev=net-%s,mac=%s,id=nic-%s", n->model, n->id, n->mac, n->id);
 }
 

@@ -36,6 +36,18 @@ void strv_clear(Strv *v) {
         *v = (Strv) {};
 }
 
+char *strv_join(const Strv *v, const char *sep) {
+        size_t len = 1;
+
+        for (size_t i = 0; i < v->n; i++)
+                len += strlen(v->items[i]) + strlen(sep);
+        char *out = xmalloc(len), *p = out;
+        *p = 0;
+        for (size_t i = 0; i < v->n; i++)
+                p = stpcpy(i > 0 ? stpcpy(p, sep) : p, v->items[i]);
+        return out;
+}
+
 bool strv_contains(const Strv *v, const char *s) {
         for (size_t i = 0; i < v->n; i++)
                 if (streq(v->items[i], s))

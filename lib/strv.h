@@ -18,6 +18,8 @@ void strv_consume(Strv *v, char *s);                    /* takes ownership of s 
 void strv_pushf(Strv *v, const char *fmt, ...) _printf_(2, 3);
 void strv_clear(Strv *v);
 bool strv_contains(const Strv *v, const char *s);
+/* The items with sep between them; "" for none. */
+char *strv_join(const Strv *v, const char *sep);
 
 /* Splits an extra_args-style string into words: whitespace separates, "..." and '...' group,
  * a backslash inside double quotes escapes the next character. Returns -EINVAL on an unclosed quote. */

@@ -62,3 +62,11 @@ int string_table_lookup(const char *const *table, size_t n, const char *s) {
                         return (int) i;
         return -1;
 }
+
+uint32_t string_hash_fnv1a(const char *s) {
+        uint32_t h = 2166136261u;
+
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                h = (h ^ *p) * 16777619u;
+        return h;
+}

@@ -4,6 +4,7 @@
 /* Small helpers every file uses: cleanup attributes and string checks. */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,3 +67,7 @@ bool endswith(const char *s, const char *suffix);
 
 /* Returns the index of s in table (NULL entries allowed), or -1. */
 int string_table_lookup(const char *const *table, size_t n, const char *s);
+
+/* 32-bit FNV-1a of a string: small, stable across builds and hosts, for names derived from names
+ * (console ports, tap devices). Not for anything an attacker could exploit by colliding. */
+uint32_t string_hash_fnv1a(const char *s);

@@ -52,3 +52,14 @@ int vm_mac_derive(const char *vm_name, const char *nic_id, char ret[MAC_STRING_M
                  (out[0] & 0xfe) | 0x02, out[1], out[2], out[3], out[4], out[5]);
         return 0;
 }
+
+void vm_tap_ifname(const char *vm_name, unsigned index, char ret[TAP_IFNAME_MAX]) {
+        int n = snprintf(ret, TAP_IFNAME_MAX, "vm-%s-%u", vm_name, index);
+
+        if (n < 0 || n >= TAP_IFNAME_MAX)
+                snprintf(ret, TAP_IFNAME_MAX, "vm%08x-%u", string_hash_fnv1a(vm_name), index % 100u);
+}
+
+void tap_mac_from_guest(const char guest_mac[MAC_STRING_MAX], char ret[MAC_STRING_MAX]) {
+        snprintf(ret, MAC_STRING_MAX, "fe%s", guest_mac + 2);
+}

@@ -5,6 +5,7 @@
 
 #define UUID_STRING_MAX 37
 #define MAC_STRING_MAX 18
+#define TAP_IFNAME_MAX 16
 
 /* A name-based (SHA-1) UUID of the VM's name in this project's namespace: the same on every host and
  * across reinstalls, so guests that license or inventory by UUID keep theirs. */
@@ -15,3 +16,12 @@ void vm_uuid_from_name(const char *vm_name, char ret[UUID_STRING_MAX]);
  * digits) replaces the host's ID, for tests and for previewing another host's output.
  * Returns 0 or a negative errno (no machine ID). */
 int vm_mac_derive(const char *vm_name, const char *nic_id, char ret[MAC_STRING_MAX]);
+
+/* The host's tap device for the VM's NIC at position INDEX (below 100; a VM has at most 64 NICs):
+ * "vm-NAME-INDEX" when that fits in 15 bytes, else "vm" + 8 hex digits of the name's FNV-1a hash + "-INDEX". Stable, and unique on the
+ * host unless two long names share a hash, which the generator reports (net-unique.c). */
+void vm_tap_ifname(const char *vm_name, unsigned index, char ret[TAP_IFNAME_MAX]);
+
+/* The tap's own MAC: the guest's with the first byte fe, as libvirt does, so that a bridge (which
+ * takes the lowest MAC of its ports as its address) never takes a tap's. */
+void tap_mac_from_guest(const char guest_mac[MAC_STRING_MAX], char ret[MAC_STRING_MAX]);

@@ -6,6 +6,7 @@
 #include "config-resolve.h"
 #include "console-ports.h"
 #include "names.h"
+#include "net-unique.h"
 #include "vm-set.h"
 
 int vm_load(VmConfig *c, const char *dir, const char *name, const char *path, bool check_name,
@@ -45,12 +46,13 @@ int vm_set_load(VmSet *set, const char *dir, const char *defaults_file) {
                 _cleanup_free_ char *name = strndup(entries[i]->d_name, strlen(entries[i]->d_name) - strlen(".conf"));
                 _cleanup_free_ char *path = xasprintf("%s/%s", dir, entries[i]->d_name);
 
-                (void) vm_load(&e->config, dir, name, path, true, defaults_file, &e->errors);
+                e->valid_alone = vm_load(&e->config, dir, name, path, true, defaults_file, &e->errors) >= 0;
                 free(entries[i]);
         }
         free(entries);
 
         console_ports_assign(set);
+        nics_check_unique(set);
         return 0;
 }
 

@@ -9,6 +9,7 @@
 typedef struct VmEntry {
         VmConfig config;        /* name and source_path are always set */
         ConfigErrors errors;    /* the VM is usable only when this is empty */
+        bool valid_alone;       /* no errors in its own files: it takes part in the rules between VMs */
 } VmEntry;
 
 typedef struct VmSet {

@@ -32,6 +32,9 @@
 #   qemu_vm_test.ignore_acpi=1   do not start acpid ("ignoring ACPI")
 #   qemu_vm_test.acpi_delay=N    sleep N s before starting acpid
 #   qemu_vm_test.net=ADDR/PREFIX configure eth0 (qemu_vm_test.gw=IP: default route)
+#   qemu_vm_test.ping=IP         after that, ping IP (for up to 60 s): "ping IP ok" or "ping IP failed"
+#   qemu_vm_test.httpd=PORT      serve on PORT a page "qemu-vm-test-guest uuid=SMBIOS-UUID" (busybox
+#                                httpd): "httpd up on PORT"
 #   qemu_vm_test.poweroff_after=N  N s after "ready", print "powering off by itself" and
 #                                power off, as a guest's own shutdown does
 #   qemu_vm_test.kmsg=1          keep kernel messages on the console after
@@ -373,6 +376,24 @@ if addr=$(arg qemu_vm_test.net); then
     else
         say "net config failed: eth0 $addr"
     fi
+fi
+
+if port=$(arg qemu_vm_test.httpd); then
+    mkdir -p /www
+    echo "qemu-vm-test-guest uuid=$(cat /sys/class/dmi/id/product_uuid 2>/dev/null)" >/www/index.html
+    if httpd -p "$port" -h /www; then say "httpd up on $port"; else say "httpd failed on $port"; fi
+fi
+if peer=$(arg qemu_vm_test.ping); then
+    # In the background: the peer may still be booting, and the rest of init must not wait.
+    (
+        j=0
+        until ping -c 1 -W 1 "$peer" >/dev/null 2>&1; do
+            j=$((j + 1))
+            if [ "$j" -ge 60 ]; then say "ping $peer failed"; exit 0; fi
+            sleep 1
+        done
+        say "ping $peer ok"
+    ) &
 fi
 
 if has qemu_vm_test.ignore_acpi=1; then

@@ -22,6 +22,25 @@ int main(void) {
         check(!qemu_word_is_valid("q35,accel=kvm"), "commas are not allowed in a QEMU word");
         check(!qemu_word_is_valid(""), "empty is no QEMU word");
 
+        check(ifname_is_valid("br0") && ifname_is_valid("br-lan.10") && ifname_is_valid("vmbr_0"), "bridge names");
+        check(ifname_is_valid("abcdefghijklmno"), "15 bytes is an interface name");
+        check(!ifname_is_valid("abcdefghijklmnop"), "16 bytes is too long for an interface name");
+        check(!ifname_is_valid("br0/x") && !ifname_is_valid("br 0") && !ifname_is_valid("br0:1"), "no / space :");
+        check(!ifname_is_valid(".") && !ifname_is_valid("..") && !ifname_is_valid(""), "no . .. or empty");
+
+        char t[TAP_IFNAME_MAX];
+        vm_tap_ifname("web01", 0, t);
+        check(strcmp(t, "vm-web01-0") == 0, "short names give vm-NAME-N: %s", t);
+        vm_tap_ifname("abcdefghij", 9, t);
+        check(strcmp(t, "vm-abcdefghij-9") == 0, "15 bytes still fit: %s", t);
+        vm_tap_ifname("abcdefghijk", 0, t);
+        check(strlen(t) <= 15 && strncmp(t, "vm", 2) == 0 && t[2] != '-', "longer names are hashed: %s", t);
+        vm_tap_ifname("a-very-long-name-of-sixty-three-characters-is-still-a-vm-name-x", 63, t);
+        check(strlen(t) <= 15 && ifname_is_valid(t), "the longest name at the last NIC fits: %s", t);
+        char tm[MAC_STRING_MAX];
+        tap_mac_from_guest("52:54:00:12:34:56", tm);
+        check(strcmp(tm, "fe:54:00:12:34:56") == 0, "the tap's MAC starts with fe: %s", tm);
+
         /* Stable identities. */
         char u1[UUID_STRING_MAX], u2[UUID_STRING_MAX], u3[UUID_STRING_MAX];
         vm_uuid_from_name("web01", u1);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
 #include <errno.h>
 
 #include "parse-value.h"
@@ -55,5 +56,20 @@ int main(void) {
         check(parse_bool("0", &b) == 0 && !b, "0");
         check(parse_bool("false", &b) == 0 && !b, "false");
         check(parse_bool("maybe", &b) == -EINVAL, "maybe is no boolean");
+        PortForward f;
+        check(parse_port_forward("tcp:127.0.0.1:2222-:22", &f) == 0 && !f.udp && f.host_port == 2222 &&
+              f.guest_port == 22 && f.host_addr == htonl(0x7f000001) && f.guest_addr == 0, "tcp forward with a host address");
+        check(parse_port_forward("udp::5353-10.0.2.15:53", &f) == 0 && f.udp && f.host_addr == 0 &&
+              f.guest_addr == htonl(0x0a00020f), "udp forward to a guest address");
+        check(parse_port_forward("tcp:2222-:22", &f) == -EINVAL, "a forward needs HOSTADDR: before the port");
+        check(parse_port_forward("tcp::0-:22", &f) == -EINVAL, "port 0 is no port");
+        check(parse_port_forward("tcp::2222-:22,hostfwd=tcp::1-:1", &f) == -EINVAL, "no second option smuggled in");
+        check(parse_port_forward("tcp::1-2-:3", &f) == -EINVAL, "one dash only");
+        check(parse_port_forward("TCP::2222-:22", &f) == -EINVAL, "protocol in lowercase");
+        PortForward every = { .host_port = 80 }, one = { .host_port = 80, .host_addr = htonl(0x7f000001) },
+                    other = { .host_port = 80, .host_addr = htonl(0x7f000002) }, udp = { .host_port = 80, .udp = true };
+        check(port_forwards_clash(&every, &one), "every address clashes with one address");
+        check(!port_forwards_clash(&one, &other), "two addresses do not clash");
+        check(!port_forwards_clash(&every, &udp), "tcp and udp do not clash");
         return tap_done();
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# Console ports across VMs (lib/console-ports.c): the generator run on whole directories of VMs with
-# [vnc], as at boot. GENERATOR comes from meson.
+# The rules between VMs: console ports (lib/console-ports.c) and what NICs must not share
+# (lib/net-unique.c), with the generator run on whole directories of VMs, as at boot.
+# GENERATOR comes from meson.
 
 setup() {
         export QEMU_VM_MACHINE_ID=0123456789abcdef0123456789abcdef
@@ -100,4 +101,75 @@ ports() {
         [ "$status" -eq 1 ]
         [[ "$output" == *"Description=Browser console of VM good at http://127.0.0.1:6500/"* ]]
         [[ "$output" != *"is also the console port"* ]]
+}
+
+# nic_vm NAME [NET SECTION LINES...]: a VM with one NIC [net.lan].
+nic_vm() {
+        local name=$1
+        shift
+        printf '[vm]\nfirmware = bios\n\n[net.lan]\n%s\n' "$(printf '%s\n' "$@")" >"$QEMU_VM_CONFIG_DIR/$name.conf"
+}
+
+@test "derived MACs: stable across runs, different per VM and per NIC, locally administered unicast" {
+        local vm
+        for vm in one two; do
+                printf '[vm]\nfirmware = bios\n[net.a]\n[net.b]\nmode = bridge\nbridge = br0\n' >"$QEMU_VM_CONFIG_DIR/$vm.conf"
+        done
+        "$GENERATOR" --dry-run | grep -o 'mac=[0-9a-f:]*' | cut -d= -f2 >"$BATS_TEST_TMPDIR/macs"
+        "$GENERATOR" --dry-run | grep -o 'mac=[0-9a-f:]*' | cut -d= -f2 >"$BATS_TEST_TMPDIR/again"
+        diff "$BATS_TEST_TMPDIR/macs" "$BATS_TEST_TMPDIR/again"
+        [ "$(wc -l <"$BATS_TEST_TMPDIR/macs")" -eq 4 ]
+        [ "$(sort -u "$BATS_TEST_TMPDIR/macs" | wc -l)" -eq 4 ]
+        local mac first
+        while read -r mac; do
+                first=$((16#${mac%%:*}))
+                [ $((first & 2)) -eq 2 ]        # locally administered
+                [ $((first & 1)) -eq 0 ]        # unicast
+        done <"$BATS_TEST_TMPDIR/macs"
+        # Another host (machine ID) gives other MACs.
+        QEMU_VM_MACHINE_ID=fedcba9876543210fedcba9876543210 "$GENERATOR" --dry-run |
+                grep -o 'mac=[0-9a-f:]*' | cut -d= -f2 >"$BATS_TEST_TMPDIR/other-host"
+        [ -z "$(comm -12 <(sort "$BATS_TEST_TMPDIR/macs") <(sort "$BATS_TEST_TMPDIR/other-host"))" ]
+}
+
+@test "two VMs with the same MAC are both refused, each naming the other's file; the others are generated" {
+        nic_vm first "mac = 52:54:00:00:00:01"
+        nic_vm second "mac = 52:54:00:00:00:01"
+        nic_vm third "mac = 52:54:00:00:00:02"
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"first.conf:5: [net.lan]: MAC address 52:54:00:00:00:01 is also the MAC of [net.lan] in $QEMU_VM_CONFIG_DIR/second.conf:5, ignoring this VM"* ]]
+        [[ "$output" == *"second.conf:5: [net.lan]: MAC address 52:54:00:00:00:01 is also the MAC of [net.lan] in $QEMU_VM_CONFIG_DIR/first.conf:5, ignoring this VM"* ]]
+        [[ "$output" == *'"-name" "third,debug-threads=on"'* ]]
+        [[ "$output" != *'"-name" "first,'* ]]
+        [[ "$output" != *'"-name" "second,'* ]]
+}
+
+@test "two long VM names whose tap names share a hash are both refused, naming each other" {
+        # FNV-1a("long-vm-9802") = FNV-1a("long-vm-464300") = 0xbd921389: both taps would be vmbd921389-0.
+        nic_vm long-vm-9802 "mode = bridge" "bridge = br0"
+        nic_vm long-vm-464300 "mode = bridge" "bridge = br0"
+        nic_vm short "mode = bridge" "bridge = br0"
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"long-vm-9802.conf:4: [net.lan]: tap device vmbd921389-0 is also the tap of [net.lan] in $QEMU_VM_CONFIG_DIR/long-vm-464300.conf:4 (two long VM names share a hash; rename one)"* ]]
+        [[ "$output" == *"long-vm-464300.conf:4: [net.lan]: tap device vmbd921389-0 is also the tap of [net.lan] in $QEMU_VM_CONFIG_DIR/long-vm-9802.conf:4"* ]]
+        [[ "$output" == *"qemu-vm-tap@vm-short-0.service"* ]]
+}
+
+@test "forwards of two VMs on one host port clash (same address, or one on every address); other ports do not" {
+        nic_vm web "forward = tcp::8080-:80"
+        nic_vm api "forward = tcp:127.0.0.1:8080-:80"
+        nic_vm dns "forward = udp::8080-:53"
+        nic_vm ssh-a "forward = tcp:127.0.0.1:2222-:22"
+        nic_vm ssh-b "forward = tcp:127.0.0.2:2222-:22"
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"web.conf:5: [net.lan]: forward 'tcp::8080-:80' wants the host port of 'tcp:127.0.0.1:8080-:80' in $QEMU_VM_CONFIG_DIR/api.conf:5, ignoring this VM"* ]]
+        [[ "$output" == *"api.conf:5: [net.lan]: forward 'tcp:127.0.0.1:8080-:80' wants the host port of 'tcp::8080-:80' in $QEMU_VM_CONFIG_DIR/web.conf:5, ignoring this VM"* ]]
+        # udp is another port space; two addresses are two sockets.
+        [[ "$output" == *'"-name" "dns,'* ]]
+        [[ "$output" == *'"-name" "ssh-a,'* ]]
+        [[ "$output" == *'"-name" "ssh-b,'* ]]
+        [ "$(grep -c 'ignoring this VM' <<<"$output")" -eq 2 ]
 }

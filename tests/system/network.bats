@@ -1,0 +1,131 @@
+#!/usr/bin/env bats
+# Networking in systemd booted in a container with its own network namespace: bridged NICs on taps
+# made by qemu-vm-tap@IFNAME.service, user mode with a port forward, and a missing bridge.
+# BUILD_DIR and SOURCE_ROOT come from meson (tests/meson.build).
+
+load helpers
+
+# net_vm NAME KERNEL-PARAMETERS [NET SECTION LINES...]
+net_vm() {
+        local name=$1 params=$2
+        shift 2
+        put_file "/etc/qemu/vms/$name.conf" <<EOF
+[vm]
+memory = 256M
+accel = tcg
+firmware = bios
+kernel = $GUEST_IMAGES/vmlinuz
+initrd = $GUEST_IMAGES/initrd.img
+cmdline = console=ttyS0 $params
+shutdown_timeout = 30
+
+[net.lan]
+$(printf '%s\n' "$@")
+EOF
+}
+
+setup_file() {
+        system_suite_setup
+        # As udev makes it on a Debian host (DESIGN.md): QEMU opens the tap as the qemu-vm user.
+        in_container chmod 0666 /dev/net/tun
+        in_container ip link add br0 type bridge
+        in_container ip link set br0 up
+        net_vm net-a "qemu_vm_test.net=10.77.0.11/24 qemu_vm_test.ping=10.77.0.12" "mode = bridge" "bridge = br0"
+        net_vm net-b "qemu_vm_test.net=10.77.0.12/24 qemu_vm_test.ping=10.77.0.11" "mode = bridge" "bridge = br0"
+        net_vm net-user "qemu_vm_test.net=10.0.2.15/24 qemu_vm_test.httpd=8080" "mode = user" \
+                "forward = tcp:127.0.0.1:18080-:8080"
+        net_vm net-nobr "" "mode = bridge" "bridge = nobr0"
+        in_container systemctl daemon-reload
+}
+
+teardown_file() {
+        system_suite_teardown
+}
+
+# guest_mac NAME: the MAC the generator gave the VM's NIC.
+guest_mac() {
+        in_container systemctl cat "qemu-vm@$1" | grep -o 'mac=[0-9a-f:]*' | cut -d= -f2
+}
+
+@test "bridged: both guests set their addresses and ping each other; each tap is on br0, owned by qemu-vm, with the tap MAC" {
+        in_container systemctl start qemu-vm@net-a qemu-vm@net-b
+        wait_for_serial net-a "QEMU-VM-GUEST: ping 10.77.0.12 ok" 1
+        wait_for_serial net-b "QEMU-VM-GUEST: ping 10.77.0.11 ok" 1
+        local vm mac tap
+        for vm in net-a net-b; do
+                tap=vm-$vm-0
+                mac=$(guest_mac "$vm")
+                [[ "$mac" =~ ^[0-9a-f]{2}(:[0-9a-f]{2}){5}$ ]]
+                in_container grep -q "QEMU-VM-GUEST: nics=eth0/$mac" "/var/log/qemu-vm/$vm.log"
+                [ "$(in_container cat "/sys/class/net/$tap/address")" = "fe:${mac#??:}" ]
+                [ "$(in_container basename "$(in_container readlink "/sys/class/net/$tap/master")")" = br0 ]
+                [ "$(in_container cat "/sys/class/net/$tap/owner")" = "$(in_container id -u qemu-vm)" ]
+                [ "$(in_container cat "/sys/class/net/$tap/mtu")" = "$(in_container cat /sys/class/net/br0/mtu)" ]
+                [ "$(in_container systemctl is-active "qemu-vm-tap@$tap.service")" = active ]
+        done
+}
+
+# tap_gone IFNAME: waits until the tap unit has stopped and the device is gone. The tap's stop job runs
+# once the VM's has finished (it is ordered after it), so `systemctl stop` may return a moment before.
+tap_gone() {
+        container_wait_for 10 sh -c "! ip link show $1 >/dev/null 2>&1"
+        container_wait_for 10 sh -c "[ \"\$(systemctl is-active qemu-vm-tap@$1.service)\" = inactive ]"
+}
+
+@test "stop: the taps are deleted with their VMs" {
+        in_container systemctl stop qemu-vm@net-a qemu-vm@net-b
+        tap_gone vm-net-a-0
+        tap_gone vm-net-b-0
+        run in_container journalctl -u qemu-vm-tap@vm-net-a-0.service --no-pager
+        [[ "$output" == *"Tap vm-net-a-0 deleted."* ]]
+}
+
+@test "QEMU killed with SIGKILL: the unit restarts it, and the guests reach each other again" {
+        in_container systemctl start qemu-vm@net-a qemu-vm@net-b
+        wait_for_serial net-a "QEMU-VM-GUEST: ping 10.77.0.12 ok" 2
+        local pid
+        pid=$(in_container systemctl show -p MainPID --value qemu-vm@net-a)
+        [ "$pid" -gt 0 ]
+        in_container kill -9 "$pid"
+        wait_for_serial net-a "QEMU-VM-GUEST: booted" 3
+        wait_for_serial net-a "QEMU-VM-GUEST: ping 10.77.0.12 ok" 3
+        [ "$(in_container basename "$(in_container readlink /sys/class/net/vm-net-a-0/master)")" = br0 ]
+}
+
+@test "a stale tap left behind (not on the bridge, owned by root) is taken over at the next start" {
+        in_container systemctl stop qemu-vm@net-a
+        tap_gone vm-net-a-0
+        in_container ip tuntap add dev vm-net-a-0 mode tap
+        in_container systemctl start qemu-vm@net-a
+        wait_for_serial net-a "QEMU-VM-GUEST: ping 10.77.0.12 ok" 4
+        run in_container journalctl -u qemu-vm-tap@vm-net-a-0.service --no-pager
+        [[ "$output" == *"Tap vm-net-a-0 taken over: owner qemu-vm"* ]]
+        [ "$(in_container cat /sys/class/net/vm-net-a-0/owner)" = "$(in_container id -u qemu-vm)" ]
+}
+
+@test "user mode: a forward from a host port reaches the guest's web server, which answers with its own UUID" {
+        in_container systemctl start qemu-vm@net-user
+        wait_for_serial net-user "QEMU-VM-GUEST: httpd up on 8080" 1
+        local uuid
+        uuid=$(in_container systemctl cat qemu-vm@net-user | grep -A0 '"-uuid"' | grep -o '[0-9a-f-]\{36\}')
+        [ -n "$uuid" ]
+        run in_container /usr/bin/python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:18080/", timeout=20).read().decode().strip())'
+        [ "$status" -eq 0 ]
+        [ "$output" = "qemu-vm-test-guest uuid=$uuid" ]
+        # QEMU listens on the forward's address only.
+        run in_container ss -Hltnp
+        [[ "$output" == *"127.0.0.1:18080"*qemu-system* ]]
+}
+
+@test "a missing bridge fails that VM's start with one clear line; nothing is left behind and the other VMs run on" {
+        run in_container systemctl start qemu-vm@net-nobr
+        [ "$status" -ne 0 ]
+        run in_container journalctl -u qemu-vm-tap@vm-net-nobr-0.service --no-pager
+        [ "$(grep -c "bridge 'nobr0' does not exist" <<<"$output")" -eq 1 ]
+        run in_container ip link show vm-net-nobr-0
+        [ "$status" -ne 0 ]
+        [ "$(in_container systemctl is-active qemu-vm@net-a)" = active ]
+        [ "$(in_container systemctl is-active qemu-vm@net-b)" = active ]
+        [ "$(in_container systemctl is-active qemu-vm@net-user)" = active ]
+        in_container systemctl stop qemu-vm@net-a qemu-vm@net-b qemu-vm@net-user
+}
