@@ -145,6 +145,8 @@ static char *vm_dropin_text(const VmConfig *c) {
         strv_clear(&argv);
 
         if (c->vnc.enabled) {
+                /* qemu-vm-prepare hands the VNC socket's directory to this group. */
+                fputs("SupplementaryGroups=" QEMU_VM_CONSOLE_GROUP "\n", f);
                 /* Only the owner may connect to a socket QEMU made (it daemonizes with umask 027). */
                 fputs("# websockify (novnc@, group qemu-vm-console) must be able to connect to the VNC socket.\n", f);
                 strv_push(&argv, "/bin/chmod");
@@ -207,6 +209,7 @@ static char *console_dropin_text(const VmConfig *c) {
         return text;
 }
 
+/* The template (units/qemu-vm-tap@.service.in) deletes the tap at stop; this says how to make it. */
 static char *tap_dropin_text(const VmConfig *c, const NetConfig *n) {
         char *text = NULL;
         size_t size = 0;
@@ -215,11 +218,14 @@ static char *tap_dropin_text(const VmConfig *c, const NetConfig *n) {
         Strv argv = {};
 
         tap_mac_from_guest(n->mac, tap_mac);
+        /* BindsTo=: deleted when the VM stops, also when the guest powers off by itself. PartOf=: made
+         * anew when the VM is restarted. */
         fprintf(f, "Description=Tap %s of VM %s ([net.%s] on bridge %s)\n"
+                   "BindsTo=qemu-vm@%s.service\n"
                    "PartOf=qemu-vm@%s.service\n"
                    "\n[Service]\n"
-                   "# The guest's MAC is %s; the tap's own starts with fe, so the bridge never takes it.\n",
-                n->ifname, c->name, n->id, n->bridge, c->name, n->mac);
+                   "# The guest's MAC is %s; the tap's own differs in the first byte (fe, or fa).\n",
+                n->ifname, c->name, n->id, n->bridge, c->name, c->name, n->mac);
         strv_push(&argv, QEMU_VM_HELPER_DIR "/qemu-vm-tap");
         strv_push(&argv, "create");
         strv_push(&argv, n->ifname);
@@ -230,11 +236,6 @@ static char *tap_dropin_text(const VmConfig *c, const NetConfig *n) {
         strv_push(&argv, "--mac");
         strv_push(&argv, tap_mac);
         write_exec(f, "ExecStart", &argv);
-        strv_clear(&argv);
-        strv_push(&argv, QEMU_VM_HELPER_DIR "/qemu-vm-tap");
-        strv_push(&argv, "delete");
-        strv_push(&argv, n->ifname);
-        write_exec(f, "ExecStop", &argv);
         strv_clear(&argv);
         fclose(f);
         return text;
@@ -249,14 +250,12 @@ static int emit_companion(const char *dir, const char *unit, char *text, FILE *d
 }
 
 int emit_vm(const char *dir, const VmConfig *c, FILE *dry_run) {
-        _cleanup_free_ char *text = vm_dropin_text(c);
+        _cleanup_free_ char *text = NULL;
         _cleanup_free_ char *relpath = xasprintf("qemu-vm@%s.service.d/" VM_DROPIN_NAME, c->name);
         _cleanup_free_ char *unit = xasprintf("qemu-vm@%s.service", c->name);
         int r;
 
-        r = unit_file_write(dir, relpath, text, dry_run);
-        if (r < 0)
-                return r;
+        /* The units the VM depends on first: a VM never requires one whose drop-in failed to be written. */
         if (c->tpm.enabled) {
                 _cleanup_free_ char *tpm = xasprintf("swtpm@%s.service", c->name);
                 r = emit_companion(dir, tpm, tpm_dropin_text(c), dry_run);
@@ -277,6 +276,11 @@ int emit_vm(const char *dir, const VmConfig *c, FILE *dry_run) {
                 if (r < 0)
                         return r;
         }
+
+        text = vm_dropin_text(c);
+        r = unit_file_write(dir, relpath, text, dry_run);
+        if (r < 0)
+                return r;
         if (c->autostart)
                 return unit_file_add_wants(dir, "machines.target", unit, QEMU_VM_UNIT_DIR "/qemu-vm@.service", dry_run);
         return 0;
@@ -298,6 +302,17 @@ int emit_broken_vm(const char *dir, const char *name, const char *source_path, c
                 strv_consume(&argv, config_error_format(&errors->items[i]));
         write_exec(f, "ExecStart", &argv);
         strv_clear(&argv);
+
+        /* A VM may still be running from before its file went bad: stopping it must still be a graceful
+         * power-down, with the built-in shutdown_timeout. */
+        VmConfig defaults;
+        vm_config_init(&defaults, name, source_path);
+        fputs("# If this VM still runs from an earlier, good configuration, it is stopped gracefully.\n", f);
+        shutdown_argv(&defaults, &argv);
+        write_exec(f, "ExecStop", &argv);
+        strv_clear(&argv);
+        fprintf(f, "TimeoutStopSec=%u\n", defaults.shutdown_timeout + STOP_TIMEOUT_SLACK);
+        vm_config_free(&defaults);
         fclose(f);
 
         _cleanup_free_ char *relpath = xasprintf("qemu-vm@%s.service.d/" VM_DROPIN_NAME, name);

@@ -273,8 +273,8 @@ static int require_file(const char *path) {
 }
 
 /* The directory QEMU puts vnc.sock in: set-group-ID and group qemu-vm-console, so the socket QEMU
- * creates there (UMask=0007) is open to websockify (novnc@NAME) and to no one else. The rest of the
- * runtime directory stays closed to that group. */
+ * creates there belongs to that group (ExecStartPost= then opens it to the group): websockify
+ * (novnc@NAME) reaches it, and no one else. The rest of the runtime directory stays closed to the group. */
 static int ensure_console_dir(const char *path) {
         struct group *g = getgrnam(QEMU_VM_CONSOLE_GROUP);
         if (!g)

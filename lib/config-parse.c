@@ -247,7 +247,8 @@ static int parse_ifname(const KeyDef *def, const char *value, void *field, char 
         return parse_string(def, value, field, ret_error);
 }
 
-/* One forward per line; several lines add up. */
+/* One forward per line; several lines add up. Kept in canonical form, so QEMU reads the same ports
+ * as the checks did. */
 static int parse_forward(const KeyDef *def, const char *value, void *field, char **ret_error) {
         PortForward f;
 
@@ -256,7 +257,13 @@ static int parse_forward(const KeyDef *def, const char *value, void *field, char
                                        "IPv4 addresses, e.g. tcp:127.0.0.1:2222-:22)", value, def->name);
                 return -EINVAL;
         }
-        strv_push(field, value);
+        /* QEMU runs without privileges. */
+        if (f.host_port < 1024) {
+                *ret_error = xasprintf("host port %u of '%s' is below 1024, which QEMU cannot bind without privileges",
+                                       f.host_port, value);
+                return -ERANGE;
+        }
+        strv_consume(field, port_forward_format(&f));
         return 0;
 }
 

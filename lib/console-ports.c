@@ -2,6 +2,7 @@
 #include <stdint.h>
 
 #include "console-ports.h"
+#include "parse-value.h"
 
 #define AUTO_PORTS (CONSOLE_PORT_AUTO_LAST - CONSOLE_PORT_AUTO_FIRST + 1)
 
@@ -43,6 +44,23 @@ static void check_explicit(VmSet *set, const bool *part, bool taken[AUTO_PORTS])
         free(clashed);
 }
 
+/* Auto ports stay clear of every TCP port a user-mode forward takes on the host, whatever its
+ * address; net-unique.c reports an explicit console port that meets a forward. */
+static void reserve_forwards(const VmSet *set, bool taken[AUTO_PORTS]) {
+        for (size_t i = 0; i < set->n; i++) {
+                const VmConfig *c = &set->items[i].config;
+                if (!set->items[i].valid_alone)
+                        continue;
+                for (size_t k = 0; k < c->n_nets; k++)
+                        for (size_t l = 0; l < c->nets[k].forwards.n; l++) {
+                                PortForward f;
+                                if (parse_port_forward(c->nets[k].forwards.items[l], &f) == 0 && !f.udp &&
+                                    f.host_port >= CONSOLE_PORT_AUTO_FIRST && f.host_port <= CONSOLE_PORT_AUTO_LAST)
+                                        taken[f.host_port - CONSOLE_PORT_AUTO_FIRST] = true;
+                        }
+        }
+}
+
 static bool port_free(const bool taken[AUTO_PORTS], unsigned port) {
         return !taken[port - CONSOLE_PORT_AUTO_FIRST] && !port_blocked_by_browsers(port);
 }
@@ -54,6 +72,7 @@ void console_ports_assign(VmSet *set) {
         for (size_t i = 0; i < set->n; i++)
                 part[i] = set->items[i].valid_alone && set->items[i].config.vnc.enabled;
         check_explicit(set, part, taken);
+        reserve_forwards(set, taken);
 
         /* set->items is in name order (vm_set_load()). */
         for (size_t i = 0; i < set->n; i++) {

@@ -4,6 +4,8 @@
 /* Ports of the browser consoles (novnc@NAME), one per VM with [vnc], unique on the host.
  *
  * Explicit ports are taken as given; two VMs with the same one both get an error naming the other.
+ * Auto ports also avoid the TCP host ports of user-mode forwards (net-unique.c reports an explicit
+ * console port that meets a forward).
  * "port = auto" picks from CONSOLE_PORT_AUTO_FIRST..CONSOLE_PORT_AUTO_LAST: first every auto VM, in
  * name order, tries its own port, FIRST + (FNV-1a hash of the name) mod the range's size; then those
  * whose port was taken or blocked by browsers take the next free port upwards (wrapping around), again

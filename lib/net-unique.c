@@ -2,16 +2,18 @@
 #include "net-unique.h"
 #include "parse-value.h"
 
-typedef enum ClaimKind { CLAIM_MAC, CLAIM_IFNAME, CLAIM_FORWARD } ClaimKind;
+#include <arpa/inet.h>
 
-/* Something one NIC holds that no NIC of another VM may hold. */
+typedef enum ClaimKind { CLAIM_MAC, CLAIM_IFNAME, CLAIM_PORT } ClaimKind;
+
+/* Something a VM holds on the host that no other VM may hold. */
 typedef struct Claim {
         ClaimKind kind;
-        const char *value;      /* the MAC, the interface name, or the forward as written */
-        uint32_t forward_key;   /* forwards: protocol and host port; they clash per port, not per text */
-        uint32_t host_addr;
+        const char *value;      /* the MAC, the interface name, or the forward */
+        uint32_t port_key;      /* ports: protocol and host port; they clash per port, not per text */
+        uint32_t host_addr;     /* ports: IPv4, network byte order; 0: every address */
         size_t vm;
-        const NetConfig *nic;
+        const NetConfig *nic;   /* NULL for the console */
         Origin origin;
 } Claim;
 
@@ -20,9 +22,9 @@ static int claim_compare(const void *a, const void *b) {
 
         if (x->kind != y->kind)
                 return x->kind < y->kind ? -1 : 1;
-        if (x->kind == CLAIM_FORWARD) {
-                if (x->forward_key != y->forward_key)
-                        return x->forward_key < y->forward_key ? -1 : 1;
+        if (x->kind == CLAIM_PORT) {
+                if (x->port_key != y->port_key)
+                        return x->port_key < y->port_key ? -1 : 1;
         } else {
                 int r = strcmp(x->value, y->value);
                 if (r != 0)
@@ -34,15 +36,19 @@ static int claim_compare(const void *a, const void *b) {
 static bool same_group(const Claim *x, const Claim *y) {
         if (x->kind != y->kind)
                 return false;
-        return x->kind == CLAIM_FORWARD ? x->forward_key == y->forward_key : streq(x->value, y->value);
+        return x->kind == CLAIM_PORT ? x->port_key == y->port_key : streq(x->value, y->value);
 }
 
 static bool clash(const Claim *x, const Claim *y) {
-        if (x->vm == y->vm)
-                return false;   /* within one VM, config-resolve.c reports it */
-        if (x->kind == CLAIM_FORWARD)
-                return x->host_addr == y->host_addr || x->host_addr == 0 || y->host_addr == 0;
-        return true;
+        if (x->kind != CLAIM_PORT)
+                return x->vm != y->vm;  /* within one VM, config-resolve.c reports it */
+        /* Two consoles are console-ports.c's; two forwards of one VM config-resolve.c's. A console and a
+         * forward clash even within one VM. */
+        if (!x->nic && !y->nic)
+                return false;
+        if (x->vm == y->vm && x->nic && y->nic)
+                return false;
+        return x->host_addr == y->host_addr || x->host_addr == 0 || y->host_addr == 0;
 }
 
 static void report(VmSet *set, const Claim *x, const Claim *other) {
@@ -61,12 +67,35 @@ static void report(VmSet *set, const Claim *x, const Claim *other) {
                                      "(two long VM names share a hash; rename one)",
                                      x->nic->id, x->value, other->nic->id, file, line);
                 break;
-        case CLAIM_FORWARD:
-                config_errors_add_at(errors, x->origin,
-                                     "[net.%s]: forward '%s' wants the host port of '%s' in %s:%u",
-                                     x->nic->id, x->value, other->value, file, line);
+        case CLAIM_PORT:
+                if (!x->nic)
+                        config_errors_add_at(errors, x->origin, "[vnc] console port %s is also the host port of "
+                                             "forward '%s' in %s:%u", x->value, other->value, file, line);
+                else if (!other->nic)
+                        config_errors_add_at(errors, x->origin, "[net.%s]: forward '%s' wants console port %s "
+                                             "of %s:%u", x->nic->id, x->value, other->value, file, line);
+                else
+                        config_errors_add_at(errors, x->origin,
+                                             "[net.%s]: forward '%s' wants the host port of '%s' in %s:%u",
+                                             x->nic->id, x->value, other->value, file, line);
                 break;
         }
+}
+
+/* The console's TCP port, when its address can meet an IPv4 forward's: an IPv4 address, or "::",
+ * which also takes IPv4 on Linux's default dual-stack sockets. */
+static void collect_console(const VmConfig *c, size_t vm, char *port_text, Claim **claims, size_t *n) {
+        struct in_addr a = {};
+
+        if (!c->vnc.enabled || c->vnc.port == 0)
+                return;
+        if (!streq(c->vnc.listen, "::") && inet_pton(AF_INET, c->vnc.listen, &a) != 1)
+                return;
+        *claims = xrealloc(*claims, (*n + 1) * sizeof(Claim));
+        (*claims)[(*n)++] = (Claim) {
+                CLAIM_PORT, port_text, .port_key = c->vnc.port, .host_addr = a.s_addr, .vm = vm,
+                .origin = c->vnc.port_origin.file ? c->vnc.port_origin : c->vnc.origin,
+        };
 }
 
 static void collect(const VmSet *set, size_t vm, Claim **claims, size_t *n) {
@@ -86,8 +115,8 @@ static void collect(const VmSet *set, size_t vm, Claim **claims, size_t *n) {
                         PortForward f;
                         (void) parse_port_forward(nic->forwards.items[k], &f);     /* checked by the parser */
                         (*claims)[(*n)++] = (Claim) {
-                                CLAIM_FORWARD, nic->forwards.items[k],
-                                .forward_key = (uint32_t) f.udp << 16 | f.host_port, .host_addr = f.host_addr,
+                                CLAIM_PORT, nic->forwards.items[k],
+                                .port_key = (uint32_t) f.udp << 16 | f.host_port, .host_addr = f.host_addr,
                                 .vm = vm, .nic = nic, .origin = nic->forwards_origin,
                         };
                 }
@@ -96,11 +125,15 @@ static void collect(const VmSet *set, size_t vm, Claim **claims, size_t *n) {
 
 void nics_check_unique(VmSet *set) {
         _cleanup_free_ Claim *claims = NULL;
+        _cleanup_free_ char *port_texts = xcalloc(set->n + 1, 8);
         size_t n = 0;
 
         for (size_t vm = 0; vm < set->n; vm++)
-                if (set->items[vm].valid_alone)
+                if (set->items[vm].valid_alone) {
                         collect(set, vm, &claims, &n);
+                        snprintf(port_texts + vm * 8, 8, "%u", set->items[vm].config.vnc.port);
+                        collect_console(&set->items[vm].config, vm, port_texts + vm * 8, &claims, &n);
+                }
         if (n == 0)
                 return;
         qsort(claims, n, sizeof(Claim), claim_compare);

@@ -2,7 +2,7 @@
 #pragma once
 
 /* What must be unique among all VMs on the host: NIC MAC addresses, tap device names, and the host
- * ports of user-mode forwards. A clash is an error in each VM involved, naming the other's file and
+ * ports of user-mode forwards, also against console ports (which console-ports.c has assigned). A clash is an error in each VM involved, naming the other's file and
  * line, so the outcome does not depend on which file came first. Only VMs whose own files have no
  * errors take part.
  * Sorting keeps this O(n log n) in the number of NICs. */

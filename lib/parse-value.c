@@ -129,6 +129,16 @@ int parse_port_forward(const char *s, PortForward *ret) {
         return 0;
 }
 
+char *port_forward_format(const PortForward *f) {
+        char host[INET_ADDRSTRLEN] = "", guest[INET_ADDRSTRLEN] = "";
+
+        if (f->host_addr)
+                inet_ntop(AF_INET, &f->host_addr, host, sizeof host);
+        if (f->guest_addr)
+                inet_ntop(AF_INET, &f->guest_addr, guest, sizeof guest);
+        return xasprintf("%s:%s:%u-%s:%u", f->udp ? "udp" : "tcp", host, f->host_port, guest, f->guest_port);
+}
+
 bool port_forwards_clash(const PortForward *a, const PortForward *b) {
         return a->udp == b->udp && a->host_port == b->host_port &&
                (a->host_addr == b->host_addr || a->host_addr == 0 || b->host_addr == 0);

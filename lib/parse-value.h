@@ -27,6 +27,10 @@ typedef struct PortForward {
 } PortForward;
 int parse_port_forward(const char *s, PortForward *ret);
 
+/* The canonical text of a forward, as QEMU gets it: decimal ports without leading zeros (QEMU reads
+ * "0600" as octal), addresses in dotted quads, empty for "any". */
+char *port_forward_format(const PortForward *f);
+
 /* Whether two forwards want the same host port: same protocol and port, and the same host address or
  * either one on every address. */
 bool port_forwards_clash(const PortForward *a, const PortForward *b);

@@ -61,5 +61,5 @@ void vm_tap_ifname(const char *vm_name, unsigned index, char ret[TAP_IFNAME_MAX]
 }
 
 void tap_mac_from_guest(const char guest_mac[MAC_STRING_MAX], char ret[MAC_STRING_MAX]) {
-        snprintf(ret, MAC_STRING_MAX, "fe%s", guest_mac + 2);
+        snprintf(ret, MAC_STRING_MAX, "%s%s", startswith(guest_mac, "fe:") ? "fa" : "fe", guest_mac + 2);
 }

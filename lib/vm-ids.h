@@ -22,6 +22,7 @@ int vm_mac_derive(const char *vm_name, const char *nic_id, char ret[MAC_STRING_M
  * host unless two long names share a hash, which the generator reports (net-unique.c). */
 void vm_tap_ifname(const char *vm_name, unsigned index, char ret[TAP_IFNAME_MAX]);
 
-/* The tap's own MAC: the guest's with the first byte fe, as libvirt does, so that a bridge (which
- * takes the lowest MAC of its ports as its address) never takes a tap's. */
+/* The tap's own MAC: the guest's with the first byte fe (fa when the guest's starts with fe), as
+ * libvirt does: never the guest's own, which the bridge would then deliver to the host, and high, so
+ * that a bridge (which takes the lowest MAC of its ports as its address) never takes a tap's. */
 void tap_mac_from_guest(const char guest_mac[MAC_STRING_MAX], char ret[MAC_STRING_MAX]);

@@ -173,3 +173,30 @@ nic_vm() {
         [[ "$output" == *'"-name" "ssh-b,'* ]]
         [ "$(grep -c 'ignoring this VM' <<<"$output")" -eq 2 ]
 }
+
+@test "a forward on another VM's console port: both refused; auto console ports keep clear of forwards" {
+        vnc_vm console 6500
+        nic_vm fwd "forward = tcp::6500-:22"
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"console.conf:5: [vnc] console port 6500 is also the host port of forward 'tcp::6500-:22' in $QEMU_VM_CONFIG_DIR/fwd.conf:5, ignoring this VM"* ]]
+        [[ "$output" == *"fwd.conf:5: [net.lan]: forward 'tcp::6500-:22' wants console port 6500 of $QEMU_VM_CONFIG_DIR/console.conf:5, ignoring this VM"* ]]
+
+        rm "$QEMU_VM_CONFIG_DIR"/*.conf
+        vnc_vm solo
+        local preferred
+        preferred=$(ports | cut -d' ' -f2)
+        [[ "$preferred" =~ ^[0-9]+$ ]]
+        nic_vm fwd "forward = tcp:127.0.0.1:$preferred-:22"
+        run ports
+        [ "${lines[0]}" = "solo $((preferred + 1))" ]
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 0 ]
+}
+
+@test "a VM's own forward on its own console port is refused" {
+        printf '[vm]\nfirmware = bios\n[net.lan]\nforward = tcp::7000-:22\n[vnc]\nport = 7000\n' >"$QEMU_VM_CONFIG_DIR/self.conf"
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"self.conf:6: [vnc] console port 7000 is also the host port of forward 'tcp::7000-:22' in $QEMU_VM_CONFIG_DIR/self.conf:4"* ]]
+}

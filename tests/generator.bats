@@ -21,6 +21,9 @@ setup() {
         grep -q 'qemu-vm-config-error" ".*/bad.conf:2: invalid size' "$out/qemu-vm@bad.service.d/50-qemu-vm.conf"
         grep -q '^Type=oneshot' "$out/qemu-vm@bad.service.d/50-qemu-vm.conf"
         ! grep -q 'qemu-system' "$out/qemu-vm@bad.service.d/50-qemu-vm.conf"
+        # Should the VM still run from before its file went bad, stopping it is still a power-down.
+        grep -q '^ExecStop=".*/qemu-vm-shutdown" \\$' "$out/qemu-vm@bad.service.d/50-qemu-vm.conf"
+        grep -q '"--qmp" "/run/qemu-vm/bad/qmp-shutdown.sock"' "$out/qemu-vm@bad.service.d/50-qemu-vm.conf"
 }
 
 @test "all good: exit 0, one drop-in per VM, no temporary files left" {

@@ -159,3 +159,34 @@ wait_for_listener() {
         in_container systemctl stop qemu-vm@con-a qemu-vm@con-b
         [ "$(in_container systemctl is-active novnc@con-b.service)" = inactive ]
 }
+
+@test "a guest that powers itself off takes its console down; the next start brings a working one" {
+        put_file /etc/qemu/vms/con-c.conf <<EOF
+[vm]
+memory = 256M
+accel = tcg
+firmware = bios
+kernel = $GUEST_IMAGES/vmlinuz
+initrd = $GUEST_IMAGES/initrd.img
+cmdline = console=ttyS0 qemu_vm_test.poweroff_after=20
+shutdown_timeout = 30
+
+[vnc]
+EOF
+        in_container systemctl daemon-reload
+        local c
+        c=$(console_port con-c)
+        [[ "$c" =~ ^[0-9]+$ ]]
+        in_container systemctl start qemu-vm@con-c
+        wait_for_serial con-c "QEMU-VM-GUEST: powering off by itself" 1 60
+        container_wait_for 30 sh -c 'test "$(systemctl is-active qemu-vm@con-c)" = inactive'
+        container_wait_for 10 sh -c 'test "$(systemctl is-active novnc@con-c.service)" = inactive'
+        # A new VM run gets a new runtime directory; the console must follow it.
+        in_container systemctl start qemu-vm@con-c
+        container_wait_for 30 systemctl is-active novnc@con-c.service
+        wait_for_listener "$c"
+        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "ws://127.0.0.1:$c/"
+        [ "$status" -eq 0 ]
+        [[ "$output" == "QEMU (con-c) "* ]]
+        in_container systemctl stop qemu-vm@con-c
+}

@@ -151,6 +151,28 @@ EOF
         [ "$(in_container systemctl is-active qemu-vm@selfoff)" = inactive ]
 }
 
+@test "a VM whose file goes bad while it runs keeps running, and stop still powers the guest down" {
+        write_test_vm edited bios ""
+        in_container systemctl daemon-reload
+        in_container systemctl start qemu-vm@edited
+        wait_for_serial edited "QEMU-VM-GUEST: acpi listener up" 1
+        local pid
+        pid=$(in_container systemctl show -p MainPID --value qemu-vm@edited)
+        in_container sh -c 'printf "\n[bogus]\n" >>/etc/qemu/vms/edited.conf'
+        in_container systemctl daemon-reload
+        run in_container systemctl cat qemu-vm@edited
+        [[ "$output" == *"qemu-vm-config-error"*"edited.conf:"*"unknown section [bogus]"* ]]
+        [ "$(in_container systemctl is-active qemu-vm@edited)" = active ]
+        [ "$(in_container systemctl show -p MainPID --value qemu-vm@edited)" = "$pid" ]
+        in_container systemctl stop qemu-vm@edited
+        in_container grep -q "QEMU-VM-GUEST: power button pressed, powering off" /var/log/qemu-vm/edited.log
+        run in_container journalctl -u qemu-vm@edited --no-pager
+        [[ "$output" == *"Guest powered off (SHUTDOWN event: guest=true, reason=guest-shutdown)"* ]]
+        # Started now, it fails with the error.
+        run in_container systemctl start qemu-vm@edited
+        [ "$status" -ne 0 ]
+}
+
 @test "a crashed QEMU is restarted, and the guest boots again from the same disk" {
         write_test_vm crashy bios ""
         in_container systemctl daemon-reload

@@ -35,6 +35,7 @@ setup_file() {
         net_vm net-user "qemu_vm_test.net=10.0.2.15/24 qemu_vm_test.httpd=8080" "mode = user" \
                 "forward = tcp:127.0.0.1:18080-:8080"
         net_vm net-nobr "" "mode = bridge" "bridge = nobr0"
+        net_vm net-off "qemu_vm_test.poweroff_after=1" "mode = bridge" "bridge = br0"
         in_container systemctl daemon-reload
 }
 
@@ -57,7 +58,11 @@ guest_mac() {
                 mac=$(guest_mac "$vm")
                 [[ "$mac" =~ ^[0-9a-f]{2}(:[0-9a-f]{2}){5}$ ]]
                 in_container grep -q "QEMU-VM-GUEST: nics=eth0/$mac" "/var/log/qemu-vm/$vm.log"
-                [ "$(in_container cat "/sys/class/net/$tap/address")" = "fe:${mac#??:}" ]
+                # The tap's own MAC: the guest's with the first byte fe, or fa when the guest's is fe.
+                local first=fe
+                [ "${mac%%:*}" != fe ] || first=fa
+                [ "$(in_container cat "/sys/class/net/$tap/address")" = "$first:${mac#??:}" ]
+                [ "$(in_container cat "/sys/class/net/$tap/address")" != "$mac" ]
                 [ "$(in_container basename "$(in_container readlink "/sys/class/net/$tap/master")")" = br0 ]
                 [ "$(in_container cat "/sys/class/net/$tap/owner")" = "$(in_container id -u qemu-vm)" ]
                 [ "$(in_container cat "/sys/class/net/$tap/mtu")" = "$(in_container cat /sys/class/net/br0/mtu)" ]
@@ -78,6 +83,14 @@ tap_gone() {
         tap_gone vm-net-b-0
         run in_container journalctl -u qemu-vm-tap@vm-net-a-0.service --no-pager
         [[ "$output" == *"Tap vm-net-a-0 deleted."* ]]
+}
+
+@test "a guest that powers itself off: its tap goes too" {
+        in_container systemctl start qemu-vm@net-off
+        in_container ip link show vm-net-off-0
+        wait_for_serial net-off "QEMU-VM-GUEST: powering off by itself" 1
+        container_wait_for 30 sh -c 'test "$(systemctl is-active qemu-vm@net-off)" = inactive'
+        tap_gone vm-net-off-0
 }
 
 @test "QEMU killed with SIGKILL: the unit restarts it, and the guests reach each other again" {

@@ -44,6 +44,8 @@ tpm_ek() {
         [[ "$output" == *"SourcePath=/etc/qemu/vms/tpm01.conf"* ]]
         [[ "$output" == *"swtpm_setup --tpm2 --tpmstate /var/lib/swtpm/%i --createek --not-overwrite"* ]]
         run in_container systemctl show -p Requires,Wants,After qemu-vm@plain
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Requires="* ]]
         [[ "$output" != *swtpm* ]]
         [[ "$output" != *novnc* ]]
         run in_container ls /run/systemd/generator

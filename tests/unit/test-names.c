@@ -40,6 +40,8 @@ int main(void) {
         char tm[MAC_STRING_MAX];
         tap_mac_from_guest("52:54:00:12:34:56", tm);
         check(strcmp(tm, "fe:54:00:12:34:56") == 0, "the tap's MAC starts with fe: %s", tm);
+        tap_mac_from_guest("fe:66:86:5e:2a:8c", tm);
+        check(strcmp(tm, "fa:66:86:5e:2a:8c") == 0, "a guest MAC starting with fe gives a tap MAC with fa: %s", tm);
 
         /* Stable identities. */
         char u1[UUID_STRING_MAX], u2[UUID_STRING_MAX], u3[UUID_STRING_MAX];

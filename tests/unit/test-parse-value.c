@@ -63,7 +63,8 @@ int main(void) {
               f.guest_addr == htonl(0x0a00020f), "udp forward to a guest address");
         check(parse_port_forward("tcp:2222-:22", &f) == -EINVAL, "a forward needs HOSTADDR: before the port");
         check(parse_port_forward("tcp::0-:22", &f) == -EINVAL, "port 0 is no port");
-        check(parse_port_forward("tcp::2222-:22,hostfwd=tcp::1-:1", &f) == -EINVAL, "no second option smuggled in");
+        check(parse_port_forward("tcp::2222-:22,restrict=on", &f) == -EINVAL, "no second option smuggled in");
+        check(parse_port_forward("tcp::2222-:22,hostfwd=tcp::1-:1", &f) == -EINVAL, "no second forward smuggled in");
         check(parse_port_forward("tcp::1-2-:3", &f) == -EINVAL, "one dash only");
         check(parse_port_forward("TCP::2222-:22", &f) == -EINVAL, "protocol in lowercase");
         PortForward every = { .host_port = 80 }, one = { .host_port = 80, .host_addr = htonl(0x7f000001) },
