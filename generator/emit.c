@@ -95,6 +95,13 @@ static void prepare_argv(const VmConfig *c, Strv *v) {
                         strv_push(v, "--require");
                         strv_push(v, boot_files[i]);
                 }
+        /* vhost = yes: a missing /dev/vhost-net fails the start here, with its name, not inside QEMU. */
+        for (size_t i = 0; i < c->n_nets; i++)
+                if (c->nets[i].vhost) {
+                        strv_push(v, "--require");
+                        strv_push(v, "/dev/vhost-net");
+                        break;
+                }
         if (c->vnc.enabled) {
                 strv_push(v, "--console-dir");
                 strv_consume(v, vm_runtime_path(c->name, VM_CONSOLE_DIR));

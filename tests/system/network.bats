@@ -42,6 +42,7 @@ setup_file() {
                 "forward = tcp:127.0.0.1:18080-:8080"
         net_vm net-nobr "" "mode = bridge" "bridge = nobr0"
         net_vm net-off "qemu_vm_test.poweroff_after=1" "mode = bridge" "bridge = br0"
+        net_vm net-vhost "" "mode = bridge" "bridge = br0" "vhost = yes"
         in_container systemctl daemon-reload
 }
 
@@ -147,4 +148,14 @@ tap_gone() {
         [ "$(in_container systemctl is-active qemu-vm@net-b)" = active ]
         [ "$(in_container systemctl is-active qemu-vm@net-user)" = active ]
         in_container systemctl stop qemu-vm@net-a qemu-vm@net-b qemu-vm@net-user
+}
+
+@test "vhost = yes without /dev/vhost-net (a container has none) fails the start naming the device" {
+        in_container test ! -e /dev/vhost-net
+        run in_container systemctl start qemu-vm@net-vhost
+        [ "$status" -ne 0 ]
+        run in_container journalctl -u qemu-vm@net-vhost --no-pager
+        [[ "$output" == *"Cannot read '/dev/vhost-net': No such file or directory"* ]]
+        [[ "$output" != *"qemu-system"*"vhost"*"could not"* ]]
+        tap_gone vm-net-vhost-0
 }
