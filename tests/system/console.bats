@@ -11,19 +11,7 @@ setup_file() {
         local name
         for name in con-a con-b; do
                 # console=tty0 puts the kernel's messages on the VGA screen the browser shows.
-                put_file "/etc/qemu/vms/$name.conf" <<EOF
-[vm]
-memory = 256M
-accel = tcg
-firmware = bios
-kernel = $GUEST_IMAGES/vmlinuz
-initrd = $GUEST_IMAGES/initrd.img
-cmdline = console=tty0 console=ttyS0
-shutdown_timeout = 30
-
-[vnc]
-port = auto
-EOF
+                guest_vm "$name" "console=tty0" "[vnc]" "port = auto"
         done
         in_container systemctl daemon-reload
         # What listens before any VM runs (this machine's own services, seen through the overlay).
@@ -161,18 +149,7 @@ wait_for_listener() {
 }
 
 @test "a guest that powers itself off takes its console down; the next start brings a working one" {
-        put_file /etc/qemu/vms/con-c.conf <<EOF
-[vm]
-memory = 256M
-accel = tcg
-firmware = bios
-kernel = $GUEST_IMAGES/vmlinuz
-initrd = $GUEST_IMAGES/initrd.img
-cmdline = console=ttyS0 qemu_vm_test.poweroff_after=20
-shutdown_timeout = 30
-
-[vnc]
-EOF
+        guest_vm con-c "qemu_vm_test.poweroff_after=20" "[vnc]"
         in_container systemctl daemon-reload
         local c
         c=$(console_port con-c)

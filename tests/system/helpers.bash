@@ -33,6 +33,26 @@ system_suite_teardown() {
         container_shutdown
 }
 
+# guest_vm NAME PARAMS [LINE...]: /etc/qemu/vms/NAME.conf booting the test guest directly (SeaBIOS,
+# TCG, 256M), kernel parameters PARAMS, then LINE... (the VM's further sections). console=ttyS0 comes
+# last: the guest's init writes to /dev/console, which is the last console= given.
+guest_vm() {
+        local name=$1 params=$2
+        shift 2
+        put_file "/etc/qemu/vms/$name.conf" <<EOF
+[vm]
+memory = 256M
+accel = tcg
+firmware = bios
+kernel = $GUEST_IMAGES/vmlinuz
+initrd = $GUEST_IMAGES/initrd.img
+cmdline = $params console=ttyS0
+shutdown_timeout = 30
+
+$(printf '%s\n' "$@")
+EOF
+}
+
 # put_file PATH: writes stdin to PATH inside the container.
 put_file() {
         in_container sh -c 'mkdir -p "$(dirname "$1")" && cat >"$1"' put_file "$1"

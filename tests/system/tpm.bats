@@ -7,18 +7,7 @@ load helpers
 
 setup_file() {
         system_suite_setup
-        put_file /etc/qemu/vms/tpm01.conf <<EOF
-[vm]
-memory = 256M
-accel = tcg
-firmware = bios
-kernel = $GUEST_IMAGES/vmlinuz
-initrd = $GUEST_IMAGES/initrd.img
-cmdline = console=ttyS0
-shutdown_timeout = 30
-
-[tpm]
-EOF
+        guest_vm tpm01 "" "[tpm]"
         put_file /etc/qemu/vms/plain.conf <<EOF
 [vm]
 accel = tcg
