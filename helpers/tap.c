@@ -26,6 +26,7 @@
 
 #include "log.h"
 #include "names.h"
+#include "parse-value.h"
 
 static int sysfs_exists(const char *ifname, const char *what) {
         _cleanup_free_ char *path = xasprintf("/sys/class/net/%s/%s", ifname, what);
@@ -80,20 +81,8 @@ static int set_flags(int sock, const char *ifname, short set, short clear) {
         return ioctl(sock, SIOCSIFFLAGS, &ifr) < 0 ? -errno : 0;
 }
 
-static int parse_mac(const char *s, unsigned char mac[6]) {
-        char end;
-        unsigned b[6];
-
-        if (strlen(s) != 17 ||
-            sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6)
-                return -EINVAL;
-        for (int i = 0; i < 6; i++)
-                mac[i] = (unsigned char) b[i];
-        return 0;
-}
-
 /* MTU, MAC, bridge, up: each step names what failed. */
-static int tap_configure(const char *ifname, const char *bridge, const unsigned char mac[6]) {
+static int tap_configure(const char *ifname, const char *bridge, const uint8_t mac[6]) {
         _cleanup_close_ int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         _cleanup_free_ char *master = master_of(ifname);
         struct ifreq ifr;
@@ -139,12 +128,24 @@ static int tap_configure(const char *ifname, const char *bridge, const unsigned 
         return 0;
 }
 
+/* Drops the persistent flag; the kernel removes the tap once no one has it open. */
+static int tap_unpersist(const char *ifname) {
+        int fd = -1, r;
+
+        r = tap_attach(ifname, &fd);
+        if (r < 0)
+                return r;
+        r = ioctl(fd, TUNSETPERSIST, 0UL) < 0 ? -errno : 0;
+        close(fd);
+        return r < 0 ? log_error_errno(r, "Cannot delete tap %s: %m", ifname) : 0;
+}
+
 static int tap_create(const char *ifname, const char *bridge, const char *owner, const char *mac_text) {
-        unsigned char mac[6];
+        uint8_t mac[6];
         struct passwd *pw;
         int fd = -1, r;
 
-        if (parse_mac(mac_text, mac) < 0)
+        if (parse_mac_address(mac_text, mac) < 0)
                 return log_error_errno(-EINVAL, "Invalid MAC address '%s'.", mac_text);
         /* Checked first: a missing bridge leaves nothing behind. */
         if (!sysfs_exists(bridge, ""))
@@ -170,15 +171,7 @@ static int tap_create(const char *ifname, const char *bridge, const char *owner,
 
         r = tap_configure(ifname, bridge, mac);
         if (r < 0) {
-                /* Leave nothing half made behind. */
-                if ((fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)) >= 0) {
-                        struct ifreq ifr;
-                        ifreq_name(&ifr, ifname);
-                        ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-                        if (ioctl(fd, TUNSETIFF, &ifr) == 0)
-                                (void) ioctl(fd, TUNSETPERSIST, 0UL);
-                        close(fd);
-                }
+                (void) tap_unpersist(ifname);   /* leave nothing half made behind */
                 return r;
         }
         log_info("Tap %s %s: owner %s, MAC %s, on bridge %s.", ifname, existed ? "taken over" : "created",
@@ -187,19 +180,13 @@ static int tap_create(const char *ifname, const char *bridge, const char *owner,
 }
 
 static int tap_delete(const char *ifname) {
-        int fd = -1, r;
-
         if (if_nametoindex(ifname) == 0) {
                 log_info("Tap %s is already gone.", ifname);
                 return 0;
         }
-        r = tap_attach(ifname, &fd);
+        int r = tap_unpersist(ifname);
         if (r < 0)
                 return r;
-        r = ioctl(fd, TUNSETPERSIST, 0UL) < 0 ? -errno : 0;
-        close(fd);
-        if (r < 0)
-                return log_error_errno(r, "Cannot delete tap %s: %m", ifname);
         log_info("Tap %s deleted.", ifname);
         return 0;
 }

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -171,8 +170,7 @@ static int parse_uuid(const KeyDef *def, const char *value, void *field, char **
 }
 
 static int parse_mac(const KeyDef *def, const char *value, void *field, char **ret_error) {
-        unsigned b[6];
-        char end;
+        uint8_t b[6];
 
         if (streq(value, "auto")) {
                 char **s = field;
@@ -180,11 +178,7 @@ static int parse_mac(const KeyDef *def, const char *value, void *field, char **r
                 *s = NULL;
                 return 0;
         }
-        bool shape = strlen(value) == 17;
-        for (size_t i = 0; shape && i < 17; i++)
-                shape = i % 3 == 2 ? value[i] == ':' : isxdigit((unsigned char) value[i]);
-        if (!shape ||
-            sscanf(value, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6) {
+        if (parse_mac_address(value, b) < 0) {
                 *ret_error = xasprintf("invalid MAC address '%s' for '%s' (expected auto or xx:xx:xx:xx:xx:xx)",
                                        value, def->name);
                 return -EINVAL;

@@ -85,6 +85,22 @@ int parse_bool(const char *s, bool *ret) {
         return -EINVAL;
 }
 
+int parse_mac_address(const char *s, uint8_t ret[6]) {
+        unsigned b[6];
+        char end;
+
+        if (strlen(s) != 17)
+                return -EINVAL;
+        for (size_t i = 0; i < 17; i++)
+                if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char) s[i]))
+                        return -EINVAL;
+        if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6)
+                return -EINVAL;
+        for (size_t i = 0; i < 6; i++)
+                ret[i] = (uint8_t) b[i];
+        return 0;
+}
+
 /* "[ADDR]:PORT" of a forward, from s up to end. */
 static int parse_forward_end(const char *s, const char *end, uint32_t *ret_addr, uint16_t *ret_port) {
         const char *colon = memrchr(s, ':', (size_t) (end - s));

@@ -16,6 +16,9 @@ int parse_uint_range(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 /* yes/no, true/false, on/off, 1/0. */
 int parse_bool(const char *s, bool *ret);
 
+/* "52:54:00:12:34:56": six two-digit hexadecimal bytes, colon-separated, either case. */
+int parse_mac_address(const char *s, uint8_t ret[6]);
+
 /* A user-mode port forward as QEMU's hostfwd takes it, "PROTO:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT":
  * PROTO tcp or udp, addresses IPv4 (empty: any host address, the guest's DHCP address), ports 1-65535. */
 typedef struct PortForward {

@@ -5,23 +5,11 @@
 
 load helpers
 
-# net_vm NAME KERNEL-PARAMETERS [NET SECTION LINES...]
+# net_vm NAME KERNEL-PARAMETERS [NET SECTION LINES...]: a test guest with one NIC, [net.lan].
 net_vm() {
         local name=$1 params=$2
         shift 2
-        put_file "/etc/qemu/vms/$name.conf" <<EOF
-[vm]
-memory = 256M
-accel = tcg
-firmware = bios
-kernel = $GUEST_IMAGES/vmlinuz
-initrd = $GUEST_IMAGES/initrd.img
-cmdline = console=ttyS0 $params
-shutdown_timeout = 30
-
-[net.lan]
-$(printf '%s\n' "$@")
-EOF
+        guest_vm "$name" "$params" "[net.lan]" "$@"
 }
 
 setup_file() {
@@ -135,6 +123,36 @@ tap_gone() {
         # QEMU listens on the forward's address only.
         run in_container ss -Hltnp
         [[ "$output" == *"127.0.0.1:18080"*qemu-system* ]]
+}
+
+@test "qemu-vm-tap refuses what it cannot do with one clear line each, and leaves nothing behind" {
+        local tap
+        tap=$(in_container systemctl cat qemu-vm-tap@vm-net-a-0.service | grep -o '"[^"]*/qemu-vm-tap"' | head -1 | tr -d '"')
+        [ -n "$tap" ]
+        run in_container "$tap" create tbad0 --bridge lo --owner qemu-vm --mac fe:54:00:00:00:01
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"Cannot create tap tbad0: 'lo' is not a bridge."* ]]
+        run in_container "$tap" create tbad0 --bridge br0 --owner nosuchuser --mac fe:54:00:00:00:01
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"Cannot create tap tbad0: user 'nosuchuser' does not exist."* ]]
+        run in_container "$tap" create tbad0 --bridge br0 --owner qemu-vm --mac fe:54:00:00:00:zz
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"Invalid MAC address 'fe:54:00:00:00:zz'."* ]]
+        run in_container ip link show tbad0
+        [ "$status" -ne 0 ]
+        in_container ip link add notap0 type bridge
+        run in_container "$tap" create notap0 --bridge br0 --owner qemu-vm --mac fe:54:00:00:00:01
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"Interface notap0 exists and is not a tap device."* ]]
+        in_container ip link del notap0
+        # net-a's QEMU has its tap open: taking it over now would steal a live NIC.
+        run in_container "$tap" create vm-net-a-0 --bridge br0 --owner qemu-vm --mac fe:54:00:00:00:01
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"Tap vm-net-a-0 is in use by another process (a QEMU still running?)."* ]]
+        [ "$(in_container cat /sys/class/net/vm-net-a-0/address)" != fe:54:00:00:00:01 ]
+        run in_container "$tap" delete tbad0
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Tap tbad0 is already gone."* ]]
 }
 
 @test "a missing bridge fails that VM's start with one clear line; nothing is left behind and the other VMs run on" {
