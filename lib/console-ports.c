@@ -16,36 +16,18 @@ unsigned console_port_preferred(const char *name) {
         return CONSOLE_PORT_AUTO_FIRST + string_hash_fnv1a(name) % AUTO_PORTS;
 }
 
-/* Explicit ports: each clash is reported in both VMs. Both keep their port reserved, so that the auto
- * ports of the others do not move while the clash is being fixed. */
-static void check_explicit(VmSet *set, const bool *part, bool taken[AUTO_PORTS]) {
-        bool *clashed = xcalloc(set->n, sizeof(bool));
-
+/* Explicit ports are taken as given (host-unique.c reports clashes). They stay reserved even when they
+ * clash, so that the auto ports of the others do not move while the clash is being fixed. */
+static void reserve_explicit(const VmSet *set, const bool *part, bool taken[AUTO_PORTS]) {
         for (size_t i = 0; i < set->n; i++) {
-                VncConfig *a = &set->items[i].config.vnc;
-                if (!part[i] || a->port == 0)
-                        continue;
-                if (a->port >= CONSOLE_PORT_AUTO_FIRST && a->port <= CONSOLE_PORT_AUTO_LAST)
-                        taken[a->port - CONSOLE_PORT_AUTO_FIRST] = true;
-                for (size_t j = i + 1; j < set->n; j++) {
-                        VncConfig *b = &set->items[j].config.vnc;
-                        if (!part[j] || b->port != a->port || clashed[j])
-                                continue;
-                        config_errors_add_at(&set->items[j].errors, b->port_origin,
-                                             "[vnc] port %u is also the console port of %s:%u", b->port,
-                                             a->port_origin.file, a->port_origin.line);
-                        if (!clashed[i])
-                                config_errors_add_at(&set->items[i].errors, a->port_origin,
-                                                     "[vnc] port %u is also the console port of %s:%u", a->port,
-                                                     b->port_origin.file, b->port_origin.line);
-                        clashed[i] = clashed[j] = true;
-                }
+                unsigned port = set->items[i].config.vnc.port;
+                if (part[i] && port >= CONSOLE_PORT_AUTO_FIRST && port <= CONSOLE_PORT_AUTO_LAST)
+                        taken[port - CONSOLE_PORT_AUTO_FIRST] = true;
         }
-        free(clashed);
 }
 
 /* Auto ports stay clear of every TCP port a user-mode forward takes on the host, whatever its
- * address; net-unique.c reports an explicit console port that meets a forward. */
+ * address; host-unique.c reports an explicit console port that meets a forward. */
 static void reserve_forwards(const VmSet *set, bool taken[AUTO_PORTS]) {
         for (size_t i = 0; i < set->n; i++) {
                 const VmConfig *c = &set->items[i].config;
@@ -71,7 +53,7 @@ void console_ports_assign(VmSet *set) {
 
         for (size_t i = 0; i < set->n; i++)
                 part[i] = set->items[i].valid_alone && set->items[i].config.vnc.enabled;
-        check_explicit(set, part, taken);
+        reserve_explicit(set, part, taken);
         reserve_forwards(set, taken);
 
         /* set->items is in name order (vm_set_load()). */

@@ -3,9 +3,8 @@
 
 /* Ports of the browser consoles (novnc@NAME), one per VM with [vnc], unique on the host.
  *
- * Explicit ports are taken as given; two VMs with the same one both get an error naming the other.
- * Auto ports also avoid the TCP host ports of user-mode forwards (net-unique.c reports an explicit
- * console port that meets a forward).
+ * Explicit ports are taken as given; host-unique.c then reports two VMs with the same one (or a
+ * forward on it), in both VMs. Auto ports also avoid the TCP host ports of user-mode forwards.
  * "port = auto" picks from CONSOLE_PORT_AUTO_FIRST..CONSOLE_PORT_AUTO_LAST: first every auto VM, in
  * name order, tries its own port, FIRST + (FNV-1a hash of the name) mod the range's size; then those
  * whose port was taken or blocked by browsers take the next free port upwards (wrapping around), again

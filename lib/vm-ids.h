@@ -19,7 +19,7 @@ int vm_mac_derive(const char *vm_name, const char *nic_id, char ret[MAC_STRING_M
 
 /* The host's tap device for the VM's NIC at position INDEX (below 100; a VM has at most 64 NICs):
  * "vm-NAME-INDEX" when that fits in 15 bytes, else "vm" + 8 hex digits of the name's FNV-1a hash + "-INDEX". Stable, and unique on the
- * host unless two long names share a hash, which the generator reports (net-unique.c). */
+ * host unless two long names share a hash, which the generator reports (host-unique.c). */
 void vm_tap_ifname(const char *vm_name, unsigned index, char ret[TAP_IFNAME_MAX]);
 
 /* The tap's own MAC: the guest's with the first byte fe (fa when the guest's starts with fe), as

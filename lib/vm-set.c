@@ -6,7 +6,7 @@
 #include "config-resolve.h"
 #include "console-ports.h"
 #include "names.h"
-#include "net-unique.h"
+#include "host-unique.h"
 #include "vm-set.h"
 
 int vm_load(VmConfig *c, const char *dir, const char *name, const char *path, bool check_name,
@@ -52,7 +52,7 @@ int vm_set_load(VmSet *set, const char *dir, const char *defaults_file) {
         free(entries);
 
         console_ports_assign(set);
-        nics_check_unique(set);
+        host_claims_check(set);
         return 0;
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# The rules between VMs: console ports (lib/console-ports.c) and what NICs must not share
-# (lib/net-unique.c), with the generator run on whole directories of VMs, as at boot.
+# The rules between VMs: console ports (lib/console-ports.c) and what VMs must not share on the host
+# (lib/host-unique.c), with the generator run on whole directories of VMs, as at boot.
 # GENERATOR comes from meson.
 
 setup() {
@@ -81,6 +81,15 @@ ports() {
         [[ "$output" != *"novnc@beta"* ]]
         # Each broken VM fails at start with its message.
         [[ "$output" == *'qemu-vm-config-error" "'*'/alpha.conf:5: [vnc] port 6500 is also the console port of'*'beta.conf:5"'* ]]
+}
+
+@test "console ports are unique on the host whatever the address" {
+        printf '[vm]\nfirmware = bios\n\n[vnc]\nlisten = ::1\nport = 6600\n' >"$QEMU_VM_CONFIG_DIR/six.conf"
+        printf '[vm]\nfirmware = bios\n\n[vnc]\nlisten = 127.0.0.1\nport = 6600\n' >"$QEMU_VM_CONFIG_DIR/four.conf"
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"six.conf:6: [vnc] port 6600 is also the console port of $QEMU_VM_CONFIG_DIR/four.conf:6, ignoring this VM"* ]]
+        [[ "$output" == *"four.conf:6: [vnc] port 6600 is also the console port of $QEMU_VM_CONFIG_DIR/six.conf:6, ignoring this VM"* ]]
 }
 
 @test "an explicit port wins over the auto port that would land on it; the auto one moves up" {

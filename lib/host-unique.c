@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "net-unique.h"
-#include "parse-value.h"
-
 #include <arpa/inet.h>
+
+#include "host-unique.h"
+#include "parse-value.h"
 
 typedef enum ClaimKind { CLAIM_MAC, CLAIM_IFNAME, CLAIM_PORT } ClaimKind;
 
 /* Something a VM holds on the host that no other VM may hold. */
 typedef struct Claim {
         ClaimKind kind;
-        const char *value;      /* the MAC, the interface name, or the forward */
+        const char *value;      /* the MAC, the interface name, or the forward; NULL for the console */
         uint32_t port_key;      /* ports: protocol and host port; they clash per port, not per text */
         uint32_t host_addr;     /* ports: IPv4, network byte order; 0: every address */
+        bool ipv6_only;         /* a console on an IPv6 address other than "::": no IPv4 forward meets it */
         size_t vm;
         const NetConfig *nic;   /* NULL for the console */
         Origin origin;
@@ -42,11 +43,13 @@ static bool same_group(const Claim *x, const Claim *y) {
 static bool clash(const Claim *x, const Claim *y) {
         if (x->kind != CLAIM_PORT)
                 return x->vm != y->vm;  /* within one VM, config-resolve.c reports it */
-        /* Two consoles are console-ports.c's; two forwards of one VM config-resolve.c's. A console and a
-         * forward clash even within one VM. */
+        /* Console ports are unique on the host whatever the address (a VM has one console). */
         if (!x->nic && !y->nic)
+                return x->vm != y->vm;
+        /* Two forwards of one VM are config-resolve.c's; a console and a forward clash even within one VM. */
+        if (x->nic && y->nic && x->vm == y->vm)
                 return false;
-        if (x->vm == y->vm && x->nic && y->nic)
+        if (x->ipv6_only || y->ipv6_only)
                 return false;
         return x->host_addr == y->host_addr || x->host_addr == 0 || y->host_addr == 0;
 }
@@ -68,12 +71,15 @@ static void report(VmSet *set, const Claim *x, const Claim *other) {
                                      x->nic->id, x->value, other->nic->id, file, line);
                 break;
         case CLAIM_PORT:
-                if (!x->nic)
-                        config_errors_add_at(errors, x->origin, "[vnc] console port %s is also the host port of "
-                                             "forward '%s' in %s:%u", x->value, other->value, file, line);
+                if (!x->nic && !other->nic)
+                        config_errors_add_at(errors, x->origin, "[vnc] port %u is also the console port of %s:%u",
+                                             x->port_key, file, line);
+                else if (!x->nic)
+                        config_errors_add_at(errors, x->origin, "[vnc] console port %u is also the host port of "
+                                             "forward '%s' in %s:%u", x->port_key, other->value, file, line);
                 else if (!other->nic)
-                        config_errors_add_at(errors, x->origin, "[net.%s]: forward '%s' wants console port %s "
-                                             "of %s:%u", x->nic->id, x->value, other->value, file, line);
+                        config_errors_add_at(errors, x->origin, "[net.%s]: forward '%s' wants console port %u "
+                                             "of %s:%u", x->nic->id, x->value, other->port_key, file, line);
                 else
                         config_errors_add_at(errors, x->origin,
                                              "[net.%s]: forward '%s' wants the host port of '%s' in %s:%u",
@@ -82,19 +88,20 @@ static void report(VmSet *set, const Claim *x, const Claim *other) {
         }
 }
 
-/* The console's TCP port, when its address can meet an IPv4 forward's: an IPv4 address, or "::",
- * which also takes IPv4 on Linux's default dual-stack sockets. */
-static void collect_console(const VmConfig *c, size_t vm, char *port_text, Claim **claims, size_t *n) {
+/* The console's TCP port. "::" also takes IPv4 on Linux's default dual-stack sockets, so it counts
+ * as every address. */
+static void collect_console(const VmConfig *c, size_t vm, Claim **claims, size_t *n) {
         struct in_addr a = {};
+        bool ipv6_only = false;
 
         if (!c->vnc.enabled || c->vnc.port == 0)
                 return;
         if (!streq(c->vnc.listen, "::") && inet_pton(AF_INET, c->vnc.listen, &a) != 1)
-                return;
+                ipv6_only = true;
         *claims = xrealloc(*claims, (*n + 1) * sizeof(Claim));
         (*claims)[(*n)++] = (Claim) {
-                CLAIM_PORT, port_text, .port_key = c->vnc.port, .host_addr = a.s_addr, .vm = vm,
-                .origin = c->vnc.port_origin.file ? c->vnc.port_origin : c->vnc.origin,
+                CLAIM_PORT, NULL, .port_key = c->vnc.port, .host_addr = a.s_addr, .ipv6_only = ipv6_only,
+                .vm = vm, .origin = c->vnc.port_origin.file ? c->vnc.port_origin : c->vnc.origin,
         };
 }
 
@@ -123,16 +130,14 @@ static void collect(const VmSet *set, size_t vm, Claim **claims, size_t *n) {
         }
 }
 
-void nics_check_unique(VmSet *set) {
+void host_claims_check(VmSet *set) {
         _cleanup_free_ Claim *claims = NULL;
-        _cleanup_free_ char *port_texts = xcalloc(set->n + 1, 8);
         size_t n = 0;
 
         for (size_t vm = 0; vm < set->n; vm++)
                 if (set->items[vm].valid_alone) {
                         collect(set, vm, &claims, &n);
-                        snprintf(port_texts + vm * 8, 8, "%u", set->items[vm].config.vnc.port);
-                        collect_console(&set->items[vm].config, vm, port_texts + vm * 8, &claims, &n);
+                        collect_console(&set->items[vm].config, vm, &claims, &n);
                 }
         if (n == 0)
                 return;
