@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 
+#include "console-ports.h"
 #include "emit.h"
 #include "escape.h"
 #include "paths.h"
@@ -183,27 +184,22 @@ static char *tpm_dropin_text(const VmConfig *c) {
         return text;
 }
 
-/* An address as it goes into a URL or websockify's listen argument: IPv6 in brackets. */
-static char *host_for_url(const char *address) {
-        return strchr(address, ':') ? xasprintf("[%s]", address) : xstrdup(address);
-}
-
 static char *console_dropin_text(const VmConfig *c) {
         char *text = NULL;
         size_t size = 0;
         FILE *f = dropin_open(c->source_path, &text, &size);
-        _cleanup_free_ char *host = host_for_url(c->vnc.listen);
+        _cleanup_free_ char *host = console_host_for_url(c->vnc.listen);
         _cleanup_free_ char *sock = vm_runtime_path(c->name, VM_VNC_SOCKET);
+        _cleanup_free_ char *url = console_url(c);
         bool wildcard = streq(c->vnc.listen, "0.0.0.0") || streq(c->vnc.listen, "::");
         Strv argv = {};
 
         /* systemctl status shows the Description, and the journal says "Started <Description>". */
         if (wildcard)
-                fprintf(f, "Description=Browser console of VM %s on port %u of every address, "
-                           "http://HOST:%u/vnc.html?autoconnect=true\n", c->name, c->vnc.port, c->vnc.port);
+                fprintf(f, "Description=Browser console of VM %s on port %u of every address, %s\n",
+                        c->name, c->vnc.port, url);
         else
-                fprintf(f, "Description=Browser console of VM %s at http://%s:%u/vnc.html?autoconnect=true\n",
-                        c->name, host, c->vnc.port);
+                fprintf(f, "Description=Browser console of VM %s at %s\n", c->name, url);
         fputs("\n[Service]\n", f);
         strv_push(&argv, QEMU_VM_WEBSOCKIFY);
         strv_push(&argv, "--web");

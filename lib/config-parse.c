@@ -286,6 +286,8 @@ static const KeyDef vm_keys[] = {
         { "firmware_code", parse_path, FIELD(VmConfig, firmware_code) },
         { "firmware_vars", parse_path, FIELD(VmConfig, firmware_vars) },
         { "autostart", parse_boolean, FIELD(VmConfig, autostart) },
+        { "protect", parse_boolean, FIELD(VmConfig, protect) },
+        { "hotplug_slots", parse_unsigned, FIELD(VmConfig, hotplug_slots), RANGE(0, 16) },
         { "shutdown_timeout", parse_unsigned, FIELD(VmConfig, shutdown_timeout), RANGE(1, 86400) },
         { "uuid", parse_uuid, FIELD(VmConfig, uuid) },
         { "extra_args", parse_args, FIELD_O(VmConfig, extra_args, extra_args_origin), .appends = true },

@@ -19,10 +19,6 @@ static Origin file_origin(const VmConfig *c) {
         return (Origin) { .file = c->source_path, .line = 0 };
 }
 
-static bool machine_is_q35(const char *machine) {
-        return streq(machine, "q35") || startswith(machine, "pc-q35-");
-}
-
 static void resolve_firmware(VmConfig *c, ConfigErrors *errors) {
         Origin at = c->firmware_origin.file ? c->firmware_origin : file_origin(c);
 

@@ -82,11 +82,16 @@ void vm_config_init(VmConfig *c, const char *name, const char *source_path) {
                 .cpu = xstrdup("max"),
                 .firmware = FIRMWARE_UEFI,
                 .shutdown_timeout = 120,
+                .hotplug_slots = 4,
                 .serial = true,
                 .serial_log = true,
                 .tpm.model = _TPM_MODEL_INVALID,
                 .vnc.listen = xstrdup("127.0.0.1"),
         };
+}
+
+bool machine_is_q35(const char *machine) {
+        return streq(machine, "q35") || startswith(machine, "pc-q35-");
 }
 
 void vm_config_free(VmConfig *c) {

@@ -113,7 +113,9 @@ typedef struct VmConfig {
         char *firmware_code;    /* explicit, or resolved from the firmware descriptors */
         char *firmware_vars;    /* the NVRAM template */
         bool autostart;
+        bool protect;           /* qemu-vmctl destroy refuses, even with --force */
         unsigned shutdown_timeout;      /* seconds */
+        unsigned hotplug_slots; /* q35: empty PCIe root ports for qemu-vmctl attach-disk */
         char *uuid;             /* explicit, or name-based once resolved */
         Strv extra_args;
         Origin extra_args_origin;
@@ -153,4 +155,6 @@ char *config_error_format(const ConfigError *error);
 void config_errors_clear(ConfigErrors *e);
 
 void vm_config_init(VmConfig *c, const char *name, const char *source_path);
+/* "q35" and its versioned names: PCI Express, where only root ports take hot-plugged devices. */
+bool machine_is_q35(const char *machine);
 void vm_config_free(VmConfig *c);

@@ -12,6 +12,18 @@ static bool port_blocked_by_browsers(unsigned port) {
         return port == 6566 || (port >= 6665 && port <= 6669) || port == 6697;
 }
 
+char *console_host_for_url(const char *address) {
+        return strchr(address, ':') ? xasprintf("[%s]", address) : xstrdup(address);
+}
+
+char *console_url(const VmConfig *c) {
+        if (!c->vnc.enabled)
+                return NULL;
+        bool wildcard = streq(c->vnc.listen, "0.0.0.0") || streq(c->vnc.listen, "::");
+        _cleanup_free_ char *host = wildcard ? xstrdup("HOST") : console_host_for_url(c->vnc.listen);
+        return xasprintf("http://%s:%u/vnc.html?autoconnect=true", host, c->vnc.port);
+}
+
 unsigned console_port_preferred(const char *name) {
         return CONSOLE_PORT_AUTO_FIRST + string_hash_fnv1a(name) % AUTO_PORTS;
 }

@@ -20,5 +20,12 @@
 /* The port a VM named NAME tries first with "port = auto". */
 unsigned console_port_preferred(const char *name);
 
+/* An address as it goes into a URL or websockify's listen argument: IPv6 in brackets. */
+char *console_host_for_url(const char *address);
+
+/* The browser console's address, "http://127.0.0.1:6080/vnc.html?autoconnect=true"; "HOST" stands for
+ * the host's name when the console listens on every address. NULL without [vnc]. */
+char *console_url(const VmConfig *c);
+
 /* Sets vnc.port of every usable VM with [vnc]; adds errors to those that clash. */
 void console_ports_assign(VmSet *set);

@@ -26,6 +26,11 @@ static inline char *vm_tpm_socket_path(const char *vm) {
         return xasprintf("%s/%s/swtpm.sock", QEMU_VM_SWTPM_RUNTIME_DIR, vm);
 }
 
+/* /var/lib/swtpm/NAME: StateDirectory= of swtpm@NAME.service, the TPM's persistent state. */
+static inline char *vm_tpm_state_dir(const char *vm) {
+        return xasprintf("%s/%s", QEMU_VM_SWTPM_STATE_DIR, vm);
+}
+
 /* The user QEMU and the helpers run as (units/qemu-vm@.service, units/qemu-vm.sysusers). */
 #define QEMU_VM_USER "qemu-vm"
 

@@ -205,6 +205,16 @@ static void push_kernel(const VmConfig *c, Strv *v) {
                 push_option(v, "-append", "%s", c->cmdline);
 }
 
+/* On q35 a device can be hot-plugged only behind a PCIe root port, so empty ones are made for
+ * qemu-vmctl attach-disk. They come after every other device, so adding or removing them never moves
+ * a configured device to another PCI address. i440fx (pc) takes hot-plugged devices on its own bus. */
+static void push_hotplug_slots(const VmConfig *c, Strv *v) {
+        if (!machine_is_q35(c->machine))
+                return;
+        for (unsigned i = 0; i < c->hotplug_slots; i++)
+                push_option(v, "-device", "pcie-root-port,id=" QEMU_VM_HOTPLUG_PORT_PREFIX "%u,chassis=%u", i, i + 1);
+}
+
 void qemu_argv_build(const VmConfig *c, Strv *v) {
         Controllers ctl = {};
 
@@ -225,6 +235,7 @@ void qemu_argv_build(const VmConfig *c, Strv *v) {
                 push_cdrom(&c->cdroms[i], &ctl, v);
         for (size_t i = 0; i < c->n_nets; i++)
                 push_net(&c->nets[i], v);
+        push_hotplug_slots(c, v);
         push_kernel(c, v);
         for (size_t i = 0; i < c->extra_args.n; i++)
                 strv_push(v, c->extra_args.items[i]);

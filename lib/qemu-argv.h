@@ -9,3 +9,6 @@
 #include "strv.h"
 
 void qemu_argv_build(const VmConfig *c, Strv *ret);
+
+/* The IDs of the empty PCIe root ports on q35: hotplug0, hotplug1, ... (qemu-vmctl attach-disk). */
+#define QEMU_VM_HOTPLUG_PORT_PREFIX "hotplug"

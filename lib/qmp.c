@@ -68,8 +68,38 @@ static void queue_event(QmpClient *q, json_object *event) {
         q->events[q->n_events++] = event;
 }
 
+/* The whole message in one sendmsg(), with fd (unless -1) as SCM_RIGHTS: QEMU takes a passed fd with
+ * the command it arrives with (getfd, add-fd). */
+static int send_message(QmpClient *q, const char *text, int fd) {
+        struct iovec iov = { .iov_base = (void *) text, .iov_len = strlen(text) };
+        union {
+                struct cmsghdr header;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+        if (fd >= 0) {
+                mh.msg_control = control.buf;
+                mh.msg_controllen = sizeof(control.buf);
+                struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh);
+                cmsg->cmsg_level = SOL_SOCKET;
+                cmsg->cmsg_type = SCM_RIGHTS;
+                cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+        }
+        ssize_t k = sendmsg(q->fd, &mh, MSG_NOSIGNAL);
+        if (k < 0)
+                return errno == EPIPE ? -ECONNRESET : -errno;
+        return (size_t) k == iov.iov_len ? 0 : -EIO;
+}
+
 int qmp_command(QmpClient *q, const char *command, json_object *arguments, int timeout_ms,
                 json_object **ret_return, char **ret_error) {
+        return qmp_command_with_fd(q, command, arguments, -1, timeout_ms, ret_return, ret_error);
+}
+
+int qmp_command_with_fd(QmpClient *q, const char *command, json_object *arguments, int fd, int timeout_ms,
+                        json_object **ret_return, char **ret_error) {
         long long deadline = qmp_now_ms() + timeout_ms;
         unsigned id = ++q->next_id;
         json_object *msg = json_object_new_object();
@@ -82,9 +112,9 @@ int qmp_command(QmpClient *q, const char *command, json_object *arguments, int t
         _cleanup_free_ char *text = xasprintf("%s\n", json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN));
         json_object_put(msg);
 
-        size_t n = strlen(text);
-        if (send(q->fd, text, n, MSG_NOSIGNAL) != (ssize_t) n)
-                return errno == EPIPE ? -ECONNRESET : -errno;
+        r = send_message(q, text, fd);
+        if (r < 0)
+                return r;
 
         for (;;) {
                 json_object *reply, *v;

@@ -27,6 +27,10 @@ int qmp_connect(QmpClient *q, const char *socket_path, int timeout_ms);
 int qmp_command(QmpClient *q, const char *command, json_object *arguments, int timeout_ms,
                 json_object **ret_return, char **ret_error);
 
+/* The same, passing fd along (SCM_RIGHTS) for commands that take one: add-fd, getfd. */
+int qmp_command_with_fd(QmpClient *q, const char *command, json_object *arguments, int fd, int timeout_ms,
+                        json_object **ret_return, char **ret_error);
+
 /* Returns the next event (queued or newly read) in *ret (caller puts), or -ETIMEDOUT after timeout_ms,
  * or -ECONNRESET when QEMU closed the socket. */
 int qmp_next_event(QmpClient *q, int timeout_ms, json_object **ret);

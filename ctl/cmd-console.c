@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* qemu-vmctl console NAME: the terminal attached to the VM's serial console socket
+ * (/run/qemu-vm/NAME/serial.sock). Ctrl+] detaches, as in virsh and telnet; the VM runs on. Without a
+ * terminal on stdin, the end of stdin ends the session, so scripts can type into a console. */
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "paths.h"
+#include "vms.h"
+
+#define DETACH_KEY 0x1d /* Ctrl+] */
+
+static struct termios saved_termios;
+static bool termios_saved;
+
+static void terminal_restore(void) {
+        if (termios_saved)
+                (void) tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_termios);
+}
+
+static void on_signal(int sig) {
+        terminal_restore();
+        signal(sig, SIG_DFL);
+        raise(sig);
+}
+
+/* Raw mode: every key reaches the guest (Ctrl+C included), nothing is echoed locally. */
+static void terminal_make_raw(void) {
+        struct termios raw;
+
+        if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios) < 0)
+                return;
+        termios_saved = true;
+        atexit(terminal_restore);
+        signal(SIGTERM, on_signal);
+        signal(SIGHUP, on_signal);
+        raw = saved_termios;
+        cfmakeraw(&raw);
+        (void) tcsetattr(STDIN_FILENO, TCSADRAIN, &raw);
+}
+
+static int write_all(int fd, const char *buf, size_t n) {
+        while (n > 0) {
+                ssize_t k = write(fd, buf, n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -errno;
+                buf += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
+static int serial_connect(const char *vm) {
+        _cleanup_free_ char *path = vm_runtime_path(vm, VM_SERIAL_SOCKET);
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd;
+
+        if (strlen(path) >= sizeof sa.sun_path)
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+typedef enum End { END_DETACHED, END_CLOSED, END_INPUT_CLOSED, END_ERROR } End;
+
+static End relay(int sock) {
+        struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN }, { .fd = sock, .events = POLLIN } };
+        char buf[4096];
+
+        for (;;) {
+                if (poll(p, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return END_ERROR;
+                }
+                if (p[1].revents) {
+                        ssize_t k = read(sock, buf, sizeof buf);
+                        if (k <= 0)
+                                return END_CLOSED;
+                        if (write_all(STDOUT_FILENO, buf, (size_t) k) < 0)
+                                return END_ERROR;
+                }
+                if (p[0].revents) {
+                        ssize_t k = read(STDIN_FILENO, buf, sizeof buf);
+                        if (k <= 0)
+                                return END_INPUT_CLOSED;
+                        char *detach = memchr(buf, DETACH_KEY, (size_t) k);
+                        size_t n = detach ? (size_t) (detach - buf) : (size_t) k;
+                        if (write_all(sock, buf, n) < 0)
+                                return END_CLOSED;
+                        if (detach)
+                                return END_DETACHED;
+                }
+        }
+}
+
+int cmd_console(Ctl *ctl, int argc, char *argv[]) {
+        VmSet set;
+        int r;
+
+        r = ctl_parse_options(ctl, argc, argv, NULL, "console NAME", NULL, NULL);
+        if (r < 0)
+                return r == -2 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
+        if (argc - r != 1) {
+                log_error("console needs exactly one VM name.");
+                return CTL_EXIT_USAGE;
+        }
+        if (ctl->json) {
+                log_error("console is interactive: its output is the guest's, there is no --json form.");
+                return CTL_EXIT_USAGE;
+        }
+        if (vms_load(ctl, &set) < 0)
+                return CTL_EXIT_FAILED;
+        VmEntry *e = vms_find(&set, argv[r]);
+        if (!e) {
+                vm_set_free(&set);
+                return CTL_EXIT_NO_SUCH_VM;
+        }
+        _cleanup_free_ char *name = xstrdup(e->config.name);
+        bool serial = e->errors.n == 0 && e->config.serial;
+        vm_set_free(&set);
+        if (!serial) {
+                log_error("VM %s has no serial console ([serial] enabled = no, or its file has errors).", name);
+                return CTL_EXIT_FAILED;
+        }
+
+        _cleanup_close_ int sock = serial_connect(name);
+        if (sock == -ENOENT || sock == -ECONNREFUSED) {
+                log_error("VM %s is not running.", name);
+                return CTL_EXIT_NOT_RUNNING;
+        }
+        if (sock < 0) {
+                log_error("Cannot connect to the serial console of VM %s: %s", name, strerror(-sock));
+                return CTL_EXIT_FAILED;
+        }
+        signal(SIGPIPE, SIG_IGN);
+        fprintf(stderr, "Connected to the serial console of VM %s. Press Ctrl+] to detach.\n", name);
+        terminal_make_raw();
+        End end = relay(sock);
+        terminal_restore();
+        switch (end) {
+        case END_DETACHED:
+                fprintf(stderr, "\nDetached from VM %s; it keeps running.\n", name);
+                return CTL_EXIT_OK;
+        case END_INPUT_CLOSED:
+                return CTL_EXIT_OK;
+        case END_CLOSED:
+                fprintf(stderr, "\nThe console of VM %s closed: QEMU has stopped.\n", name);
+                return CTL_EXIT_OK;
+        default:
+                log_error("Console of VM %s: %m", name);
+                return CTL_EXIT_FAILED;
+        }
+}

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* qemu-vmctl destroy NAME --force [--remove-disks ID,...]: stops the VM and its companion units, then
+ * deletes its config file and drop-ins, everything in its state dir that qemu-vm made (disks, NVRAM),
+ * its TPM state and its serial log, and reloads systemd. Disks outside the state dir are the user's
+ * and are kept unless --remove-disks names them. Without --force it only lists what it would do; a VM
+ * with protect = yes is refused either way. Every path it deletes is listed. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <sys/stat.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "paths.h"
+#include "systemd-bus.h"
+#include "vms.h"
+
+typedef struct DestroyOptions {
+        bool force;
+        Strv remove_disks;      /* disk IDs outside the state dir to delete as well */
+} DestroyOptions;
+
+typedef struct Plan {
+        Strv units;     /* to stop, the VM first */
+        Strv files;     /* to delete, in order */
+        Strv dirs;      /* to remove once empty, after the files */
+        Strv kept;      /* "PATH: why", what stays */
+} Plan;
+
+static int handle_option(int c, const char *arg, void *userdata) {
+        DestroyOptions *o = userdata;
+        switch (c) {
+        case 'f':
+                o->force = true;
+                return 0;
+        case 'r': {
+                _cleanup_free_ char *copy = xstrdup(arg);
+                char *save = NULL;
+                for (char *id = strtok_r(copy, ",", &save); id; id = strtok_r(NULL, ",", &save))
+                        strv_push(&o->remove_disks, id);
+                return 0;
+        }
+        default:
+                return -EINVAL;
+        }
+}
+
+static bool exists(const char *path) {
+        struct stat st;
+        return lstat(path, &st) == 0;
+}
+
+/* Whether path (which exists) lies inside dir, after resolving symbolic links and "..". */
+static bool path_is_inside(const char *path, const char *dir) {
+        _cleanup_free_ char *real_path = realpath(path, NULL), *real_dir = realpath(dir, NULL);
+        if (!real_path || !real_dir)
+                return false;
+        size_t n = strlen(real_dir);
+        return strncmp(real_path, real_dir, n) == 0 && real_path[n] == '/';
+}
+
+static void plan_file(Plan *p, const char *path) {
+        if (exists(path) && !strv_contains(&p->files, path))
+                strv_push(&p->files, path);
+}
+
+/* Every entry of a directory qemu-vm owns whole (the TPM state), then the directory. */
+static void plan_whole_dir(Plan *p, const char *dir) {
+        struct dirent **entries = NULL;
+        int n = scandir(dir, &entries, NULL, alphasort);
+
+        for (int i = 0; i < n; i++) {
+                if (!streq(entries[i]->d_name, ".") && !streq(entries[i]->d_name, "..")) {
+                        _cleanup_free_ char *path = xasprintf("%s/%s", dir, entries[i]->d_name);
+                        plan_file(p, path);
+                }
+                free(entries[i]);
+        }
+        free(entries);
+        if (n >= 0)
+                strv_push(&p->dirs, dir);
+}
+
+static int plan_build(const Ctl *ctl, const VmConfig *c, const DestroyOptions *o, Plan *p) {
+        _cleanup_free_ char *state_dir = vm_state_path(c->name, ""), *dropin_dir = xasprintf("%s/%s.conf.d", ctl->config_dir, c->name);
+        state_dir[strlen(state_dir) - 1] = 0;   /* no trailing slash */
+
+        for (size_t i = 0; i < o->remove_disks.n; i++) {
+                bool found = false;
+                for (size_t k = 0; k < c->n_disks; k++)
+                        found = found || streq(c->disks[k].id, o->remove_disks.items[i]);
+                if (!found) {
+                        log_error("VM %s has no disk '%s' (--remove-disks takes the IDs of [disk.ID] sections).",
+                                  c->name, o->remove_disks.items[i]);
+                        return -EINVAL;
+                }
+        }
+
+        strv_consume(&p->units, vm_unit_name(c->name));
+        if (c->vnc.enabled)
+                strv_pushf(&p->units, "novnc@%s.service", c->name);
+        if (c->tpm.enabled) {
+                strv_pushf(&p->units, "swtpm@%s.service", c->name);
+                strv_pushf(&p->units, "swtpm@%s.socket", c->name);
+        }
+        for (size_t i = 0; i < c->n_nets; i++)
+                if (c->nets[i].ifname)
+                        strv_pushf(&p->units, "qemu-vm-tap@%s.service", c->nets[i].ifname);
+
+        /* The configuration first: once it is gone, nothing starts the VM again. */
+        plan_file(p, c->source_path);
+        for (size_t i = 0; i < c->files.n; i++)
+                if (startswith(c->files.items[i], dropin_dir) && c->files.items[i][strlen(dropin_dir)] == '/')
+                        plan_file(p, c->files.items[i]);
+        if (exists(dropin_dir))
+                strv_push(&p->dirs, dropin_dir);
+
+        for (size_t i = 0; i < c->n_disks; i++) {
+                const DiskConfig *d = &c->disks[i];
+                if (!exists(d->path))
+                        continue;
+                if (path_is_inside(d->path, state_dir) || strv_contains(&o->remove_disks, d->id))
+                        plan_file(p, d->path);
+                else
+                        strv_consume(&p->kept, xasprintf("%s: disk '%s' is outside %s (--remove-disks %s deletes it)",
+                                                         d->path, d->id, state_dir, d->id));
+        }
+        _cleanup_free_ char *nvram = vm_state_path(c->name, VM_NVRAM_FILE);
+        plan_file(p, nvram);
+        if (exists(state_dir))
+                strv_push(&p->dirs, state_dir);
+
+        _cleanup_free_ char *tpm_dir = vm_tpm_state_dir(c->name), *log_path = vm_serial_log_path(c->name);
+        if (exists(tpm_dir))
+                plan_whole_dir(p, tpm_dir);
+        plan_file(p, log_path);
+        return 0;
+}
+
+static void plan_clear(Plan *p) {
+        strv_clear(&p->units);
+        strv_clear(&p->files);
+        strv_clear(&p->dirs);
+        strv_clear(&p->kept);
+}
+
+static json_object *strv_to_json(const Strv *v) {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; i < v->n; i++)
+                json_object_array_add(a, json_object_new_string(v->items[i]));
+        return a;
+}
+
+static void print_plan(const Plan *p, const char *name, bool done) {
+        printf(done ? "Destroyed VM %s:\n" : "VM %s: destroy would do this (add --force to do it):\n", name);
+        for (size_t i = 0; i < p->units.n; i++)
+                printf("  %s %s\n", done ? "stopped" : "stop   ", p->units.items[i]);
+        for (size_t i = 0; i < p->files.n; i++)
+                printf("  %s %s\n", done ? "removed" : "remove ", p->files.items[i]);
+        for (size_t i = 0; i < p->dirs.n; i++)
+                printf("  %s %s/\n", done ? "removed" : "remove ", p->dirs.items[i]);
+        for (size_t i = 0; i < p->kept.n; i++)
+                printf("  kept    %s\n", p->kept.items[i]);
+}
+
+/* Stops every unit of the plan, the VM first (gracefully, as systemctl stop does), then the companions
+ * (their BindsTo=/PartOf= usually stopped them already). */
+static int stop_units(sd_bus *bus, const Plan *p) {
+        for (size_t i = 0; i < p->units.n; i++) {
+                _cleanup_free_ char *result = NULL;
+                if (unit_job(bus, "StopUnit", p->units.items[i], true, 0, &result) < 0)
+                        return -EIO;
+                if (!streq(result, "done")) {
+                        log_error("Stopping %s failed (job %s); nothing was deleted.", p->units.items[i], result);
+                        return -EIO;
+                }
+        }
+        return 0;
+}
+
+/* Deletes the files, then the directories that are now empty; afterwards p->files and p->dirs hold
+ * only what was deleted. A directory with files qemu-vm does not know of is kept, and so are they.
+ * Returns the number of failures. */
+static unsigned delete_all(Plan *p) {
+        Strv removed_files = {}, removed_dirs = {};
+        unsigned failures = 0;
+
+        for (size_t i = 0; i < p->files.n; i++)
+                if (unlink(p->files.items[i]) == 0 || errno == ENOENT)
+                        strv_push(&removed_files, p->files.items[i]);
+                else {
+                        log_error("Cannot remove %s: %m", p->files.items[i]);
+                        failures++;
+                }
+        for (size_t i = 0; i < p->dirs.n; i++) {
+                if (rmdir(p->dirs.items[i]) == 0 || errno == ENOENT)
+                        strv_push(&removed_dirs, p->dirs.items[i]);
+                else if (errno == ENOTEMPTY || errno == EEXIST)
+                        strv_consume(&p->kept, xasprintf("%s/: holds files qemu-vm did not make", p->dirs.items[i]));
+                else {
+                        log_error("Cannot remove %s: %m", p->dirs.items[i]);
+                        failures++;
+                }
+        }
+        strv_clear(&p->files);
+        strv_clear(&p->dirs);
+        p->files = removed_files;
+        p->dirs = removed_dirs;
+        return failures;
+}
+
+int cmd_destroy(Ctl *ctl, int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "force", no_argument, NULL, 'f' },
+                { "remove-disks", required_argument, NULL, 'r' },
+                {}
+        };
+        DestroyOptions o = {};
+        sd_bus *bus = NULL;
+        Plan p = {};
+        VmSet set;
+        int r, ret = CTL_EXIT_FAILED;
+
+        r = ctl_parse_options(ctl, argc, argv, options, "destroy NAME --force [--remove-disks ID,...] [--json]",
+                              handle_option, &o);
+        if (r < 0) {
+                strv_clear(&o.remove_disks);
+                return r == -2 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
+        }
+        if (argc - r != 1) {
+                log_error("destroy needs exactly one VM name.");
+                strv_clear(&o.remove_disks);
+                return CTL_EXIT_USAGE;
+        }
+        if (vms_load(ctl, &set) < 0) {
+                strv_clear(&o.remove_disks);
+                return CTL_EXIT_FAILED;
+        }
+        VmEntry *e = vms_find(&set, argv[r]);
+        if (!e) {
+                ret = CTL_EXIT_NO_SUCH_VM;
+                goto finish;
+        }
+        const VmConfig *c = &e->config;
+        /* Without a readable file there is no telling whether the VM is protected, nor where its disks are. */
+        if (e->errors.n > 0) {
+                vm_entry_log_errors(e);
+                log_error("Not destroying VM %s: its file has errors, so its disks and 'protect' are unknown. "
+                          "Fix the file, or remove the VM by hand.", c->name);
+                ret = CTL_EXIT_REFUSED;
+                goto finish;
+        }
+        if (c->protect) {
+                log_error("Not destroying VM %s: it has protect = yes (%s). Set protect = no first.", c->name, c->source_path);
+                ret = CTL_EXIT_REFUSED;
+                goto finish;
+        }
+        if (plan_build(ctl, c, &o, &p) < 0) {
+                ret = CTL_EXIT_USAGE;
+                goto finish;
+        }
+        if (!o.force) {
+                if (ctl->json) {
+                        json_object *doc = json_object_new_object();
+                        json_object_object_add(doc, "name", json_object_new_string(c->name));
+                        json_object_object_add(doc, "destroyed", json_object_new_boolean(false));
+                        json_object_object_add(doc, "would_stop", strv_to_json(&p.units));
+                        json_object_object_add(doc, "would_remove", strv_to_json(&p.files));
+                        json_object_object_add(doc, "would_remove_dirs", strv_to_json(&p.dirs));
+                        json_object_object_add(doc, "kept", strv_to_json(&p.kept));
+                        ctl_print_json(doc);
+                } else
+                        print_plan(&p, c->name, false);
+                log_error("Refusing to destroy VM %s without --force; nothing was changed.", c->name);
+                ret = CTL_EXIT_REFUSED;
+                goto finish;
+        }
+
+        if (bus_open_system(&bus) < 0 || stop_units(bus, &p) < 0)
+                goto finish;
+        unsigned failures = delete_all(&p);
+        /* The generator no longer sees the file: the VM's drop-ins and its companions' vanish. */
+        if (manager_reload(bus) < 0)
+                failures++;
+        for (size_t i = 0; i < p.units.n; i++)
+                (void) unit_reset_failed(bus, p.units.items[i]);
+
+        if (ctl->json) {
+                json_object *doc = json_object_new_object();
+                json_object_object_add(doc, "name", json_object_new_string(c->name));
+                json_object_object_add(doc, "destroyed", json_object_new_boolean(failures == 0));
+                json_object_object_add(doc, "stopped", strv_to_json(&p.units));
+                json_object_object_add(doc, "removed", strv_to_json(&p.files));
+                json_object_object_add(doc, "removed_dirs", strv_to_json(&p.dirs));
+                json_object_object_add(doc, "kept", strv_to_json(&p.kept));
+                ctl_print_json(doc);
+        } else
+                print_plan(&p, c->name, true);
+        ret = failures ? CTL_EXIT_FAILED : CTL_EXIT_OK;
+finish:
+        plan_clear(&p);
+        strv_clear(&o.remove_disks);
+        sd_bus_unref(bus);
+        vm_set_free(&set);
+        return ret;
+}

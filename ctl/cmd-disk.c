@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* qemu-vmctl attach-disk NAME PATH [--id ID] [--readonly] [--format qcow2|raw] and detach-disk NAME ID:
+ * hot-plug over QMP, for the running VM only (the file stays the truth for the next start).
+ *
+ * attach: qemu-vmctl opens PATH itself and hands QEMU the descriptor (add-fd), so QEMU, which runs
+ * unprivileged, needs no access to the path; then blockdev-add (node "disk-ID") and device_add
+ * (virtio-blk-pci "dev-disk-ID", the names configured disks have too), on a free hot-plug root port on
+ * q35. Any failure undoes the steps before it. detach: device_del, wait for DEVICE_DELETED (the guest
+ * must let go), then blockdev-del and remove-fd. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sys/stat.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "names.h"
+#include "parse-value.h"
+#include "qemu-argv.h"
+#include "vm-qmp.h"
+#include "vms.h"
+
+#define FDSET_OPAQUE_PREFIX "qemu-vmctl:disk-"
+#define DETACH_TIMEOUT_DEFAULT_S 30
+
+typedef struct DiskOptions {
+        const char *id;
+        const char *format;     /* NULL: from the file name */
+        bool readonly;
+        uint64_t timeout_s;
+} DiskOptions;
+
+static int handle_option(int c, const char *arg, void *userdata) {
+        DiskOptions *o = userdata;
+        switch (c) {
+        case 'i':
+                o->id = arg;
+                return 0;
+        case 'r':
+                o->readonly = true;
+                return 0;
+        case 'f':
+                o->format = arg;
+                return streq(arg, "qcow2") || streq(arg, "raw") ? 0 : -EINVAL;
+        case 't':
+                return parse_uint_range(arg, 1, 3600, &o->timeout_s);
+        default:
+                return -EINVAL;
+        }
+}
+
+/* Runs a command and logs QEMU's error; the reply goes to *ret when asked for. */
+static int command(QmpClient *q, const char *vm, const char *cmd, json_object *args, json_object **ret) {
+        _cleanup_free_ char *error = NULL;
+        int r = qmp_command(q, cmd, args, VM_QMP_TIMEOUT_MS, ret, &error);
+        if (r == -EIO)
+                log_error("VM %s: %s failed: %s", vm, cmd, error);
+        else if (r < 0)
+                log_error("VM %s: %s failed: %s", vm, cmd, strerror(-r));
+        return r;
+}
+
+/* Device IDs of the VM (-device id=..., device_add id=...): the children of /machine/peripheral. */
+static int peripheral_ids(QmpClient *q, const char *vm, Strv *ret) {
+        json_object *args = json_object_new_object(), *reply = NULL;
+        json_object_object_add(args, "path", json_object_new_string("/machine/peripheral"));
+        int r = command(q, vm, "qom-list", args, &reply);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < json_object_array_length(reply); i++) {
+                json_object *p = json_object_array_get_idx(reply, i), *name, *type;
+                if (json_object_object_get_ex(p, "name", &name) && json_object_object_get_ex(p, "type", &type) &&
+                    startswith(json_object_get_string(type), "child<"))
+                        strv_push(ret, json_object_get_string(name));
+        }
+        json_object_put(reply);
+        return 0;
+}
+
+/* The first empty hot-plug root port ("hotplug0", ...): query-pci lists what sits behind each bridge.
+ * *ret stays NULL when the VM has none (i440fx takes devices on its own bus). */
+static int free_hotplug_port(QmpClient *q, const char *vm, char **ret, bool *ret_has_ports) {
+        json_object *reply = NULL;
+        int r = command(q, vm, "query-pci", NULL, &reply);
+        if (r < 0)
+                return r;
+        *ret = NULL;
+        *ret_has_ports = false;
+        for (size_t b = 0; b < json_object_array_length(reply) && !*ret; b++) {
+                json_object *bus = json_object_array_get_idx(reply, b), *devices;
+                if (!json_object_object_get_ex(bus, "devices", &devices))
+                        continue;
+                for (size_t i = 0; i < json_object_array_length(devices) && !*ret; i++) {
+                        json_object *dev = json_object_array_get_idx(devices, i), *id, *bridge, *bbus, *behind;
+                        if (!json_object_object_get_ex(dev, "qdev_id", &id) ||
+                            !startswith(json_object_get_string(id), QEMU_VM_HOTPLUG_PORT_PREFIX))
+                                continue;
+                        *ret_has_ports = true;
+                        if (json_object_object_get_ex(dev, "pci_bridge", &bridge) &&
+                            json_object_object_get_ex(bridge, "bus", &bbus) &&
+                            json_object_object_get_ex(bridge, "devices", &behind) && json_object_array_length(behind) > 0)
+                                continue;
+                        (void) bbus;
+                        *ret = xstrdup(json_object_get_string(id));
+                }
+        }
+        json_object_put(reply);
+        return 0;
+}
+
+static const char *format_from_name(const char *path) {
+        return endswith(path, ".qcow2") ? "qcow2" : "raw";
+}
+
+/* Opens the VM's QMP; a VM that is not running is CTL_EXIT_NOT_RUNNING, with a message. */
+static int connect_running(const char *vm, QmpClient *q) {
+        int r = vm_qmp_connect(vm, q);
+        if (r == -ENOENT || r == -ECONNREFUSED) {
+                log_error("VM %s is not running: disks are hot-plugged into a running VM only.", vm);
+                return CTL_EXIT_NOT_RUNNING;
+        }
+        return r < 0 ? CTL_EXIT_FAILED : CTL_EXIT_OK;
+}
+
+/* The VM's name from the command line, checked against the configured VMs. */
+static char *vm_name(const Ctl *ctl, const char *arg, int *ret_exit) {
+        VmSet set;
+        if (vms_load(ctl, &set) < 0) {
+                *ret_exit = CTL_EXIT_FAILED;
+                return NULL;
+        }
+        VmEntry *e = vms_find(&set, arg);
+        char *name = e ? xstrdup(e->config.name) : NULL;
+        *ret_exit = e ? CTL_EXIT_OK : CTL_EXIT_NO_SUCH_VM;
+        vm_set_free(&set);
+        return name;
+}
+
+static void report(const Ctl *ctl, const char *vm, const char *action, const char *id, const char *path,
+                   const char *format, bool readonly, const char *port) {
+        if (!ctl->json) {
+                if (streq(action, "attached"))
+                        printf("Attached %s to VM %s as disk '%s' (virtio, %s%s%s).\n", path, vm, id, format,
+                               readonly ? ", read-only" : "", port ? port : "");
+                else
+                        printf("Detached disk '%s' from VM %s.\n", id, vm);
+                return;
+        }
+        json_object *doc = json_object_new_object();
+        json_object_object_add(doc, "name", json_object_new_string(vm));
+        json_object_object_add(doc, "action", json_object_new_string(action));
+        json_object_object_add(doc, "id", json_object_new_string(id));
+        if (path) {
+                json_object_object_add(doc, "path", json_object_new_string(path));
+                json_object_object_add(doc, "format", json_object_new_string(format));
+                json_object_object_add(doc, "readonly", json_object_new_boolean(readonly));
+        }
+        ctl_print_json(doc);
+}
+
+static int attach(const Ctl *ctl, const char *vm, const char *path, const DiskOptions *o) {
+        QmpClient q = QMP_CLIENT_INIT;
+        Strv ids = {};
+        _cleanup_free_ char *id = NULL, *port = NULL, *dev_id = NULL, *node = NULL, *opaque = NULL, *error = NULL,
+                            *fdset_path = NULL, *where = NULL;
+        const char *format = o->format ?: format_from_name(path);
+        json_object *reply = NULL, *args, *file, *v;
+        int64_t fdset = -1;
+        bool has_ports = false, node_added = false;
+        struct stat st;
+        int ret = CTL_EXIT_FAILED;
+
+        /* Everything that can be checked before QEMU is touched. */
+        if (stat(path, &st) < 0) {
+                log_error("Cannot attach %s: %m", path);
+                return CTL_EXIT_FAILED;
+        }
+        if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+                log_error("Cannot attach %s: not a regular file or block device.", path);
+                return CTL_EXIT_FAILED;
+        }
+        if (o->id && !device_id_is_valid(o->id)) {
+                log_error("Invalid disk ID '%s' (letters, digits, '_' and '-', at most %d).", o->id, DEVICE_ID_MAX);
+                return CTL_EXIT_USAGE;
+        }
+        _cleanup_close_ int fd = open(path, (o->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                log_error("Cannot open %s: %m", path);
+                return CTL_EXIT_FAILED;
+        }
+        int r = connect_running(vm, &q);
+        if (r != CTL_EXIT_OK)
+                return r;
+        if (peripheral_ids(&q, vm, &ids) < 0)
+                goto finish;
+        if (o->id) {
+                id = xstrdup(o->id);
+                dev_id = xasprintf("dev-disk-%s", id);
+                if (strv_contains(&ids, dev_id)) {
+                        log_error("VM %s already has a disk '%s'; choose another --id.", vm, id);
+                        goto finish;
+                }
+        } else
+                for (unsigned n = 0; !id; n++) {
+                        _cleanup_free_ char *candidate = xasprintf("dev-disk-hot%u", n);
+                        if (!strv_contains(&ids, candidate)) {
+                                id = xasprintf("hot%u", n);
+                                dev_id = TAKE_PTR(candidate);
+                        }
+                }
+        if (free_hotplug_port(&q, vm, &port, &has_ports) < 0)
+                goto finish;
+        if (has_ports && !port) {
+                log_error("VM %s has no free hot-plug slot: every one holds a device. "
+                          "Raise hotplug_slots in its [vm] section; it applies at the next start.", vm);
+                goto finish;
+        }
+
+        /* The descriptor, in an fd set QEMU's file driver opens as /dev/fdset/N. */
+        opaque = xasprintf(FDSET_OPAQUE_PREFIX "%s", id);
+        args = json_object_new_object();
+        json_object_object_add(args, "opaque", json_object_new_string(opaque));
+        r = qmp_command_with_fd(&q, "add-fd", args, fd, VM_QMP_TIMEOUT_MS, &reply, &error);
+        if (r < 0) {
+                log_error("VM %s: add-fd failed: %s", vm, error ?: strerror(-r));
+                goto finish;
+        }
+        if (json_object_object_get_ex(reply, "fdset-id", &v))
+                fdset = json_object_get_int64(v);
+        json_object_put(reply);
+        reply = NULL;
+
+        node = xasprintf("disk-%s", id);
+        fdset_path = xasprintf("/dev/fdset/%" PRId64, fdset);
+        args = json_object_new_object();
+        file = json_object_new_object();
+        json_object_object_add(file, "driver", json_object_new_string(S_ISBLK(st.st_mode) ? "host_device" : "file"));
+        json_object_object_add(file, "filename", json_object_new_string(fdset_path));
+        json_object_object_add(args, "driver", json_object_new_string(format));
+        json_object_object_add(args, "node-name", json_object_new_string(node));
+        json_object_object_add(args, "read-only", json_object_new_boolean(o->readonly));
+        json_object_object_add(args, "discard", json_object_new_string("unmap"));
+        json_object_object_add(args, "file", file);
+        if (command(&q, vm, "blockdev-add", args, NULL) < 0)
+                goto finish;
+        node_added = true;
+
+        args = json_object_new_object();
+        json_object_object_add(args, "driver", json_object_new_string("virtio-blk-pci"));
+        json_object_object_add(args, "id", json_object_new_string(dev_id));
+        json_object_object_add(args, "drive", json_object_new_string(node));
+        if (port)
+                json_object_object_add(args, "bus", json_object_new_string(port));
+        if (command(&q, vm, "device_add", args, NULL) < 0)
+                goto finish;
+
+        where = port ? xasprintf(", slot %s", port) : NULL;
+        report(ctl, vm, "attached", id, path, format, o->readonly, where);
+        ret = CTL_EXIT_OK;
+finish:
+        if (ret != CTL_EXIT_OK) {
+                /* Undo, so that a failed attach changes nothing. */
+                if (node_added) {
+                        args = json_object_new_object();
+                        json_object_object_add(args, "node-name", json_object_new_string(node));
+                        (void) qmp_command(&q, "blockdev-del", args, VM_QMP_TIMEOUT_MS, NULL, NULL);
+                }
+                if (fdset >= 0) {
+                        args = json_object_new_object();
+                        json_object_object_add(args, "fdset-id", json_object_new_int64(fdset));
+                        (void) qmp_command(&q, "remove-fd", args, VM_QMP_TIMEOUT_MS, NULL, NULL);
+                }
+        }
+        strv_clear(&ids);
+        qmp_close(&q);
+        return ret;
+}
+
+/* The fd set attach-disk made for disk ID, or -1. */
+static int64_t find_fdset(QmpClient *q, const char *vm, const char *id) {
+        _cleanup_free_ char *opaque = xasprintf(FDSET_OPAQUE_PREFIX "%s", id);
+        json_object *reply = NULL;
+        int64_t found = -1;
+
+        if (command(q, vm, "query-fdsets", NULL, &reply) < 0)
+                return -1;
+        for (size_t i = 0; i < json_object_array_length(reply) && found < 0; i++) {
+                json_object *set = json_object_array_get_idx(reply, i), *fds, *setid;
+                if (!json_object_object_get_ex(set, "fds", &fds) || !json_object_object_get_ex(set, "fdset-id", &setid))
+                        continue;
+                for (size_t k = 0; k < json_object_array_length(fds); k++) {
+                        json_object *o;
+                        if (json_object_object_get_ex(json_object_array_get_idx(fds, k), "opaque", &o) &&
+                            streq(json_object_get_string(o), opaque))
+                                found = json_object_get_int64(setid);
+                }
+        }
+        json_object_put(reply);
+        return found;
+}
+
+/* Until DEVICE_DELETED names the device (QEMU also sends one for its virtio backend, without "device"). */
+static int wait_device_deleted(QmpClient *q, const char *dev_id, long long deadline) {
+        for (;;) {
+                json_object *event = NULL, *v, *data;
+                long long left = deadline - qmp_now_ms();
+                int r = qmp_next_event(q, left > 0 ? (int) left : 0, &event);
+                if (r < 0)
+                        return r;
+                bool match = json_object_object_get_ex(event, "event", &v) && streq(json_object_get_string(v), "DEVICE_DELETED") &&
+                             json_object_object_get_ex(event, "data", &data) && json_object_object_get_ex(data, "device", &v) &&
+                             streq(json_object_get_string(v), dev_id);
+                json_object_put(event);
+                if (match)
+                        return 0;
+        }
+}
+
+static int detach(const Ctl *ctl, const char *vm, const char *id, const DiskOptions *o) {
+        _cleanup_free_ char *dev_id = xasprintf("dev-disk-%s", id), *node = xasprintf("disk-%s", id);
+        QmpClient q = QMP_CLIENT_INIT;
+        Strv ids = {};
+        json_object *args;
+        int ret = CTL_EXIT_FAILED, r;
+
+        r = connect_running(vm, &q);
+        if (r != CTL_EXIT_OK)
+                return r;
+        if (peripheral_ids(&q, vm, &ids) < 0)
+                goto finish;
+        if (!strv_contains(&ids, dev_id)) {
+                log_error("VM %s has no disk '%s'.", vm, id);
+                goto finish;
+        }
+
+        args = json_object_new_object();
+        json_object_object_add(args, "id", json_object_new_string(dev_id));
+        if (command(&q, vm, "device_del", args, NULL) < 0)
+                goto finish;
+        uint64_t timeout_s = o->timeout_s ?: DETACH_TIMEOUT_DEFAULT_S;
+        r = wait_device_deleted(&q, dev_id, qmp_now_ms() + (long long) timeout_s * 1000);
+        if (r == -ETIMEDOUT) {
+                log_error("The guest of VM %s did not release disk '%s' within %" PRIu64 " s. The request stays "
+                          "pending in QEMU; the disk goes when the guest lets go of it.", vm, id, timeout_s);
+                ret = CTL_EXIT_TIMEOUT;
+                goto finish;
+        }
+        if (r < 0) {
+                log_error("VM %s: lost QMP while waiting for the disk to go: %s", vm, strerror(-r));
+                goto finish;
+        }
+        /* A disk from the file (-drive) takes its block node along; a hot-plugged one needs blockdev-del. */
+        args = json_object_new_object();
+        json_object_object_add(args, "node-name", json_object_new_string(node));
+        (void) qmp_command(&q, "blockdev-del", args, VM_QMP_TIMEOUT_MS, NULL, NULL);
+        int64_t fdset = find_fdset(&q, vm, id);
+        if (fdset >= 0) {
+                args = json_object_new_object();
+                json_object_object_add(args, "fdset-id", json_object_new_int64(fdset));
+                (void) command(&q, vm, "remove-fd", args, NULL);
+        }
+        report(ctl, vm, "detached", id, NULL, NULL, false, NULL);
+        ret = CTL_EXIT_OK;
+finish:
+        strv_clear(&ids);
+        qmp_close(&q);
+        return ret;
+}
+
+int cmd_attach_disk(Ctl *ctl, int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "id", required_argument, NULL, 'i' },
+                { "readonly", no_argument, NULL, 'r' },
+                { "format", required_argument, NULL, 'f' },
+                {}
+        };
+        DiskOptions o = {};
+        int r = ctl_parse_options(ctl, argc, argv, options,
+                                  "attach-disk NAME PATH [--id ID] [--readonly] [--format qcow2|raw] [--json]", handle_option, &o);
+        if (r < 0)
+                return r == -2 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
+        if (argc - r != 2) {
+                log_error("attach-disk needs a VM name and a path.");
+                return CTL_EXIT_USAGE;
+        }
+        int ret;
+        _cleanup_free_ char *vm = vm_name(ctl, argv[r], &ret);
+        return vm ? attach(ctl, vm, argv[r + 1], &o) : ret;
+}
+
+int cmd_detach_disk(Ctl *ctl, int argc, char *argv[]) {
+        static const struct option options[] = { { "timeout", required_argument, NULL, 't' }, {} };
+        DiskOptions o = {};
+        int r = ctl_parse_options(ctl, argc, argv, options, "detach-disk NAME ID [--timeout SECONDS] [--json]",
+                                  handle_option, &o);
+        if (r < 0)
+                return r == -2 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
+        if (argc - r != 2) {
+                log_error("detach-disk needs a VM name and a disk ID.");
+                return CTL_EXIT_USAGE;
+        }
+        int ret;
+        _cleanup_free_ char *vm = vm_name(ctl, argv[r], &ret);
+        return vm ? detach(ctl, vm, argv[r + 1], &o) : ret;
+}

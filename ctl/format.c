@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+
+#include "format.h"
+#include "util.h"
+
+char *format_size(uint64_t bytes) {
+        static const char suffixes[] = "KMGTPE";
+        int i = -1;
+
+        if (bytes == 0)
+                return xstrdup("0");
+        while (i + 1 < (int) sizeof suffixes - 1 && bytes % 1024 == 0) {
+                bytes /= 1024;
+                i++;
+        }
+        if (i < 0)
+                return xasprintf("%" PRIu64, bytes);
+        return xasprintf("%" PRIu64 "%c", bytes, suffixes[i]);
+}
+
+char *format_duration(uint64_t seconds) {
+        static const struct { uint64_t unit; const char *name; } parts[] = {
+                { 86400, "d" }, { 3600, "h" }, { 60, "min" }, { 1, "s" },
+        };
+        char buf[128] = "";
+        size_t n = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+                uint64_t v = seconds / parts[i].unit;
+                if (v == 0 && !(i + 1 == ELEMENTSOF(parts) && n == 0))
+                        continue;
+                seconds -= v * parts[i].unit;
+                n += (size_t) snprintf(buf + n, sizeof buf - n, "%s%" PRIu64 "%s", n ? " " : "", v, parts[i].name);
+        }
+        return xstrdup(buf);
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* systemd over D-Bus (sd-bus): unit states, jobs, reload. qemu-vmctl never runs systemctl. */
+
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+
+typedef struct UnitState {
+        char *load_state;       /* loaded, not-found, ... */
+        char *active_state;     /* active, inactive, failed, activating, deactivating, ... */
+        char *sub_state;        /* running, dead, auto-restart, ... */
+        char *result;           /* the service's last result: success, exit-code, timeout, ... */
+        uint32_t main_pid;      /* 0: none */
+        uint64_t active_enter_usec;     /* CLOCK_REALTIME when it last became active, 0: never */
+        uint64_t timeout_stop_usec;
+} UnitState;
+
+/* The system bus; logs and returns a negative errno when there is none. */
+int bus_open_system(sd_bus **ret);
+
+/* "qemu-vm@NAME.service" */
+char *vm_unit_name(const char *vm);
+
+int unit_state_get(sd_bus *bus, const char *unit, UnitState *ret);
+void unit_state_clear(UnitState *s);
+bool unit_state_is_running(const UnitState *s);
+
+/* Enqueues a job ("StartUnit", "StopUnit", "RestartUnit", "ResetFailedUnit" has none) in "replace" mode.
+ * With wait, waits until it finishes or deadline_ms (qmp_now_ms() clock; 0: no deadline) passes: then
+ * *ret_result is systemd's job result ("done", "failed", "timeout", "canceled", ...). Returns -ETIMEDOUT
+ * when the deadline passed first, 0 otherwise (also when the job did not succeed). */
+int unit_job(sd_bus *bus, const char *method, const char *unit, bool wait, long long deadline_ms, char **ret_result);
+
+/* Clears a failed unit's state (systemctl reset-failed); a unit that is not failed is left alone. */
+int unit_reset_failed(sd_bus *bus, const char *unit);
+
+/* Reloads systemd's configuration (systemctl daemon-reload): generators run again. */
+int manager_reload(sd_bus *bus);

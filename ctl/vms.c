@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+
+#include "log.h"
+#include "vms.h"
+
+int vms_load(const Ctl *ctl, VmSet *ret) {
+        int r = vm_set_load(ret, ctl->config_dir, ctl->defaults_file);
+        if (r < 0)
+                return log_error_errno(r, "Cannot read '%s': %m", ctl->config_dir);
+        return 0;
+}
+
+VmEntry *vms_find(VmSet *set, const char *name) {
+        for (size_t i = 0; i < set->n; i++)
+                if (streq(set->items[i].config.name, name))
+                        return &set->items[i];
+        log_error("No VM '%s': there is no %s.conf in the configuration directory.", name, name);
+        return NULL;
+}
+
+char *vm_entry_first_error(const VmEntry *e) {
+        return e->errors.n > 0 ? config_error_format(&e->errors.items[0]) : NULL;
+}
+
+void vm_entry_log_errors(const VmEntry *e) {
+        for (size_t i = 0; i < e->errors.n; i++) {
+                _cleanup_free_ char *text = config_error_format(&e->errors.items[i]);
+                log_error("%s", text);
+        }
+}
