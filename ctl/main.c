@@ -61,7 +61,7 @@ int ctl_parse_options(Ctl *ctl, int argc, char *argv[], const struct option *ext
         }
         optind = 0;     /* glibc: 0 re-initialises getopt for a new argv */
         int c;
-        while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         printf("Usage: qemu-vmctl %s\n", usage);

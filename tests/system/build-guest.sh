@@ -37,6 +37,10 @@
 #                                httpd): "httpd up on PORT"
 #   qemu_vm_test.poweroff_after=N  N s after "ready", print "powering off by itself" and
 #                                power off, as a guest's own shutdown does
+#   qemu_vm_test.watch_disks=1  after "ready", print "disks=..." again whenever the set changes
+#                                (hot-plug)
+#   qemu_vm_test.echo=1          after "ready", answer each line typed on the console with
+#                                "echo LINE"
 #   qemu_vm_test.kmsg=1          keep kernel messages on the console after
 #                                init starts (by default init lowers the console
 #                                loglevel so they cannot split its own lines)
@@ -292,19 +296,23 @@ while [ "$i" -lt 50 ]; do
     prev=$cur
 done
 
-disks=
-cdroms=
-for d in /sys/block/*; do
-    [ -e "$d" ] || continue
-    n=${d##*/}
-    case $n in
-    loop* | ram* | zram*) ;;
-    sr*) cdroms=$cdroms${cdroms:+,}$n ;;
-    *) disks=$disks${disks:+,}$n ;;
-    esac
-done
-say "disks=$disks"
-say "cdroms=$cdroms"
+# block_devices KIND: the disks (KIND=disks) or cdroms, comma-separated.
+block_devices() {
+    list=
+    for d in /sys/block/*; do
+        [ -e "$d" ] || continue
+        n=${d##*/}
+        case $n in
+        loop* | ram* | zram*) continue ;;
+        sr*) [ "$1" = cdroms ] || continue ;;
+        *) [ "$1" = disks ] || continue ;;
+        esac
+        list=$list${list:+,}$n
+    done
+    echo "$list"
+}
+say "disks=$(block_devices disks)"
+say "cdroms=$(block_devices cdroms)"
 
 nics=
 for d in /sys/class/net/*; do
@@ -436,6 +444,27 @@ else
 fi
 
 say ready
+if has qemu_vm_test.watch_disks=1; then
+    # Hot-plug: a new "disks=" line whenever the set of disks changes.
+    (
+        prev=$(block_devices disks)
+        while :; do
+            sleep 0.5
+            cur=$(block_devices disks)
+            [ "$cur" = "$prev" ] || say "disks=$cur"
+            prev=$cur
+        done
+    ) &
+fi
+if has qemu_vm_test.echo=1; then
+    # The serial console's input: every line typed comes back as "echo LINE". A background job's
+    # stdin would be /dev/null, so the console is named.
+    (
+        while read -r line; do
+            say "echo $line"
+        done
+    ) </dev/console &
+fi
 if after=$(arg qemu_vm_test.poweroff_after); then
     sleep "$after"
     say "powering off by itself"

@@ -1,0 +1,130 @@
+#!/usr/bin/env bats
+# qemu-vmctl without systemd or root: what it reads from VM files (show, list), its refusals and its
+# exit codes. Against running VMs it is tested in tests/system/ctl.bats.
+# VMCTL and GENERATOR come from meson (tests/meson.build).
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+        export QEMU_VM_CONFIG_DIR=$BATS_TEST_TMPDIR/vms
+        export QEMU_VM_DEFAULTS=/nonexistent
+        export QEMU_VM_MACHINE_ID=0123456789abcdef0123456789abcdef
+        export QEMU_VM_FIRMWARE_DIR=$BATS_TEST_DIRNAME/firmware
+        # No system bus: states are unknown, and nothing can reach a real systemd.
+        export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent
+        mkdir -p "$QEMU_VM_CONFIG_DIR"
+        cp "$BATS_TEST_DIRNAME/fixtures/example-web01.conf" "$QEMU_VM_CONFIG_DIR/web01.conf"
+        printf '[vm]\nmemory = lots\n' >"$QEMU_VM_CONFIG_DIR/broken.conf"
+        printf '[vm]\nfirmware = bios\nprotect = yes\n' >"$QEMU_VM_CONFIG_DIR/guarded.conf"
+}
+
+json_get() {
+        /usr/bin/python3 -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+}
+
+@test "help, unknown commands and options: usage errors exit 2" {
+        run "$VMCTL" --help
+        [ "$status" -eq 0 ]
+        for cmd in list status show start stop restart console destroy attach-disk detach-disk check-host; do
+                [[ "$output" == *"  $cmd"* ]]
+        done
+        run "$VMCTL"
+        [ "$status" -eq 2 ]
+        run "$VMCTL" frobnicate
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"Unknown command 'frobnicate'"* ]]
+        run "$VMCTL" show
+        [ "$status" -eq 2 ]
+        run "$VMCTL" list --frob
+        [ "$status" -eq 2 ]
+        run "$VMCTL" start web01 --timeout soon
+        [ "$status" -eq 2 ]
+        run "$VMCTL" attach-disk web01 /x --format vmdk
+        [ "$status" -eq 2 ]
+        run "$VMCTL" console web01 --json
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"no --json form"* ]]
+        run "$VMCTL" --version
+        [ "$status" -eq 0 ]
+        [[ "$output" == "qemu-vmctl "[0-9]* ]]
+}
+
+@test "show: every key after defaults, and the generator's own ExecStart= argv" {
+        run "$VMCTL" show web01
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"[vm]"*"memory = 2G"*"hotplug_slots = 4"*"[tpm]"*"model = crb"*"[disk.root]"*"size = 20G"* ]]
+        [[ "$output" == *"/usr/bin/qemu-system-x86_64 \\"*"    -name web01,debug-threads=on \\"* ]]
+
+        run "$VMCTL" show web01 --json
+        [ "$status" -eq 0 ]
+        local shown written
+        shown=$(json_get '"\n".join(d["qemu_argv"])' <<<"$output")
+        written=$("$GENERATOR" --dry-run 2>/dev/null | /usr/bin/python3 -c '
+import shlex, sys
+text = sys.stdin.read().split("# /run/systemd/generator/qemu-vm@web01.service.d/")[1]
+start = text.index("ExecStart=") + len("ExecStart=")
+lines = []
+for line in text[start:].splitlines():
+    lines.append(line.rstrip("\\"))
+    if not line.endswith("\\"):
+        break
+print("\n".join(a.replace("%%", "%").replace("$$", "$") for a in shlex.split(" ".join(lines))))')
+        [ -n "$written" ]
+        [ "$shown" = "$written" ]
+        [ "$(json_get 'd["config"]["net.lan"]["forward"]' <<<"$output")" = "['tcp:127.0.0.1:2222-:22']" ]
+}
+
+@test "show of a broken file exits 5 with its errors; an unknown VM exits 4" {
+        run "$VMCTL" show broken
+        [ "$status" -eq 5 ]
+        [[ "$output" == *"$QEMU_VM_CONFIG_DIR/broken.conf:2: "* ]]
+        run "$VMCTL" show nosuchvm
+        [ "$status" -eq 4 ]
+        [[ "$output" == *"No VM 'nosuchvm'"* ]]
+}
+
+@test "list: every VM, broken ones with their error, states unknown without systemd; --json parses" {
+        run "$VMCTL" list
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"states are shown as unknown"* ]]
+        [[ "$output" =~ web01\ +unknown\ +no\ +2\ +2G\ +root\ +lan=user/ ]]
+        [[ "$output" =~ broken\ +unknown\ .*"broken: $QEMU_VM_CONFIG_DIR/broken.conf:2: " ]]
+
+        run --separate-stderr "$VMCTL" list --json
+        [ "$status" -eq 0 ]
+        [ "$(json_get '[(v["name"], v["valid"]) for v in d]' <<<"$output")" = \
+                "[('broken', False), ('guarded', True), ('web01', True)]" ]
+        [ "$(json_get '[v for v in d if v["name"] == "web01"][0]["nics"][0]["mode"]' <<<"$output")" = user ]
+}
+
+@test "destroy: refused for a broken file, for protect = yes, and without --force; nothing changes" {
+        local before
+        before=$(ls -R "$QEMU_VM_CONFIG_DIR")
+        run "$VMCTL" destroy broken --force
+        [ "$status" -eq 5 ]
+        [[ "$output" == *"its file has errors"* ]]
+        run "$VMCTL" destroy guarded --force
+        [ "$status" -eq 5 ]
+        [[ "$output" == *"it has protect = yes"* ]]
+        run "$VMCTL" destroy web01
+        [ "$status" -eq 5 ]
+        [[ "$output" == *"remove  $QEMU_VM_CONFIG_DIR/web01.conf"* ]]
+        [[ "$output" == *"nothing was changed"* ]]
+        run "$VMCTL" destroy web01 --force --remove-disks nosuch
+        [ "$status" -eq 2 ]
+        [ "$(ls -R "$QEMU_VM_CONFIG_DIR")" = "$before" ]
+}
+
+@test "without systemd: status fails clearly; attach-disk checks its path before anything else" {
+        run "$VMCTL" status web01
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"Cannot connect to systemd over D-Bus"* ]]
+        run "$VMCTL" attach-disk web01 "$BATS_TEST_TMPDIR/missing.qcow2"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"missing.qcow2: No such file or directory"* ]]
+        run "$VMCTL" attach-disk web01 "$BATS_TEST_TMPDIR"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"not a regular file or block device"* ]]
+        run "$VMCTL" attach-disk nosuchvm /dev/null
+        [ "$status" -eq 4 ]
+}
