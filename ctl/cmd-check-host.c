@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
@@ -113,15 +114,17 @@ static void check_kvm(Checks *c) {
         free(probe.detail);
 }
 
-/* A character device the unprivileged QEMU (user qemu-vm) must open itself. */
+/* A character device the unprivileged QEMU must open itself: it runs as user qemu-vm with the
+ * supplementary group kvm (units/qemu-vm@.service), so others' or kvm's read-write access will do. */
 static void check_device(Checks *c, const char *path, const char *needed_for, const char *hint) {
+        struct group *kvm = getgrnam("kvm");
         struct stat st;
 
         if (stat(path, &st) < 0 || !S_ISCHR(st.st_mode))
                 report(c, WARN, path, "missing: no %s (%s)", needed_for, hint);
-        else if ((st.st_mode & 0006) != 0006)
-                report(c, WARN, path, "mode %04o: QEMU, running as user %s, cannot open it, so no %s (make it 0666)",
-                       st.st_mode & 07777, QEMU_VM_USER, needed_for);
+        else if ((st.st_mode & 0006) != 0006 && !(kvm && st.st_gid == kvm->gr_gid && (st.st_mode & 0060) == 0060))
+                report(c, WARN, path, "mode %04o: QEMU, running as user %s with group kvm, cannot open it, so no %s "
+                       "(make it 0666, or 0660 with group kvm)", st.st_mode & 07777, QEMU_VM_USER, needed_for);
         else
                 report(c, PASS, path, "present, mode %04o", st.st_mode & 07777);
 }

@@ -82,7 +82,32 @@ static void plan_whole_dir(Plan *p, const char *dir) {
                 strv_push(&p->dirs, dir);
 }
 
-static int plan_build(const Ctl *ctl, const VmConfig *c, const DestroyOptions *o, Plan *p) {
+/* The other VM whose disks, backing files or cdroms include the file at path, or NULL. Compared by
+ * device and inode, so no symbolic link or ".." hides a shared base image. */
+static const char *file_user(const VmSet *set, const VmConfig *self, const char *path) {
+        struct stat st, other;
+
+        if (stat(path, &st) < 0)
+                return NULL;
+        for (size_t i = 0; i < set->n; i++) {
+                const VmConfig *c = &set->items[i].config;
+                if (c == self)
+                        continue;
+                for (size_t k = 0; k < c->n_disks; k++)
+                        for (int b = 0; b < 2; b++) {
+                                const char *f = b ? c->disks[k].backing : c->disks[k].path;
+                                if (f && stat(f, &other) == 0 && other.st_dev == st.st_dev && other.st_ino == st.st_ino)
+                                        return c->name;
+                        }
+                for (size_t k = 0; k < c->n_cdroms; k++)
+                        if (c->cdroms[k].path && stat(c->cdroms[k].path, &other) == 0 && other.st_dev == st.st_dev &&
+                            other.st_ino == st.st_ino)
+                                return c->name;
+        }
+        return NULL;
+}
+
+static int plan_build(const Ctl *ctl, const VmSet *set, const VmConfig *c, const DestroyOptions *o, Plan *p) {
         _cleanup_free_ char *state_dir = vm_state_path(c->name, ""), *dropin_dir = xasprintf("%s/%s.conf.d", ctl->config_dir, c->name);
         state_dir[strlen(state_dir) - 1] = 0;   /* no trailing slash */
 
@@ -108,19 +133,27 @@ static int plan_build(const Ctl *ctl, const VmConfig *c, const DestroyOptions *o
                 if (c->nets[i].ifname)
                         strv_pushf(&p->units, "qemu-vm-tap@%s.service", c->nets[i].ifname);
 
-        /* The configuration first: once it is gone, nothing starts the VM again. */
+        /* The configuration first: once it is gone, nothing starts the VM again. A drop-in directory that
+         * is a symbolic link (shared between VMs, say) loses the link, never the files behind it. */
         plan_file(p, c->source_path);
-        for (size_t i = 0; i < c->files.n; i++)
-                if (startswith(c->files.items[i], dropin_dir) && c->files.items[i][strlen(dropin_dir)] == '/')
-                        plan_file(p, c->files.items[i]);
-        if (exists(dropin_dir))
+        struct stat st;
+        if (lstat(dropin_dir, &st) == 0 && S_ISLNK(st.st_mode))
+                plan_file(p, dropin_dir);
+        else if (lstat(dropin_dir, &st) == 0) {
+                for (size_t i = 0; i < c->files.n; i++)
+                        if (startswith(c->files.items[i], dropin_dir) && c->files.items[i][strlen(dropin_dir)] == '/')
+                                plan_file(p, c->files.items[i]);
                 strv_push(&p->dirs, dropin_dir);
+        }
 
         for (size_t i = 0; i < c->n_disks; i++) {
                 const DiskConfig *d = &c->disks[i];
+                const char *user;
                 if (!exists(d->path))
                         continue;
-                if (path_is_inside(d->path, state_dir) || strv_contains(&o->remove_disks, d->id))
+                if ((user = file_user(set, c, d->path)))
+                        strv_consume(&p->kept, xasprintf("%s: disk '%s' is also used by VM %s", d->path, d->id, user));
+                else if (path_is_inside(d->path, state_dir) || strv_contains(&o->remove_disks, d->id))
                         plan_file(p, d->path);
                 else
                         strv_consume(&p->kept, xasprintf("%s: disk '%s' is outside %s (--remove-disks %s deletes it)",
@@ -243,8 +276,9 @@ int cmd_destroy(Ctl *ctl, int argc, char *argv[]) {
                 goto finish;
         }
         const VmConfig *c = &e->config;
-        /* Without a readable file there is no telling whether the VM is protected, nor where its disks are. */
-        if (e->errors.n > 0) {
+        /* Without a readable file there is no telling whether the VM is protected, nor where its disks are.
+         * A clash with another VM (same MAC, say) is no such problem: removing one of the two is its fix. */
+        if (!e->valid_alone) {
                 vm_entry_log_errors(e);
                 log_error("Not destroying VM %s: its file has errors, so its disks and 'protect' are unknown. "
                           "Fix the file, or remove the VM by hand.", c->name);
@@ -256,7 +290,7 @@ int cmd_destroy(Ctl *ctl, int argc, char *argv[]) {
                 ret = CTL_EXIT_REFUSED;
                 goto finish;
         }
-        if (plan_build(ctl, c, &o, &p) < 0) {
+        if (plan_build(ctl, &set, c, &o, &p) < 0) {
                 ret = CTL_EXIT_USAGE;
                 goto finish;
         }

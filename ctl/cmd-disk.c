@@ -78,6 +78,37 @@ static int peripheral_ids(QmpClient *q, const char *vm, Strv *ret) {
         return 0;
 }
 
+/* Names of the block nodes ("disk-ID" for hot-plugged disks). */
+static int node_names(QmpClient *q, const char *vm, Strv *ret) {
+        json_object *args = json_object_new_object(), *reply = NULL, *v;
+        json_object_object_add(args, "flat", json_object_new_boolean(true));
+        int r = command(q, vm, "query-named-block-nodes", args, &reply);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < json_object_array_length(reply); i++)
+                if (json_object_object_get_ex(json_object_array_get_idx(reply, i), "node-name", &v))
+                        strv_push(ret, json_object_get_string(v));
+        json_object_put(reply);
+        return 0;
+}
+
+static int64_t find_fdset(QmpClient *q, const char *vm, const char *id);
+
+/* Whether disk ID is taken in any of its three names: the device, its block node, its fd set (the last
+ * two outlive a device the guest released after detach-disk gave up waiting). */
+static int disk_id_in_use(QmpClient *q, const char *vm, const char *id, bool *ret) {
+        _cleanup_free_ char *dev_id = xasprintf("dev-disk-%s", id), *node = xasprintf("disk-%s", id);
+        Strv ids = {}, nodes = {};
+        int r = peripheral_ids(q, vm, &ids);
+        if (r >= 0)
+                r = node_names(q, vm, &nodes);
+        if (r >= 0)
+                *ret = strv_contains(&ids, dev_id) || strv_contains(&nodes, node) || find_fdset(q, vm, id) >= 0;
+        strv_clear(&ids);
+        strv_clear(&nodes);
+        return r;
+}
+
 /* The first empty hot-plug root port ("hotplug0", ...): query-pci lists what sits behind each bridge.
  * *ret stays NULL when the VM has none (i440fx takes devices on its own bus). */
 static int free_hotplug_port(QmpClient *q, const char *vm, char **ret, bool *ret_has_ports) {
@@ -161,7 +192,6 @@ static void report(const Ctl *ctl, const char *vm, const char *action, const cha
 
 static int attach(const Ctl *ctl, const char *vm, const char *path, const DiskOptions *o) {
         QmpClient q = QMP_CLIENT_INIT;
-        Strv ids = {};
         _cleanup_free_ char *id = NULL, *port = NULL, *dev_id = NULL, *node = NULL, *opaque = NULL, *error = NULL,
                             *fdset_path = NULL, *where = NULL;
         const char *format = o->format ?: format_from_name(path);
@@ -192,23 +222,24 @@ static int attach(const Ctl *ctl, const char *vm, const char *path, const DiskOp
         int r = connect_running(vm, &q);
         if (r != CTL_EXIT_OK)
                 return r;
-        if (peripheral_ids(&q, vm, &ids) < 0)
-                goto finish;
+        bool in_use;
         if (o->id) {
                 id = xstrdup(o->id);
-                dev_id = xasprintf("dev-disk-%s", id);
-                if (strv_contains(&ids, dev_id)) {
+                if (disk_id_in_use(&q, vm, id, &in_use) < 0)
+                        goto finish;
+                if (in_use) {
                         log_error("VM %s already has a disk '%s'; choose another --id.", vm, id);
                         goto finish;
                 }
         } else
                 for (unsigned n = 0; !id; n++) {
-                        _cleanup_free_ char *candidate = xasprintf("dev-disk-hot%u", n);
-                        if (!strv_contains(&ids, candidate)) {
-                                id = xasprintf("hot%u", n);
-                                dev_id = TAKE_PTR(candidate);
-                        }
+                        _cleanup_free_ char *candidate = xasprintf("hot%u", n);
+                        if (disk_id_in_use(&q, vm, candidate, &in_use) < 0)
+                                goto finish;
+                        if (!in_use)
+                                id = TAKE_PTR(candidate);
                 }
+        dev_id = xasprintf("dev-disk-%s", id);
         if (free_hotplug_port(&q, vm, &port, &has_ports) < 0)
                 goto finish;
         if (has_ports && !port) {
@@ -272,7 +303,6 @@ finish:
                         (void) qmp_command(&q, "remove-fd", args, VM_QMP_TIMEOUT_MS, NULL, NULL);
                 }
         }
-        strv_clear(&ids);
         qmp_close(&q);
         return ret;
 }
@@ -320,19 +350,25 @@ static int wait_device_deleted(QmpClient *q, const char *dev_id, long long deadl
 static int detach(const Ctl *ctl, const char *vm, const char *id, const DiskOptions *o) {
         _cleanup_free_ char *dev_id = xasprintf("dev-disk-%s", id), *node = xasprintf("disk-%s", id);
         QmpClient q = QMP_CLIENT_INIT;
-        Strv ids = {};
+        Strv ids = {}, nodes = {};
         json_object *args;
         int ret = CTL_EXIT_FAILED, r;
 
         r = connect_running(vm, &q);
         if (r != CTL_EXIT_OK)
                 return r;
-        if (peripheral_ids(&q, vm, &ids) < 0)
+        if (peripheral_ids(&q, vm, &ids) < 0 || node_names(&q, vm, &nodes) < 0)
                 goto finish;
-        if (!strv_contains(&ids, dev_id)) {
+        bool has_device = strv_contains(&ids, dev_id), has_node = strv_contains(&nodes, node);
+        int64_t fdset = find_fdset(&q, vm, id);
+        if (!has_device && !has_node && fdset < 0) {
                 log_error("VM %s has no disk '%s'.", vm, id);
                 goto finish;
         }
+        /* The device may be gone already: an earlier detach-disk gave up waiting and the guest let go
+         * later. Then only its block node and file are left to release. */
+        if (!has_device)
+                goto release;
 
         args = json_object_new_object();
         json_object_object_add(args, "id", json_object_new_string(dev_id));
@@ -342,7 +378,8 @@ static int detach(const Ctl *ctl, const char *vm, const char *id, const DiskOpti
         r = wait_device_deleted(&q, dev_id, qmp_now_ms() + (long long) timeout_s * 1000);
         if (r == -ETIMEDOUT) {
                 log_error("The guest of VM %s did not release disk '%s' within %" PRIu64 " s. The request stays "
-                          "pending in QEMU; the disk goes when the guest lets go of it.", vm, id, timeout_s);
+                          "pending in QEMU: once the guest lets go, run detach-disk again to release the image.",
+                          vm, id, timeout_s);
                 ret = CTL_EXIT_TIMEOUT;
                 goto finish;
         }
@@ -350,20 +387,25 @@ static int detach(const Ctl *ctl, const char *vm, const char *id, const DiskOpti
                 log_error("VM %s: lost QMP while waiting for the disk to go: %s", vm, strerror(-r));
                 goto finish;
         }
+release:
         /* A disk from the file (-drive) takes its block node along; a hot-plugged one needs blockdev-del. */
-        args = json_object_new_object();
-        json_object_object_add(args, "node-name", json_object_new_string(node));
-        (void) qmp_command(&q, "blockdev-del", args, VM_QMP_TIMEOUT_MS, NULL, NULL);
-        int64_t fdset = find_fdset(&q, vm, id);
+        if (has_node) {
+                args = json_object_new_object();
+                json_object_object_add(args, "node-name", json_object_new_string(node));
+                if (command(&q, vm, "blockdev-del", args, NULL) < 0)
+                        goto finish;
+        }
         if (fdset >= 0) {
                 args = json_object_new_object();
                 json_object_object_add(args, "fdset-id", json_object_new_int64(fdset));
-                (void) command(&q, vm, "remove-fd", args, NULL);
+                if (command(&q, vm, "remove-fd", args, NULL) < 0)
+                        goto finish;
         }
         report(ctl, vm, "detached", id, NULL, NULL, false, NULL);
         ret = CTL_EXIT_OK;
 finish:
         strv_clear(&ids);
+        strv_clear(&nodes);
         qmp_close(&q);
         return ret;
 }

@@ -128,3 +128,30 @@ print("\n".join(a.replace("%%", "%").replace("$$", "$") for a in shlex.split(" "
         run "$VMCTL" attach-disk nosuchvm /dev/null
         [ "$status" -eq 4 ]
 }
+
+@test "destroy never deletes what another VM uses, nor the files behind a symbolic-link drop-in directory" {
+        local tmp=$BATS_TEST_TMPDIR
+        touch "$tmp/shared.qcow2"
+        mkdir "$tmp/shared.d"
+        printf '[vm]\ncpus = 2\n' >"$tmp/shared.d/10-cpus.conf"
+        printf '[vm]\nfirmware = bios\n[disk.data]\npath = %s\n' "$tmp/shared.qcow2" >"$QEMU_VM_CONFIG_DIR/one.conf"
+        printf '[vm]\nfirmware = bios\n[disk.root]\nsize = 1G\nbacking = %s\n' "$tmp/shared.qcow2" >"$QEMU_VM_CONFIG_DIR/two.conf"
+        ln -s "$tmp/shared.d" "$QEMU_VM_CONFIG_DIR/one.conf.d"
+        run "$VMCTL" destroy one --remove-disks data
+        [ "$status" -eq 5 ]
+        [[ "$output" == *"kept    $tmp/shared.qcow2: disk 'data' is also used by VM two"* ]]
+        [[ "$output" == *"remove  $QEMU_VM_CONFIG_DIR/one.conf.d"$'\n'* ]]
+        [[ "$output" != *"10-cpus.conf"* ]]
+}
+
+@test "destroy of a VM refused only for a clash with another VM lists its plan: removing it is the fix" {
+        printf '[vm]\nfirmware = bios\n[net.lan]\nmac = 52:54:00:00:00:01\n' >"$QEMU_VM_CONFIG_DIR/orig.conf"
+        cp "$QEMU_VM_CONFIG_DIR/orig.conf" "$QEMU_VM_CONFIG_DIR/copy.conf"
+        run "$VMCTL" show copy
+        [ "$status" -eq 5 ]
+        [[ "$output" == *"52:54:00:00:00:01"* ]]
+        run "$VMCTL" destroy copy
+        [ "$status" -eq 5 ]
+        [[ "$output" == *"remove  $QEMU_VM_CONFIG_DIR/copy.conf"* ]]
+        [[ "$output" == *"Refusing to destroy VM copy without --force"* ]]
+}
