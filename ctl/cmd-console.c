@@ -122,10 +122,6 @@ int cmd_console(Ctl *ctl, int argc, char *argv[]) {
                 log_error("console needs exactly one VM name.");
                 return CTL_EXIT_USAGE;
         }
-        if (ctl->json) {
-                log_error("console is interactive: its output is the guest's, there is no --json form.");
-                return CTL_EXIT_USAGE;
-        }
         if (vms_load(ctl, &set) < 0)
                 return CTL_EXIT_FAILED;
         VmEntry *e = vms_find(&set, argv[r]);
@@ -142,6 +138,18 @@ int cmd_console(Ctl *ctl, int argc, char *argv[]) {
         }
 
         _cleanup_close_ int sock = serial_connect(name);
+        /* --json: where the console is, for scripts that attach with a tool of their own; no session. */
+        if (ctl->json) {
+                _cleanup_free_ char *path = vm_runtime_path(name, VM_SERIAL_SOCKET), *log = vm_serial_log_path(name);
+                json_object *doc = json_object_new_object();
+                json_object_object_add(doc, "name", json_object_new_string(name));
+                json_object_object_add(doc, "running", json_object_new_boolean(sock >= 0));
+                json_object_object_add(doc, "socket", json_object_new_string(path));
+                json_object_object_add(doc, "log", json_object_new_string(log));
+                json_object_object_add(doc, "detach_key", json_object_new_string("Ctrl+]"));
+                ctl_print_json(doc);
+                return sock >= 0 ? CTL_EXIT_OK : CTL_EXIT_NOT_RUNNING;
+        }
         if (sock == -ENOENT || sock == -ECONNREFUSED) {
                 log_error("VM %s is not running.", name);
                 return CTL_EXIT_NOT_RUNNING;

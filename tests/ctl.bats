@@ -41,9 +41,10 @@ json_get() {
         [ "$status" -eq 2 ]
         run "$VMCTL" attach-disk web01 /x --format vmdk
         [ "$status" -eq 2 ]
-        run "$VMCTL" console web01 --json
-        [ "$status" -eq 2 ]
-        [[ "$output" == *"no --json form"* ]]
+        run --separate-stderr "$VMCTL" console web01 --json
+        [ "$status" -eq 3 ]
+        [ "$(json_get '(d["running"], d["socket"], d["log"])' <<<"$output")" = \
+                "(False, '/run/qemu-vm/web01/serial.sock', '/var/log/qemu-vm/web01.log')" ]
         run "$VMCTL" --version
         [ "$status" -eq 0 ]
         [[ "$output" == "qemu-vmctl "[0-9]* ]]

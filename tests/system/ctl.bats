@@ -170,6 +170,9 @@ teardown_file() {
         run vmctl console idle
         [ "$status" -eq 3 ]
         [[ "$output" == *"VM idle is not running."* ]]
+        run vmctl console hot --json
+        [ "$status" -eq 0 ]
+        [ "$(json_get '(d["running"], d["socket"])' <<<"$output")" = "(True, '/run/qemu-vm/hot/serial.sock')" ]
 }
 
 @test "attach-disk and detach-disk: the guest sees the disk come and go; bad requests change nothing" {
