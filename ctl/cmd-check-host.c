@@ -189,13 +189,9 @@ static void check_ovmf(Checks *c) {
 }
 
 int cmd_check_host(Ctl *ctl, int argc, char *argv[]) {
-        int r = ctl_parse_options(ctl, argc, argv, NULL, "check-host [--json]", NULL, NULL);
-        if (r < 0)
-                return r == -2 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
-        if (r != argc) {
-                log_error("check-host takes no arguments.");
-                return CTL_EXIT_USAGE;
-        }
+        int exit_code;
+        if (ctl_parse_options(ctl, argc, argv, NULL, "check-host [--json]", NULL, NULL, 0, &exit_code) < 0)
+                return exit_code;
 
         Checks c = { .ctl = ctl, .json = json_object_new_array(), .worst = PASS };
         check_virtualisation(&c);

@@ -137,9 +137,10 @@ static int plan_build(const Ctl *ctl, const VmSet *set, const VmConfig *c, const
          * is a symbolic link (shared between VMs, say) loses the link, never the files behind it. */
         plan_file(p, c->source_path);
         struct stat st;
-        if (lstat(dropin_dir, &st) == 0 && S_ISLNK(st.st_mode))
+        bool has_dropins = lstat(dropin_dir, &st) == 0;
+        if (has_dropins && S_ISLNK(st.st_mode))
                 plan_file(p, dropin_dir);
-        else if (lstat(dropin_dir, &st) == 0) {
+        else if (has_dropins) {
                 for (size_t i = 0; i < c->files.n; i++)
                         if (startswith(c->files.items[i], dropin_dir) && c->files.items[i][strlen(dropin_dir)] == '/')
                                 plan_file(p, c->files.items[i]);
@@ -185,7 +186,19 @@ static json_object *strv_to_json(const Strv *v) {
         return a;
 }
 
-static void print_plan(const Plan *p, const char *name, bool done) {
+/* The plan before (done false: what it would do) or after (what it did; destroyed: without failures). */
+static void report_plan(const Ctl *ctl, const Plan *p, const char *name, bool done, bool destroyed) {
+        if (ctl->json) {
+                json_object *doc = json_object_new_object();
+                json_object_object_add(doc, "name", json_object_new_string(name));
+                json_object_object_add(doc, "destroyed", json_object_new_boolean(destroyed));
+                json_object_object_add(doc, done ? "stopped" : "would_stop", strv_to_json(&p->units));
+                json_object_object_add(doc, done ? "removed" : "would_remove", strv_to_json(&p->files));
+                json_object_object_add(doc, done ? "removed_dirs" : "would_remove_dirs", strv_to_json(&p->dirs));
+                json_object_object_add(doc, "kept", strv_to_json(&p->kept));
+                ctl_print_json(doc);
+                return;
+        }
         printf(done ? "Destroyed VM %s:\n" : "VM %s: destroy would do this (add --force to do it):\n", name);
         for (size_t i = 0; i < p->units.n; i++)
                 printf("  %s %s\n", done ? "stopped" : "stop   ", p->units.items[i]);
@@ -252,29 +265,19 @@ int cmd_destroy(Ctl *ctl, int argc, char *argv[]) {
         DestroyOptions o = {};
         sd_bus *bus = NULL;
         Plan p = {};
+        VmEntry *e;
         VmSet set;
-        int r, ret = CTL_EXIT_FAILED;
+        int r, ret;
 
         r = ctl_parse_options(ctl, argc, argv, options, "destroy NAME --force [--remove-disks ID,...] [--json]",
-                              handle_option, &o);
-        if (r < 0) {
+                              handle_option, &o, 1, &ret);
+        if (r >= 0)
+                ret = vms_load_one(ctl, argv[r], &set, &e);
+        if (r < 0 || ret != CTL_EXIT_OK) {
                 strv_clear(&o.remove_disks);
-                return r == -2 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
+                return ret;
         }
-        if (argc - r != 1) {
-                log_error("destroy needs exactly one VM name.");
-                strv_clear(&o.remove_disks);
-                return CTL_EXIT_USAGE;
-        }
-        if (vms_load(ctl, &set) < 0) {
-                strv_clear(&o.remove_disks);
-                return CTL_EXIT_FAILED;
-        }
-        VmEntry *e = vms_find(&set, argv[r]);
-        if (!e) {
-                ret = CTL_EXIT_NO_SUCH_VM;
-                goto finish;
-        }
+        ret = CTL_EXIT_FAILED;
         const VmConfig *c = &e->config;
         /* Without a readable file there is no telling whether the VM is protected, nor where its disks are.
          * A clash with another VM (same MAC, say) is no such problem: removing one of the two is its fix. */
@@ -295,17 +298,7 @@ int cmd_destroy(Ctl *ctl, int argc, char *argv[]) {
                 goto finish;
         }
         if (!o.force) {
-                if (ctl->json) {
-                        json_object *doc = json_object_new_object();
-                        json_object_object_add(doc, "name", json_object_new_string(c->name));
-                        json_object_object_add(doc, "destroyed", json_object_new_boolean(false));
-                        json_object_object_add(doc, "would_stop", strv_to_json(&p.units));
-                        json_object_object_add(doc, "would_remove", strv_to_json(&p.files));
-                        json_object_object_add(doc, "would_remove_dirs", strv_to_json(&p.dirs));
-                        json_object_object_add(doc, "kept", strv_to_json(&p.kept));
-                        ctl_print_json(doc);
-                } else
-                        print_plan(&p, c->name, false);
+                report_plan(ctl, &p, c->name, false, false);
                 log_error("Refusing to destroy VM %s without --force; nothing was changed.", c->name);
                 ret = CTL_EXIT_REFUSED;
                 goto finish;
@@ -320,17 +313,7 @@ int cmd_destroy(Ctl *ctl, int argc, char *argv[]) {
         for (size_t i = 0; i < p.units.n; i++)
                 (void) unit_reset_failed(bus, p.units.items[i]);
 
-        if (ctl->json) {
-                json_object *doc = json_object_new_object();
-                json_object_object_add(doc, "name", json_object_new_string(c->name));
-                json_object_object_add(doc, "destroyed", json_object_new_boolean(failures == 0));
-                json_object_object_add(doc, "stopped", strv_to_json(&p.units));
-                json_object_object_add(doc, "removed", strv_to_json(&p.files));
-                json_object_object_add(doc, "removed_dirs", strv_to_json(&p.dirs));
-                json_object_object_add(doc, "kept", strv_to_json(&p.kept));
-                ctl_print_json(doc);
-        } else
-                print_plan(&p, c->name, true);
+        report_plan(ctl, &p, c->name, true, failures == 0);
         ret = failures ? CTL_EXIT_FAILED : CTL_EXIT_OK;
 finish:
         plan_clear(&p);

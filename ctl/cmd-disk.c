@@ -61,52 +61,93 @@ static int command(QmpClient *q, const char *vm, const char *cmd, json_object *a
         return r;
 }
 
-/* Device IDs of the VM (-device id=..., device_add id=...): the children of /machine/peripheral. */
-static int peripheral_ids(QmpClient *q, const char *vm, Strv *ret) {
-        json_object *args = json_object_new_object(), *reply = NULL;
+/* What QEMU has under a disk's three names, read once per command: device IDs (-device id=...,
+ * device_add id=...: the children of /machine/peripheral), block node names ("disk-ID" for hot-plugged
+ * disks) and the fd sets attach-disk made (opaque "qemu-vmctl:disk-ID"). The last two outlive a device
+ * the guest released after detach-disk gave up waiting. */
+typedef struct DiskNames {
+        Strv devices;
+        Strv nodes;
+        Strv fdset_opaques;
+        int64_t *fdset_ids;     /* parallel to fdset_opaques */
+} DiskNames;
+
+static void disk_names_clear(DiskNames *n) {
+        strv_clear(&n->devices);
+        strv_clear(&n->nodes);
+        strv_clear(&n->fdset_opaques);
+        free(n->fdset_ids);
+        *n = (DiskNames) {};
+}
+
+static int disk_names_load(QmpClient *q, const char *vm, DiskNames *ret) {
+        json_object *args, *reply = NULL, *v;
+        DiskNames n = {};
+
+        args = json_object_new_object();
         json_object_object_add(args, "path", json_object_new_string("/machine/peripheral"));
-        int r = command(q, vm, "qom-list", args, &reply);
-        if (r < 0)
-                return r;
+        if (command(q, vm, "qom-list", args, &reply) < 0)
+                goto fail;
         for (size_t i = 0; i < json_object_array_length(reply); i++) {
-                json_object *p = json_object_array_get_idx(reply, i), *name, *type;
-                if (json_object_object_get_ex(p, "name", &name) && json_object_object_get_ex(p, "type", &type) &&
+                json_object *p = json_object_array_get_idx(reply, i), *type;
+                if (json_object_object_get_ex(p, "name", &v) && json_object_object_get_ex(p, "type", &type) &&
                     startswith(json_object_get_string(type), "child<"))
-                        strv_push(ret, json_object_get_string(name));
+                        strv_push(&n.devices, json_object_get_string(v));
         }
         json_object_put(reply);
-        return 0;
-}
 
-/* Names of the block nodes ("disk-ID" for hot-plugged disks). */
-static int node_names(QmpClient *q, const char *vm, Strv *ret) {
-        json_object *args = json_object_new_object(), *reply = NULL, *v;
+        args = json_object_new_object();
         json_object_object_add(args, "flat", json_object_new_boolean(true));
-        int r = command(q, vm, "query-named-block-nodes", args, &reply);
-        if (r < 0)
-                return r;
+        if (command(q, vm, "query-named-block-nodes", args, &reply) < 0)
+                goto fail;
         for (size_t i = 0; i < json_object_array_length(reply); i++)
                 if (json_object_object_get_ex(json_object_array_get_idx(reply, i), "node-name", &v))
-                        strv_push(ret, json_object_get_string(v));
+                        strv_push(&n.nodes, json_object_get_string(v));
         json_object_put(reply);
+
+        if (command(q, vm, "query-fdsets", NULL, &reply) < 0)
+                goto fail;
+        for (size_t i = 0; i < json_object_array_length(reply); i++) {
+                json_object *set = json_object_array_get_idx(reply, i), *fds, *setid;
+                if (!json_object_object_get_ex(set, "fds", &fds) || !json_object_object_get_ex(set, "fdset-id", &setid))
+                        continue;
+                for (size_t k = 0; k < json_object_array_length(fds); k++)
+                        if (json_object_object_get_ex(json_object_array_get_idx(fds, k), "opaque", &v)) {
+                                n.fdset_ids = xrealloc(n.fdset_ids, (n.fdset_opaques.n + 1) * sizeof(int64_t));
+                                n.fdset_ids[n.fdset_opaques.n] = json_object_get_int64(setid);
+                                strv_push(&n.fdset_opaques, json_object_get_string(v));
+                        }
+        }
+        json_object_put(reply);
+        *ret = n;
         return 0;
+fail:
+        disk_names_clear(&n);
+        return -EIO;
 }
 
-static int64_t find_fdset(QmpClient *q, const char *vm, const char *id);
+/* The fd set attach-disk made for disk ID, or -1. */
+static int64_t disk_names_fdset(const DiskNames *n, const char *id) {
+        _cleanup_free_ char *opaque = xasprintf(FDSET_OPAQUE_PREFIX "%s", id);
+        for (size_t i = 0; i < n->fdset_opaques.n; i++)
+                if (streq(n->fdset_opaques.items[i], opaque))
+                        return n->fdset_ids[i];
+        return -1;
+}
 
-/* Whether disk ID is taken in any of its three names: the device, its block node, its fd set (the last
- * two outlive a device the guest released after detach-disk gave up waiting). */
-static int disk_id_in_use(QmpClient *q, const char *vm, const char *id, bool *ret) {
-        _cleanup_free_ char *dev_id = xasprintf("dev-disk-%s", id), *node = xasprintf("disk-%s", id);
-        Strv ids = {}, nodes = {};
-        int r = peripheral_ids(q, vm, &ids);
-        if (r >= 0)
-                r = node_names(q, vm, &nodes);
-        if (r >= 0)
-                *ret = strv_contains(&ids, dev_id) || strv_contains(&nodes, node) || find_fdset(q, vm, id) >= 0;
-        strv_clear(&ids);
-        strv_clear(&nodes);
-        return r;
+static bool disk_names_has_device(const DiskNames *n, const char *id) {
+        _cleanup_free_ char *dev_id = xasprintf("dev-disk-%s", id);
+        return strv_contains(&n->devices, dev_id);
+}
+
+static bool disk_names_has_node(const DiskNames *n, const char *id) {
+        _cleanup_free_ char *node = xasprintf("disk-%s", id);
+        return strv_contains(&n->nodes, node);
+}
+
+/* Whether disk ID is taken under any of its names. */
+static bool disk_names_in_use(const DiskNames *n, const char *id) {
+        return disk_names_has_device(n, id) || disk_names_has_node(n, id) || disk_names_fdset(n, id) >= 0;
 }
 
 /* The first empty hot-plug root port ("hotplug0", ...): query-pci lists what sits behind each bridge.
@@ -154,20 +195,6 @@ static int connect_running(const char *vm, QmpClient *q) {
         return r < 0 ? CTL_EXIT_FAILED : CTL_EXIT_OK;
 }
 
-/* The VM's name from the command line, checked against the configured VMs. */
-static char *vm_name(const Ctl *ctl, const char *arg, int *ret_exit) {
-        VmSet set;
-        if (vms_load(ctl, &set) < 0) {
-                *ret_exit = CTL_EXIT_FAILED;
-                return NULL;
-        }
-        VmEntry *e = vms_find(&set, arg);
-        char *name = e ? xstrdup(e->config.name) : NULL;
-        *ret_exit = e ? CTL_EXIT_OK : CTL_EXIT_NO_SUCH_VM;
-        vm_set_free(&set);
-        return name;
-}
-
 static void report(const Ctl *ctl, const char *vm, const char *action, const char *id, const char *path,
                    const char *format, bool readonly, const char *port) {
         if (!ctl->json) {
@@ -192,6 +219,7 @@ static void report(const Ctl *ctl, const char *vm, const char *action, const cha
 
 static int attach(const Ctl *ctl, const char *vm, const char *path, const DiskOptions *o) {
         QmpClient q = QMP_CLIENT_INIT;
+        DiskNames names = {};
         _cleanup_free_ char *id = NULL, *port = NULL, *dev_id = NULL, *node = NULL, *opaque = NULL, *error = NULL,
                             *fdset_path = NULL, *where = NULL;
         const char *format = o->format ?: format_from_name(path);
@@ -222,21 +250,18 @@ static int attach(const Ctl *ctl, const char *vm, const char *path, const DiskOp
         int r = connect_running(vm, &q);
         if (r != CTL_EXIT_OK)
                 return r;
-        bool in_use;
+        if (disk_names_load(&q, vm, &names) < 0)
+                goto finish;
         if (o->id) {
                 id = xstrdup(o->id);
-                if (disk_id_in_use(&q, vm, id, &in_use) < 0)
-                        goto finish;
-                if (in_use) {
+                if (disk_names_in_use(&names, id)) {
                         log_error("VM %s already has a disk '%s'; choose another --id.", vm, id);
                         goto finish;
                 }
         } else
                 for (unsigned n = 0; !id; n++) {
                         _cleanup_free_ char *candidate = xasprintf("hot%u", n);
-                        if (disk_id_in_use(&q, vm, candidate, &in_use) < 0)
-                                goto finish;
-                        if (!in_use)
+                        if (!disk_names_in_use(&names, candidate))
                                 id = TAKE_PTR(candidate);
                 }
         dev_id = xasprintf("dev-disk-%s", id);
@@ -303,31 +328,9 @@ finish:
                         (void) qmp_command(&q, "remove-fd", args, VM_QMP_TIMEOUT_MS, NULL, NULL);
                 }
         }
+        disk_names_clear(&names);
         qmp_close(&q);
         return ret;
-}
-
-/* The fd set attach-disk made for disk ID, or -1. */
-static int64_t find_fdset(QmpClient *q, const char *vm, const char *id) {
-        _cleanup_free_ char *opaque = xasprintf(FDSET_OPAQUE_PREFIX "%s", id);
-        json_object *reply = NULL;
-        int64_t found = -1;
-
-        if (command(q, vm, "query-fdsets", NULL, &reply) < 0)
-                return -1;
-        for (size_t i = 0; i < json_object_array_length(reply) && found < 0; i++) {
-                json_object *set = json_object_array_get_idx(reply, i), *fds, *setid;
-                if (!json_object_object_get_ex(set, "fds", &fds) || !json_object_object_get_ex(set, "fdset-id", &setid))
-                        continue;
-                for (size_t k = 0; k < json_object_array_length(fds); k++) {
-                        json_object *o;
-                        if (json_object_object_get_ex(json_object_array_get_idx(fds, k), "opaque", &o) &&
-                            streq(json_object_get_string(o), opaque))
-                                found = json_object_get_int64(setid);
-                }
-        }
-        json_object_put(reply);
-        return found;
 }
 
 /* Until DEVICE_DELETED names the device (QEMU also sends one for its virtio backend, without "device"). */
@@ -350,17 +353,17 @@ static int wait_device_deleted(QmpClient *q, const char *dev_id, long long deadl
 static int detach(const Ctl *ctl, const char *vm, const char *id, const DiskOptions *o) {
         _cleanup_free_ char *dev_id = xasprintf("dev-disk-%s", id), *node = xasprintf("disk-%s", id);
         QmpClient q = QMP_CLIENT_INIT;
-        Strv ids = {}, nodes = {};
+        DiskNames names = {};
         json_object *args;
         int ret = CTL_EXIT_FAILED, r;
 
         r = connect_running(vm, &q);
         if (r != CTL_EXIT_OK)
                 return r;
-        if (peripheral_ids(&q, vm, &ids) < 0 || node_names(&q, vm, &nodes) < 0)
+        if (disk_names_load(&q, vm, &names) < 0)
                 goto finish;
-        bool has_device = strv_contains(&ids, dev_id), has_node = strv_contains(&nodes, node);
-        int64_t fdset = find_fdset(&q, vm, id);
+        bool has_device = disk_names_has_device(&names, id), has_node = disk_names_has_node(&names, id);
+        int64_t fdset = disk_names_fdset(&names, id);
         if (!has_device && !has_node && fdset < 0) {
                 log_error("VM %s has no disk '%s'.", vm, id);
                 goto finish;
@@ -404,10 +407,30 @@ release:
         report(ctl, vm, "detached", id, NULL, NULL, false, NULL);
         ret = CTL_EXIT_OK;
 finish:
-        strv_clear(&ids);
-        strv_clear(&nodes);
+        disk_names_clear(&names);
         qmp_close(&q);
         return ret;
+}
+
+typedef int (*DiskAction)(const Ctl *ctl, const char *vm, const char *arg, const DiskOptions *o);
+
+/* Both commands: options, then NAME (a configured VM) and one more argument for the action. */
+static int disk_command(Ctl *ctl, int argc, char *argv[], const struct option *options, const char *usage,
+                        DiskAction action) {
+        DiskOptions o = {};
+        VmEntry *e;
+        VmSet set;
+        int r, exit_code;
+
+        r = ctl_parse_options(ctl, argc, argv, options, usage, handle_option, &o, 2, &exit_code);
+        if (r < 0)
+                return exit_code;
+        exit_code = vms_load_one(ctl, argv[r], &set, &e);
+        if (exit_code != CTL_EXIT_OK)
+                return exit_code;
+        _cleanup_free_ char *vm = xstrdup(e->config.name);
+        vm_set_free(&set);
+        return action(ctl, vm, argv[r + 1], &o);
 }
 
 int cmd_attach_disk(Ctl *ctl, int argc, char *argv[]) {
@@ -417,32 +440,11 @@ int cmd_attach_disk(Ctl *ctl, int argc, char *argv[]) {
                 { "format", required_argument, NULL, 'f' },
                 {}
         };
-        DiskOptions o = {};
-        int r = ctl_parse_options(ctl, argc, argv, options,
-                                  "attach-disk NAME PATH [--id ID] [--readonly] [--format qcow2|raw] [--json]", handle_option, &o);
-        if (r < 0)
-                return r == -2 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
-        if (argc - r != 2) {
-                log_error("attach-disk needs a VM name and a path.");
-                return CTL_EXIT_USAGE;
-        }
-        int ret;
-        _cleanup_free_ char *vm = vm_name(ctl, argv[r], &ret);
-        return vm ? attach(ctl, vm, argv[r + 1], &o) : ret;
+        return disk_command(ctl, argc, argv, options,
+                            "attach-disk NAME PATH [--id ID] [--readonly] [--format qcow2|raw] [--json]", attach);
 }
 
 int cmd_detach_disk(Ctl *ctl, int argc, char *argv[]) {
         static const struct option options[] = { { "timeout", required_argument, NULL, 't' }, {} };
-        DiskOptions o = {};
-        int r = ctl_parse_options(ctl, argc, argv, options, "detach-disk NAME ID [--timeout SECONDS] [--json]",
-                                  handle_option, &o);
-        if (r < 0)
-                return r == -2 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
-        if (argc - r != 2) {
-                log_error("detach-disk needs a VM name and a disk ID.");
-                return CTL_EXIT_USAGE;
-        }
-        int ret;
-        _cleanup_free_ char *vm = vm_name(ctl, argv[r], &ret);
-        return vm ? detach(ctl, vm, argv[r + 1], &o) : ret;
+        return disk_command(ctl, argc, argv, options, "detach-disk NAME ID [--timeout SECONDS] [--json]", detach);
 }

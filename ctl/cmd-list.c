@@ -86,7 +86,7 @@ static void vm_row(Table *t, const VmEntry *e, const UnitState *s) {
                 _cleanup_free_ char *error = vm_entry_first_error(e);
                 for (int i = 0; i < 5; i++)
                         table_add(t, NULL);
-                table_addf(t, "broken: %s%s", error, e->errors.n > 1 ? " (and more: qemu-vmctl show)" : "");
+                table_consume(t, xasprintf("broken: %s%s", error, e->errors.n > 1 ? " (and more: qemu-vmctl show)" : ""));
                 return;
         }
         _cleanup_free_ char *memory = format_size(c->memory), *url = console_url(c);
@@ -98,7 +98,7 @@ static void vm_row(Table *t, const VmEntry *e, const UnitState *s) {
         _cleanup_free_ char *disks_s = strv_join(&disks, ","), *nics_s = strv_join(&nics, ",");
 
         table_add(t, c->autostart ? "yes" : "no");
-        table_addf(t, "%u", c->cpus);
+        table_consume(t, xasprintf("%u", c->cpus));
         table_add(t, memory);
         table_add(t, disks.n ? disks_s : NULL);
         table_add(t, nics.n ? nics_s : NULL);
@@ -112,15 +112,10 @@ int cmd_list(Ctl *ctl, int argc, char *argv[]) {
         sd_bus *bus = NULL;
         VmSet set;
         Table t;
-        int r;
+        int r, exit_code;
 
-        r = ctl_parse_options(ctl, argc, argv, NULL, "list [--json]", NULL, NULL);
-        if (r < 0)
-                return r == -2 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
-        if (r != argc) {
-                log_error("list takes no arguments.");
-                return CTL_EXIT_USAGE;
-        }
+        if (ctl_parse_options(ctl, argc, argv, NULL, "list [--json]", NULL, NULL, 0, &exit_code) < 0)
+                return exit_code;
         if (vms_load(ctl, &set) < 0)
                 return CTL_EXIT_FAILED;
         /* Without systemd (a chroot, a build host) the configuration is still worth showing. */

@@ -128,23 +128,16 @@ static int power(Ctl *ctl, int argc, char *argv[], Action action) {
         };
         PowerOptions o = {};
         sd_bus *bus = NULL;
+        VmEntry *e;
         VmSet set;
-        int r, ret = CTL_EXIT_FAILED;
+        int r, exit_code, ret = CTL_EXIT_FAILED;
 
-        r = ctl_parse_options(ctl, argc, argv, options, usages[action], handle_option, &o);
+        r = ctl_parse_options(ctl, argc, argv, options, usages[action], handle_option, &o, 1, &exit_code);
         if (r < 0)
-                return r == -2 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
-        if (argc - r != 1) {
-                log_error("Exactly one VM name is needed.");
-                return CTL_EXIT_USAGE;
-        }
-        if (vms_load(ctl, &set) < 0)
-                return CTL_EXIT_FAILED;
-        VmEntry *e = vms_find(&set, argv[r]);
-        if (!e) {
-                vm_set_free(&set);
-                return CTL_EXIT_NO_SUCH_VM;
-        }
+                return exit_code;
+        exit_code = vms_load_one(ctl, argv[r], &set, &e);
+        if (exit_code != CTL_EXIT_OK)
+                return exit_code;
         const char *name = e->config.name;
         _cleanup_free_ char *unit = vm_unit_name(name);
         /* Stopping must work whatever the file says now; starting a broken VM would only fail later. */

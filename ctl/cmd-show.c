@@ -24,23 +24,16 @@ static void print_shell_word(const char *s, FILE *f) {
 }
 
 int cmd_show(Ctl *ctl, int argc, char *argv[]) {
+        VmEntry *e;
         VmSet set;
-        int r;
+        int r, exit_code;
 
-        r = ctl_parse_options(ctl, argc, argv, NULL, "show NAME [--json]", NULL, NULL);
+        r = ctl_parse_options(ctl, argc, argv, NULL, "show NAME [--json]", NULL, NULL, 1, &exit_code);
         if (r < 0)
-                return r == -2 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
-        if (argc - r != 1) {
-                log_error("show needs exactly one VM name.");
-                return CTL_EXIT_USAGE;
-        }
-        if (vms_load(ctl, &set) < 0)
-                return CTL_EXIT_FAILED;
-        VmEntry *e = vms_find(&set, argv[r]);
-        if (!e) {
-                vm_set_free(&set);
-                return CTL_EXIT_NO_SUCH_VM;
-        }
+                return exit_code;
+        exit_code = vms_load_one(ctl, argv[r], &set, &e);
+        if (exit_code != CTL_EXIT_OK)
+                return exit_code;
         if (e->errors.n > 0) {
                 vm_entry_log_errors(e);
                 log_error("%s has errors: the generator ignores this VM until they are fixed.", e->config.source_path);

@@ -37,12 +37,14 @@ int cmd_attach_disk(Ctl *ctl, int argc, char *argv[]);
 int cmd_detach_disk(Ctl *ctl, int argc, char *argv[]);
 int cmd_check_host(Ctl *ctl, int argc, char *argv[]);
 
-/* Parses a command's options: --json and -h are common to all; the rest come in options/optstring.
- * Calls handle(c, optarg, userdata) for the others. Returns the index of the first positional
- * argument, or -1 after printing a usage error (exit with CTL_EXIT_USAGE), or -2 after --help. */
+/* Parses a command's options: --json and -h are common to all; the others, in extra, go to
+ * handle(c, optarg, userdata). Exactly n_args positional arguments must follow. Returns the index of the
+ * first one; or -1 once the command is done, with *ret_exit set: CTL_EXIT_OK after --help,
+ * CTL_EXIT_USAGE after printing usage for a bad command line. */
 struct option;
 int ctl_parse_options(Ctl *ctl, int argc, char *argv[], const struct option *extra, const char *usage,
-                      int (*handle)(int c, const char *arg, void *userdata), void *userdata);
+                      int (*handle)(int c, const char *arg, void *userdata), void *userdata, int n_args,
+                      int *ret_exit);
 
 /* Prints a JSON document to stdout and puts it. */
 void ctl_print_json(json_object *doc);

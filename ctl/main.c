@@ -46,7 +46,8 @@ void ctl_print_json(json_object *doc) {
 }
 
 int ctl_parse_options(Ctl *ctl, int argc, char *argv[], const struct option *extra, const char *usage,
-                      int (*handle)(int c, const char *arg, void *userdata), void *userdata) {
+                      int (*handle)(int c, const char *arg, void *userdata), void *userdata, int n_args,
+                      int *ret_exit) {
         enum { ARG_JSON = 0x1000 };
         struct option options[16] = {
                 { "help", no_argument, NULL, 'h' },
@@ -65,20 +66,21 @@ int ctl_parse_options(Ctl *ctl, int argc, char *argv[], const struct option *ext
                 switch (c) {
                 case 'h':
                         printf("Usage: qemu-vmctl %s\n", usage);
-                        return -2;
+                        *ret_exit = CTL_EXIT_OK;
+                        return -1;
                 case ARG_JSON:
                         ctl->json = true;
                         break;
-                case '?':
-                        fprintf(stderr, "Usage: qemu-vmctl %s\n", usage);
-                        return -1;
                 default:
-                        if (!handle || handle(c, optarg, userdata) < 0) {
-                                fprintf(stderr, "Usage: qemu-vmctl %s\n", usage);
-                                return -1;
-                        }
+                        if (c == '?' || !handle || handle(c, optarg, userdata) < 0)
+                                goto usage;
                 }
-        return optind;
+        if (argc - optind == n_args)
+                return optind;
+usage:
+        fprintf(stderr, "Usage: qemu-vmctl %s\n", usage);
+        *ret_exit = CTL_EXIT_USAGE;
+        return -1;
 }
 
 int main(int argc, char *argv[]) {

@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <stdarg.h>
-
 #include "table.h"
 
 void table_init(Table *t, const char *const *header, size_t n_columns) {
@@ -13,15 +11,8 @@ void table_add(Table *t, const char *cell) {
         strv_push(&t->cells, cell ?: "-");
 }
 
-void table_addf(Table *t, const char *fmt, ...) {
-        va_list ap;
-        char *s;
-
-        va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                abort();
-        va_end(ap);
-        strv_consume(&t->cells, s);
+void table_consume(Table *t, char *cell) {
+        strv_consume(&t->cells, cell);
 }
 
 void table_print(const Table *t, FILE *f) {

@@ -16,6 +16,7 @@ typedef struct Table {
 void table_init(Table *t, const char *const *header, size_t n_columns);
 /* Adds one cell to the current row (a new row starts when the last one is full); NULL prints "-". */
 void table_add(Table *t, const char *cell);
-void table_addf(Table *t, const char *fmt, ...) _printf_(2, 3);
+/* The same, taking ownership of a string the caller made (xasprintf()). */
+void table_consume(Table *t, char *cell);
 void table_print(const Table *t, FILE *f);
 void table_clear(Table *t);

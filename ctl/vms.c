@@ -11,12 +11,17 @@ int vms_load(const Ctl *ctl, VmSet *ret) {
         return 0;
 }
 
-VmEntry *vms_find(VmSet *set, const char *name) {
+int vms_load_one(const Ctl *ctl, const char *name, VmSet *set, VmEntry **ret) {
+        if (vms_load(ctl, set) < 0)
+                return CTL_EXIT_FAILED;
         for (size_t i = 0; i < set->n; i++)
-                if (streq(set->items[i].config.name, name))
-                        return &set->items[i];
+                if (streq(set->items[i].config.name, name)) {
+                        *ret = &set->items[i];
+                        return CTL_EXIT_OK;
+                }
         log_error("No VM '%s': there is no %s.conf in the configuration directory.", name, name);
-        return NULL;
+        vm_set_free(set);
+        return CTL_EXIT_NO_SUCH_VM;
 }
 
 char *vm_entry_first_error(const VmEntry *e) {

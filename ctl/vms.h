@@ -10,8 +10,9 @@
 /* Loads every VM; logs and returns a negative errno when the directory cannot be read. */
 int vms_load(const Ctl *ctl, VmSet *ret);
 
-/* Finds NAME in the set; logs "No VM 'NAME'" and returns NULL when it is not configured. */
-VmEntry *vms_find(VmSet *set, const char *name);
+/* Loads every VM and finds NAME among them. Returns CTL_EXIT_OK with *ret pointing into *set (the caller
+ * frees the set), or, having logged why and freed the set, CTL_EXIT_FAILED or CTL_EXIT_NO_SUCH_VM. */
+int vms_load_one(const Ctl *ctl, const char *name, VmSet *set, VmEntry **ret);
 
 /* The first problem in a broken VM's files, formatted "FILE:LINE: message" (caller frees). */
 char *vm_entry_first_error(const VmEntry *e);
