@@ -128,6 +128,17 @@ print("\n".join(a.replace("%%", "%").replace("$$", "$") for a in shlex.split(" "
         [[ "$output" == *"not a regular file or block device"* ]]
         run "$VMCTL" attach-disk nosuchvm /dev/null
         [ "$status" -eq 4 ]
+        touch "$BATS_TEST_TMPDIR/scratch.img"
+        run "$VMCTL" attach-disk web01 "$BATS_TEST_TMPDIR/scratch.img" --id 'bad/id'
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"Invalid disk ID 'bad/id'"* ]]
+}
+
+@test "console of a VM without a serial console says so" {
+        printf '[vm]\nfirmware = bios\n[serial]\nenabled = no\n' >"$QEMU_VM_CONFIG_DIR/quiet.conf"
+        run "$VMCTL" console quiet
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"VM quiet has no serial console ([serial] enabled = no, or its file has errors)."* ]]
 }
 
 @test "destroy never deletes what another VM uses, nor the files behind a symbolic-link drop-in directory" {

@@ -15,6 +15,19 @@ json_get() {
         /usr/bin/python3 -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
 }
 
+# wait_for_disks LIST COUNT: until the guest 'hot' has printed exactly "disks=LIST" COUNT times (its
+# watcher prints a line whenever the set of disks changes; a longer list must not count).
+wait_for_disks() {
+        local list=$1 count=$2 deadline=$((SECONDS + 60))
+        while [ "$SECONDS" -lt "$deadline" ]; do
+                [ "$(in_container grep -cE "QEMU-VM-GUEST: disks=$list"$'\r?$' /var/log/qemu-vm/hot.log)" -ge "$count" ] && return 0
+                sleep 0.5
+        done
+        echo "disks=$list did not appear $count times; the log ends:" >&2
+        in_container tail -n 20 /var/log/qemu-vm/hot.log >&2
+        return 1
+}
+
 # The files qemu-vm may own, one path per line: destroy must remove exactly what it lists.
 artifacts() {
         in_container find /etc/qemu/vms /var/lib/qemu-vm /var/lib/swtpm /var/log/qemu-vm /srv -mindepth 1 \
@@ -193,20 +206,37 @@ teardown_file() {
         echo "$output"
         [ "$status" -eq 0 ]
         [[ "$output" == *"Attached /srv/extra.qcow2 to VM hot as disk 'extra' (virtio, qcow2, slot hotplug0)."* ]]
-        wait_for_serial hot "QEMU-VM-GUEST: disks=vda,vdb" 1 60
+        wait_for_disks vda,vdb 1
         # The failed requests above left nothing behind: the next disk is the guest's third.
         run vmctl attach-disk hot /srv/second.img --readonly --json
         [ "$status" -eq 0 ]
         [ "$(json_get 'd["id"]' <<<"$output")" = hot0 ]
         [ "$(json_get 'd["readonly"]' <<<"$output")" = True ]
-        wait_for_serial hot "QEMU-VM-GUEST: disks=vda,vdb,vdc" 1 60
+        wait_for_disks vda,vdb,vdc 1
         run vmctl attach-disk hot /srv/extra.qcow2 --id extra
         [ "$status" -eq 1 ]
+        # hot has hotplug_slots = 4 (the default): two more fill them, a fifth finds none.
+        in_container qemu-img create -q -f raw /srv/third.img 8M
+        in_container qemu-img create -q -f raw /srv/fourth.img 8M
+        in_container qemu-img create -q -f raw /srv/fifth.img 8M
+        run vmctl attach-disk hot /srv/third.img --id third
+        [ "$status" -eq 0 ]
+        run vmctl attach-disk hot /srv/fourth.img --id fourth
+        [ "$status" -eq 0 ]
+        run vmctl attach-disk hot /srv/fifth.img --id fifth
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"VM hot has no free hot-plug slot: every one holds a device. Raise hotplug_slots"* ]]
+        wait_for_disks vda,vdb,vdc,vdd,vde 1
+        run vmctl detach-disk hot third
+        [ "$status" -eq 0 ]
+        run vmctl detach-disk hot fourth
+        [ "$status" -eq 0 ]
+        wait_for_disks vda,vdb,vdc 2
 
         run vmctl detach-disk hot extra
         [ "$status" -eq 0 ]
         [ "$output" = "Detached disk 'extra' from VM hot." ]
-        wait_for_serial hot "QEMU-VM-GUEST: disks=vda,vdc" 1 60
+        wait_for_disks vda,vdc 1
         run vmctl detach-disk hot extra
         [ "$status" -eq 1 ]
         [[ "$output" == *"VM hot has no disk 'extra'"* ]]
@@ -218,7 +248,7 @@ teardown_file() {
         [ "$status" -eq 0 ]
         run vmctl detach-disk hot hot0
         [ "$status" -eq 0 ]
-        wait_for_serial hot "QEMU-VM-GUEST: disks=vda" 2 60
+        wait_for_disks vda 2
         [ "$(in_container systemctl is-active qemu-vm@hot)" = active ]
 }
 
