@@ -81,6 +81,32 @@ static json_object *net_section(const NetConfig *n) {
                 add_strv(o, "forward", &n->forwards);
         if (n->mode == NET_MODE_BRIDGE)
                 json_object_object_add(o, "vhost", json_object_new_boolean(n->vhost));
+        add_strv(o, "address", &n->addresses);
+        add_strv(o, "gateway", &n->gateways);
+        add_strv(o, "dns", &n->dns);
+        return o;
+}
+
+static json_object *cloud_init_section(const CloudInitConfig *ci) {
+        json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "enabled", json_object_new_boolean(ci->enabled));
+        add_string(o, "hostname", ci->hostname);
+        add_string(o, "fqdn", ci->fqdn);
+        add_strv(o, "ssh_authorized_keys_file", &ci->ssh_keys.paths);
+        add_string(o, "user_data_file", ci->user_data_file);
+        add_string(o, "network_config_file", ci->network_config_file);
+        return o;
+}
+
+/* The password hash is shown as set or not: show's output may be pasted anywhere. */
+static json_object *user_section(const UserConfig *u) {
+        json_object *o = json_object_new_object();
+
+        add_strv(o, "ssh_authorized_keys_file", &u->ssh_keys.paths);
+        add_string(o, "password_hash", u->password_hash ? "(set)" : NULL);
+        json_object_object_add(o, "sudo", json_object_new_boolean(u->sudo));
+        add_string(o, "shell", u->shell);
         return o;
 }
 
@@ -105,6 +131,11 @@ json_object *effective_config_build(const VmConfig *c) {
         json_object_object_add(o, "port", c->vnc.enabled ? json_object_new_int((int) c->vnc.port) : NULL);
         json_object_object_add(sections, "vnc", o);
 
+        json_object_object_add(sections, "cloud-init", cloud_init_section(&c->cloud_init));
+        for (size_t i = 0; i < c->n_users; i++) {
+                _cleanup_free_ char *name = xasprintf("user.%s", c->users[i].name);
+                json_object_object_add(sections, name, user_section(&c->users[i]));
+        }
         for (size_t i = 0; i < c->n_disks; i++) {
                 _cleanup_free_ char *name = xasprintf("disk.%s", c->disks[i].id);
                 json_object_object_add(sections, name, disk_section(&c->disks[i]));

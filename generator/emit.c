@@ -29,17 +29,17 @@ static FILE *dropin_open(const char *source_path, char **text, size_t *size) {
         return f;
 }
 
-/* Writes KEY= followed by the arguments, each quoted for the unit file. An argument that starts
+/* Writes KEY=PREFIX followed by the arguments, each quoted for the unit file. An argument that starts
  * with '-' begins a continuation line, so `systemctl cat` reads like a shell script. */
-static void write_exec(FILE *f, const char *key, const Strv *argv) {
+static void write_exec_prefixed(FILE *f, const char *key, const char *prefix, const Strv *argv) {
         static const char continuation[] = " \\\n        ";
-        size_t size = strlen(key) + 3;
+        size_t size = strlen(key) + strlen(prefix) + 3;
 
         /* Built in one buffer and written at once: this is most of the generator's work. */
         for (size_t i = 0; i < argv->n; i++)
                 size += UNIT_EXEC_ARG_ESCAPE_MAX(strlen(argv->items[i])) + sizeof continuation;
         _cleanup_free_ char *line = xmalloc(size);
-        char *t = stpcpy(stpcpy(line, key), "=");
+        char *t = stpcpy(stpcpy(stpcpy(line, key), "="), prefix);
         for (size_t i = 0; i < argv->n; i++) {
                 if (i > 0)
                         t = stpcpy(t, argv->items[i][0] == '-' ? continuation : " ");
@@ -47,6 +47,10 @@ static void write_exec(FILE *f, const char *key, const Strv *argv) {
         }
         *t++ = '\n';
         fwrite(line, 1, (size_t) (t - line), f);
+}
+
+static void write_exec(FILE *f, const char *key, const Strv *argv) {
+        write_exec_prefixed(f, key, "", argv);
 }
 
 /* RequiresMountsFor= takes a space-separated list; paths with spaces, quotes or backslashes are left
@@ -109,6 +113,75 @@ static void prepare_argv(const VmConfig *c, Strv *v) {
         }
 }
 
+static void push_path_list(Strv *v, const char *option, const PathList *l) {
+        for (size_t i = 0; i < l->paths.n; i++) {
+                strv_push(v, option);
+                strv_push(v, l->paths.items[i]);
+        }
+}
+
+/* The seed's inputs. With static addresses on some NIC, every NIC is listed: the others keep DHCP. */
+static void cloud_init_argv(const VmConfig *c, Strv *v) {
+        const CloudInitConfig *ci = &c->cloud_init;
+        bool static_network = false;
+
+        strv_push(v, QEMU_VM_HELPER_DIR "/qemu-vm-prepare");
+        strv_push(v, "--cloud-init-seed");
+        strv_consume(v, vm_state_path(c->name, VM_CLOUD_INIT_SEED_FILE));
+        strv_push(v, "--instance-namespace");
+        strv_push(v, c->uuid);
+        strv_push(v, "--hostname");
+        strv_push(v, ci->hostname);
+        if (ci->fqdn) {
+                strv_push(v, "--fqdn");
+                strv_push(v, ci->fqdn);
+        }
+        push_path_list(v, "--ssh-keys-file", &ci->ssh_keys);
+        if (ci->user_data_file) {
+                strv_push(v, "--user-data-file");
+                strv_push(v, ci->user_data_file);
+        }
+        if (ci->network_config_file) {
+                strv_push(v, "--network-config-file");
+                strv_push(v, ci->network_config_file);
+        }
+        for (size_t i = 0; i < c->n_users; i++) {
+                const UserConfig *u = &c->users[i];
+                strv_push(v, "--user");
+                strv_push(v, u->name);
+                strv_push(v, "--shell");
+                strv_push(v, u->shell);
+                if (u->sudo)
+                        strv_push(v, "--sudo");
+                push_path_list(v, "--ssh-keys-file", &u->ssh_keys);
+                /* Never the hash itself: unit files and their command lines are readable by every user. */
+                if (u->password_hash) {
+                        strv_push(v, "--password-hash-at");
+                        strv_pushf(v, "%s:%u", u->password_hash_origin.file, u->password_hash_origin.line);
+                }
+        }
+        for (size_t i = 0; i < c->n_nets; i++)
+                if (c->nets[i].addresses.n || c->nets[i].gateways.n || c->nets[i].dns.n)
+                        static_network = true;
+        for (size_t i = 0; static_network && i < c->n_nets; i++) {
+                const NetConfig *n = &c->nets[i];
+                const struct { const char *option; const Strv *values; } lists[] = {
+                        { "--address", &n->addresses }, { "--gateway", &n->gateways }, { "--dns", &n->dns },
+                };
+                if (n->mode == NET_MODE_NONE)
+                        continue;
+                strv_push(v, "--nic");
+                strv_push(v, n->id);
+                strv_push(v, "--mac");
+                strv_push(v, n->mac);
+                for (size_t l = 0; l < ELEMENTSOF(lists); l++)
+                        for (size_t k = 0; k < lists[l].values->n; k++) {
+                                strv_push(v, lists[l].option);
+                                strv_push(v, lists[l].values->items[k]);
+                        }
+        }
+}
+
 static void shutdown_argv(const VmConfig *c, Strv *v) {
         strv_push(v, QEMU_VM_HELPER_DIR "/qemu-vm-shutdown");
         strv_push(v, "--qmp");
@@ -131,6 +204,15 @@ static char *vm_dropin_text(const VmConfig *c) {
                 write_mount_dependency(f, c->cdroms[i].path);
         write_mount_dependency(f, c->kernel);
         write_mount_dependency(f, c->initrd);
+        if (c->cloud_init.enabled) {
+                write_mount_dependency(f, c->cloud_init.user_data_file);
+                write_mount_dependency(f, c->cloud_init.network_config_file);
+                for (size_t i = 0; i < c->cloud_init.ssh_keys.paths.n; i++)
+                        write_mount_dependency(f, c->cloud_init.ssh_keys.paths.items[i]);
+                for (size_t i = 0; i < c->n_users; i++)
+                        for (size_t k = 0; k < c->users[i].ssh_keys.paths.n; k++)
+                                write_mount_dependency(f, c->users[i].ssh_keys.paths.items[k]);
+        }
         /* The TPM's socket must listen before QEMU connects; swtpm itself starts on that connection. */
         if (c->tpm.enabled)
                 fprintf(f, "Requires=swtpm@%s.socket\nAfter=swtpm@%s.socket\n", c->name, c->name);
@@ -147,6 +229,13 @@ static char *vm_dropin_text(const VmConfig *c) {
         prepare_argv(c, &argv);
         write_exec(f, "ExecStartPre", &argv);
         strv_clear(&argv);
+        if (c->cloud_init.enabled) {
+                /* '+': as root, since the keys, user-data and password hash it reads may be readable by
+                 * root alone. It writes the seed and nothing else, owned by the VM's user. */
+                cloud_init_argv(c, &argv);
+                write_exec_prefixed(f, "ExecStartPre", "+", &argv);
+                strv_clear(&argv);
+        }
 
         qemu_argv_build(c, &argv);
         write_exec(f, "ExecStart", &argv);

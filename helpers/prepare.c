@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* qemu-vm-prepare: ExecStartPre= of qemu-vm@.service. Creates missing disks with qemu-img, the UEFI
- * variable store from its template, and the directory of the VNC socket. Never overwrites, truncates or resizes an existing file: each new
- * file is made under a temporary name, synced, and renamed into place only if nothing is there yet.
- * It reads no configuration; the generator passes everything as arguments. */
+ * variable store from its template, and the directory of the VNC socket. Never overwrites, truncates or
+ * resizes an existing file: each new file is made under a temporary name, synced, and renamed into place
+ * only if nothing is there yet.
+ * With --cloud-init-seed (a second ExecStartPre=, as root) it builds the VM's cloud-init seed instead,
+ * the one file it replaces: only when its content changed, atomically, and not at all when an input is
+ * bad. It reads no configuration; the generator passes everything as arguments. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +20,10 @@
 
 #include "log.h"
 #include "meson-config.h"
+#include "names.h"
 #include "parse-value.h"
+#include "seed-content.h"
+#include "seed-iso.h"
 #include "strv.h"
 
 typedef struct DiskRequest {
@@ -266,6 +272,94 @@ static int ensure_disk(const DiskRequest *d) {
         return 0;
 }
 
+static int write_all(int fd, const void *data, size_t size) {
+        for (size_t done = 0; done < size;) {
+                ssize_t k = write(fd, (const uint8_t *) data + done, size - done);
+                if (k < 0)
+                        return -errno;
+                done += (size_t) k;
+        }
+        return 0;
+}
+
+/* Whether the seed at path holds exactly these bytes. A symbolic link there is never current: the
+ * rename replaces the link, not what it points to. */
+static bool seed_is_current(const char *path, const void *image, size_t size) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        struct stat st;
+
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t) st.st_size != size)
+                return false;
+        _cleanup_free_ uint8_t *old = xmalloc(size ?: 1);
+        size_t done = 0;
+        while (done < size) {
+                ssize_t k = read(fd, old + done, size - done);
+                if (k <= 0)
+                        return false;
+                done += (size_t) k;
+        }
+        return memcmp(old, image, size) == 0;
+}
+
+/* Writes the new seed beside the old one and renames it over it: QEMU (not running yet) sees the old
+ * seed or the new one, never a mix. Owned by the owner of its directory (the VM's StateDirectory=). */
+static int replace_seed(const char *path, const void *image, size_t size) {
+        _cleanup_free_ char *tmp = NULL, *dir = dir_of(path);
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        int r;
+
+        if (stat(dir, &st) < 0)
+                return -errno;
+        r = make_temp(path, &tmp, &fd);
+        if (r < 0)
+                return r;
+        r = write_all(fd, image, size);
+        if (r >= 0 && (fchown(fd, st.st_uid, st.st_gid) < 0 || fchmod(fd, 0600) < 0 || fsync(fd) < 0))
+                r = -errno;
+        if (r >= 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlink(tmp);
+                return r;
+        }
+        sync_dir_after_commit(path);
+        return 0;
+}
+
+static int ensure_seed(const char *path, const SeedSpec *spec) {
+        _cleanup_free_ void *image = NULL;
+        _cleanup_free_ char *error = NULL;
+        SeedFiles files = {};
+        size_t size = 0;
+        int r;
+
+        r = seed_files_make(spec, &files);
+        if (r < 0) {
+                log_error("Cloud-init seed '%s' not made: the VM does not start until the problems above are fixed.", path);
+                return r;
+        }
+        const SeedEntry entries[] = {
+                { "meta-data", files.meta_data },
+                { "user-data", files.user_data },
+                { "network-config", files.network_config },
+        };
+        r = seed_iso_render(entries, ELEMENTSOF(entries), &image, &size, &error);
+        if (r < 0)
+                log_error("Cannot make cloud-init seed '%s': %s", path, error);
+        else if (seed_is_current(path, image, size))
+                log_info("Cloud-init seed %s is up to date (%s), kept.", path, files.instance_id);
+        else {
+                r = replace_seed(path, image, size);
+                if (r < 0)
+                        log_error_errno(r, "Cannot write cloud-init seed '%s': %m", path);
+                else
+                        log_info("Made cloud-init seed %s (%s).", path, files.instance_id);
+        }
+        seed_files_free(&files);
+        return r;
+}
+
 static int require_file(const char *path) {
         if (access(path, R_OK) < 0)
                 return log_error_errno(-errno, "Cannot read '%s': %m", path);
@@ -290,9 +384,118 @@ static int ensure_console_dir(const char *path) {
 static void help(void) {
         printf("Usage: qemu-vm-prepare [--nvram PATH --nvram-template PATH]\n"
                "                       [--disk PATH [--format FMT [--size BYTES] [--backing PATH --backing-format FMT]]]...\n"
-               "                       [--require PATH]... [--console-dir PATH]\n\n"
+               "                       [--require PATH]... [--console-dir PATH]\n"
+               "       qemu-vm-prepare --cloud-init-seed PATH --instance-namespace UUID --hostname NAME [--fqdn NAME]\n"
+               "                       [--ssh-keys-file PATH]... [--user-data-file PATH] [--network-config-file PATH]\n"
+               "                       [--user NAME [--shell PATH] [--sudo] [--ssh-keys-file PATH]... [--password-hash-at FILE:LINE]]...\n"
+               "                       [--nic ID --mac MAC [--address CIDR]... [--gateway IP]... [--dns IP]...]...\n\n"
                "Creates missing disks and the UEFI NVRAM of a VM; never touches existing ones.\n"
-               "Creates the directory of its VNC socket, open to group %s.\n", QEMU_VM_CONSOLE_GROUP);
+               "Creates the directory of its VNC socket, open to group %s.\n"
+               "Or builds its cloud-init seed (NoCloud, volume cidata), replacing it only when the content changed.\n"
+               "--ssh-keys-file before any --user is for the image's default user.\n", QEMU_VM_CONSOLE_GROUP);
+}
+
+typedef enum SeedOption {
+        SEED_PATH = 0x200, SEED_NAMESPACE, SEED_HOSTNAME, SEED_FQDN, SEED_KEYS, SEED_USER_DATA, SEED_NETWORK_CONFIG,
+        SEED_USER, SEED_SHELL, SEED_SUDO, SEED_PASSWORD_AT, SEED_NIC, SEED_MAC, SEED_ADDRESS, SEED_GATEWAY, SEED_DNS,
+} SeedOption;
+
+#define SEED_OPTIONS \
+        { "cloud-init-seed", required_argument, NULL, SEED_PATH }, \
+        { "instance-namespace", required_argument, NULL, SEED_NAMESPACE }, \
+        { "hostname", required_argument, NULL, SEED_HOSTNAME }, \
+        { "fqdn", required_argument, NULL, SEED_FQDN }, \
+        { "ssh-keys-file", required_argument, NULL, SEED_KEYS }, \
+        { "user-data-file", required_argument, NULL, SEED_USER_DATA }, \
+        { "network-config-file", required_argument, NULL, SEED_NETWORK_CONFIG }, \
+        { "user", required_argument, NULL, SEED_USER }, \
+        { "shell", required_argument, NULL, SEED_SHELL }, \
+        { "sudo", no_argument, NULL, SEED_SUDO }, \
+        { "password-hash-at", required_argument, NULL, SEED_PASSWORD_AT }, \
+        { "nic", required_argument, NULL, SEED_NIC }, \
+        { "mac", required_argument, NULL, SEED_MAC }, \
+        { "address", required_argument, NULL, SEED_ADDRESS }, \
+        { "gateway", required_argument, NULL, SEED_GATEWAY }, \
+        { "dns", required_argument, NULL, SEED_DNS }
+
+/* One seed option into spec. The values come from the generator, which checked them; they are checked
+ * again because they end up in YAML. Returns 0, or -EINVAL with the problem logged. */
+static int seed_option(SeedSpec *spec, int option, const char *name, const char *value) {
+        SeedUser *user = spec->n_users > 0 ? &spec->users[spec->n_users - 1] : NULL;
+        SeedNic *nic = spec->n_nics > 0 ? &spec->nics[spec->n_nics - 1] : NULL;
+        IpAddress a;
+        uint8_t mac[6];
+
+        if ((option == SEED_SHELL || option == SEED_SUDO || option == SEED_PASSWORD_AT) && !user) {
+                log_error("--%s must follow --user.", name);
+                return -EINVAL;
+        }
+        if ((option == SEED_MAC || option == SEED_ADDRESS || option == SEED_GATEWAY || option == SEED_DNS) && !nic) {
+                log_error("--%s must follow --nic.", name);
+                return -EINVAL;
+        }
+        switch (option) {
+        case SEED_NAMESPACE: spec->instance_namespace = value; break;
+        case SEED_HOSTNAME:
+                if (!hostname_is_valid(value))
+                        goto invalid;
+                spec->hostname = value;
+                break;
+        case SEED_FQDN:
+                if (!fqdn_is_valid(value))
+                        goto invalid;
+                spec->fqdn = value;
+                break;
+        case SEED_KEYS: strv_push(user ? &user->key_files : &spec->default_user_key_files, value); break;
+        case SEED_USER_DATA: spec->user_data_file = value; break;
+        case SEED_NETWORK_CONFIG: spec->network_config_file = value; break;
+        case SEED_USER:
+                if (!user_name_is_valid(value))
+                        goto invalid;
+                spec->users = xrealloc(spec->users, (spec->n_users + 1) * sizeof(SeedUser));
+                spec->users[spec->n_users++] = (SeedUser) { .name = value, .shell = "/bin/bash" };
+                break;
+        case SEED_SHELL: user->shell = value; break;
+        case SEED_SUDO: user->sudo = true; break;
+        case SEED_PASSWORD_AT: user->password_at = value; break;
+        case SEED_NIC:
+                spec->nics = xrealloc(spec->nics, (spec->n_nics + 1) * sizeof(SeedNic));
+                spec->nics[spec->n_nics++] = (SeedNic) { .id = value };
+                break;
+        case SEED_MAC:
+                if (parse_mac_address(value, mac) < 0)
+                        goto invalid;
+                nic->mac = value;
+                break;
+        case SEED_ADDRESS:
+                if (parse_ip_prefix(value, &a) < 0)
+                        goto invalid;
+                strv_push(&nic->addresses, value);
+                break;
+        case SEED_GATEWAY:
+        case SEED_DNS:
+                if (parse_ip_address(value, &a) < 0)
+                        goto invalid;
+                strv_push(option == SEED_GATEWAY ? &nic->gateways : &nic->dns, value);
+                break;
+        }
+        return 0;
+invalid:
+        log_error("Invalid --%s '%s'.", name, value);
+        return -EINVAL;
+}
+
+static int seed_spec_complete(const SeedSpec *spec) {
+        if (!spec->hostname || !spec->instance_namespace) {
+                log_error("--cloud-init-seed needs --hostname and --instance-namespace.");
+                return -EINVAL;
+        }
+        for (size_t i = 0; i < spec->n_nics; i++)
+                if (!spec->nics[i].mac) {
+                        log_error("--nic %s needs --mac.", spec->nics[i].id);
+                        return -EINVAL;
+                }
+        return 0;
 }
 
 int main(int argc, char *argv[]) {
@@ -309,9 +512,12 @@ int main(int argc, char *argv[]) {
                 { "backing-format", required_argument, NULL, ARG_BACKING_FORMAT },
                 { "require", required_argument, NULL, ARG_REQUIRE },
                 { "console-dir", required_argument, NULL, ARG_CONSOLE_DIR },
+                SEED_OPTIONS,
                 {}
         };
-        const char *nvram = NULL, *nvram_template = NULL, *console_dir = NULL;
+        const char *nvram = NULL, *nvram_template = NULL, *console_dir = NULL, *seed = NULL;
+        SeedSpec spec = {};
+        int option_index = 0;
         _cleanup_free_ DiskRequest *disks = xcalloc((size_t) argc, sizeof(DiskRequest));
         Strv required = {};
         size_t n_disks = 0;
@@ -319,7 +525,7 @@ int main(int argc, char *argv[]) {
 
         log_setup("qemu-vm-prepare", false);
         umask(0077);
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "h", options, &option_index)) >= 0) {
                 DiskRequest *last = n_disks > 0 ? &disks[n_disks - 1] : NULL;
                 uint64_t size;
 
@@ -346,11 +552,30 @@ int main(int argc, char *argv[]) {
                 case ARG_BACKING_FORMAT: last->backing_format = optarg; break;
                 case ARG_REQUIRE: strv_push(&required, optarg); break;
                 case ARG_CONSOLE_DIR: console_dir = optarg; break;
-                default: return 2;
+                case SEED_PATH: seed = optarg; break;
+                default:
+                        if (c < SEED_PATH || seed_option(&spec, c, options[option_index].name, optarg) < 0) {
+                                seed_spec_free(&spec);
+                                return 2;
+                        }
                 }
         }
         if (optind != argc || !!nvram != !!nvram_template) {
                 help();
+                return 2;
+        }
+        if (seed) {
+                if (nvram || n_disks > 0 || required.n > 0 || console_dir) {
+                        log_error("--cloud-init-seed is a run of its own (it runs as root).");
+                        return 2;
+                }
+                r = seed_spec_complete(&spec) < 0 ? 2 : ensure_seed(seed, &spec) < 0 ? 1 : 0;
+                seed_spec_free(&spec);
+                return r;
+        }
+        if (spec.hostname || spec.n_users > 0 || spec.n_nics > 0) {
+                log_error("Cloud-init options need --cloud-init-seed.");
+                seed_spec_free(&spec);
                 return 2;
         }
 

@@ -2,10 +2,8 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stddef.h>
-#include <sys/stat.h>
 #include <uuid/uuid.h>
 
 #define INI_HANDLER_LINENO 1
@@ -15,12 +13,14 @@
 #include "escape.h"
 #include "names.h"
 #include "parse-value.h"
+#include "password-hash.h"
 
 /* Files larger than this are not VM configurations. */
 #define CONFIG_FILE_MAX (1024 * 1024)
 
 typedef enum SectionKind {
-        SECTION_VM, SECTION_SERIAL, SECTION_TPM, SECTION_VNC, SECTION_DISK, SECTION_CDROM, SECTION_NET, _SECTION_MAX
+        SECTION_VM, SECTION_SERIAL, SECTION_TPM, SECTION_VNC, SECTION_CLOUD_INIT, SECTION_DISK, SECTION_CDROM,
+        SECTION_NET, SECTION_USER, _SECTION_MAX
 } SectionKind;
 
 typedef struct KeyDef KeyDef;
@@ -178,8 +178,10 @@ static int parse_mac(const KeyDef *def, const char *value, void *field, char **r
                 *s = NULL;
                 return 0;
         }
+        if (streq(value, MAC_FROM_ADDRESS))
+                return parse_string(def, value, field, ret_error);
         if (parse_mac_address(value, b) < 0) {
-                *ret_error = xasprintf("invalid MAC address '%s' for '%s' (expected auto or xx:xx:xx:xx:xx:xx)",
+                *ret_error = xasprintf("invalid MAC address '%s' for '%s' (expected auto, from-address or xx:xx:xx:xx:xx:xx)",
                                        value, def->name);
                 return -EINVAL;
         }
@@ -271,6 +273,70 @@ static int parse_append_string(const KeyDef *def _unused_, const char *value, vo
         return 0;
 }
 
+/* Several files, one per line: handle_key() adds the line of each to the PathList. */
+static int parse_path_list(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        PathList *l = field;
+
+        if (value[0] != '/') {
+                *ret_error = xasprintf("'%s' must be an absolute path, got '%s'", def->name, value);
+                return -EINVAL;
+        }
+        strv_push(&l->paths, value);
+        return 0;
+}
+
+static int parse_hostname(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        if (!hostname_is_valid(value)) {
+                *ret_error = xasprintf("invalid host name '%s' for '%s' (letters, digits and '-', at most %d, "
+                                       "no dots: the domain goes in 'fqdn')", value, def->name, HOST_LABEL_MAX);
+                return -EINVAL;
+        }
+        return parse_string(def, value, field, ret_error);
+}
+
+static int parse_fqdn(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        if (!fqdn_is_valid(value)) {
+                *ret_error = xasprintf("invalid fully qualified name '%s' for '%s' (dot-separated labels of letters, "
+                                       "digits and '-', at most %d in all)", value, def->name, FQDN_MAX);
+                return -EINVAL;
+        }
+        return parse_string(def, value, field, ret_error);
+}
+
+static int parse_password_hash(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        const char *problem = password_hash_problem(value, false);
+        if (problem) {
+                /* The value is a secret, or nearly: it is not repeated. */
+                *ret_error = xasprintf("'%s' is %s", def->name, problem);
+                return -EINVAL;
+        }
+        return parse_string(def, value, field, ret_error);
+}
+
+/* Addresses separated by spaces; several lines add up. With a prefix ("10.20.30.40/24") or without. */
+static int parse_addresses(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        bool with_prefix = def->data != NULL;
+        Strv words = {};
+
+        (void) strv_split_words(&words, value);
+        for (size_t i = 0; i < words.n; i++) {
+                IpAddress a;
+                int r = with_prefix ? parse_ip_prefix(words.items[i], &a) : parse_ip_address(words.items[i], &a);
+                if (r < 0) {
+                        *ret_error = with_prefix
+                                ? xasprintf("invalid address '%s' for '%s' (expected CIDR notation, ADDRESS/PREFIX, "
+                                            "e.g. 10.20.30.40/24 or fd00::5/64)", words.items[i], def->name)
+                                : xasprintf("invalid address '%s' for '%s' (expected an IPv4 or IPv6 address)",
+                                            words.items[i], def->name);
+                        strv_clear(&words);
+                        return r;
+                }
+                strv_consume(field, ip_address_format(&a, with_prefix));
+        }
+        strv_clear(&words);
+        return 0;
+}
+
 #define ENUM(t, max) (&(const EnumSpec) { t, max })
 #define RANGE(a, b) (&(const UintRange) { a, b })
 #define FIELD(type, f) offsetof(type, f), -1
@@ -331,6 +397,8 @@ static const KeyDef cdrom_keys[] = {
         { "boot", parse_unsigned, FIELD(CdromConfig, boot), RANGE(1, 999) },
 };
 
+static const bool with_prefix = true;
+
 static const KeyDef net_keys[] = {
         { "mode", parse_enum, FIELD_O(NetConfig, mode, mode_origin), ENUM(net_mode_table, _NET_MODE_MAX) },
         { "bridge", parse_ifname, FIELD(NetConfig, bridge) },
@@ -338,6 +406,26 @@ static const KeyDef net_keys[] = {
         { "model", parse_word, FIELD(NetConfig, model) },
         { "forward", parse_forward, FIELD_O(NetConfig, forwards, forwards_origin), .appends = true },
         { "vhost", parse_boolean, FIELD(NetConfig, vhost) },
+        { "address", parse_addresses, FIELD_O(NetConfig, addresses, addresses_origin), &with_prefix, .appends = true },
+        { "gateway", parse_addresses, FIELD_O(NetConfig, gateways, gateways_origin), .appends = true },
+        { "dns", parse_addresses, FIELD_O(NetConfig, dns, dns_origin), .appends = true },
+};
+
+static const KeyDef cloud_init_keys[] = {
+        { "enabled", parse_boolean, FIELD(VmConfig, cloud_init.enabled) },
+        { "hostname", parse_hostname, FIELD_O(VmConfig, cloud_init.hostname, cloud_init.hostname_origin) },
+        { "fqdn", parse_fqdn, FIELD_O(VmConfig, cloud_init.fqdn, cloud_init.fqdn_origin) },
+        { "ssh_authorized_keys_file", parse_path_list, FIELD(VmConfig, cloud_init.ssh_keys), .appends = true },
+        { "user_data_file", parse_path, FIELD_O(VmConfig, cloud_init.user_data_file, cloud_init.user_data_origin) },
+        { "network_config_file", parse_path,
+          FIELD_O(VmConfig, cloud_init.network_config_file, cloud_init.network_config_origin) },
+};
+
+static const KeyDef user_keys[] = {
+        { "ssh_authorized_keys_file", parse_path_list, FIELD(UserConfig, ssh_keys), .appends = true },
+        { "password_hash", parse_password_hash, FIELD_O(UserConfig, password_hash, password_hash_origin) },
+        { "sudo", parse_boolean, FIELD(UserConfig, sudo) },
+        { "shell", parse_path, FIELD(UserConfig, shell) },
 };
 
 static const struct {
@@ -350,9 +438,11 @@ static const struct {
         [SECTION_SERIAL] = { "serial", false, serial_keys, ELEMENTSOF(serial_keys) },
         [SECTION_TPM] = { "tpm", false, tpm_keys, ELEMENTSOF(tpm_keys) },
         [SECTION_VNC] = { "vnc", false, vnc_keys, ELEMENTSOF(vnc_keys) },
+        [SECTION_CLOUD_INIT] = { "cloud-init", false, cloud_init_keys, ELEMENTSOF(cloud_init_keys) },
         [SECTION_DISK] = { "disk", true, disk_keys, ELEMENTSOF(disk_keys) },
         [SECTION_CDROM] = { "cdrom", true, cdrom_keys, ELEMENTSOF(cdrom_keys) },
         [SECTION_NET] = { "net", true, net_keys, ELEMENTSOF(net_keys) },
+        [SECTION_USER] = { "user", true, user_keys, ELEMENTSOF(user_keys) },
 };
 
 static const KeyDef *key_lookup(SectionKind kind, const char *name, size_t len) {
@@ -417,6 +507,13 @@ static void *device_get(VmConfig *c, SectionKind kind, const char *id, Origin or
                         .model = xstrdup("virtio-net-pci"), .mode_origin = origin,
                 };
                 return &c->nets[c->n_nets++];
+        case SECTION_USER:
+                for (size_t i = 0; i < c->n_users; i++)
+                        if (streq(c->users[i].name, id))
+                                return &c->users[i];
+                c->users = xrealloc(c->users, (c->n_users + 1) * sizeof(UserConfig));
+                c->users[c->n_users] = (UserConfig) { .name = xstrdup(id), .origin = origin, .shell = xstrdup("/bin/bash") };
+                return &c->users[c->n_users++];
         default:
                 return c;
         }
@@ -427,7 +524,11 @@ static void *device_get(VmConfig *c, SectionKind kind, const char *id, Origin or
 static void section_register(VmConfig *c, SectionKind kind, const char *id, Origin origin) {
         if (kind == SECTION_TPM)
                 c->tpm.enabled = true;
-        else if (kind == SECTION_VNC) {
+        else if (kind == SECTION_CLOUD_INIT) {
+                if (!c->cloud_init.enabled)
+                        c->cloud_init.origin = origin;
+                c->cloud_init.enabled = true;
+        } else if (kind == SECTION_VNC) {
                 if (!c->vnc.enabled)
                         c->vnc.origin = origin;
                 c->vnc.enabled = true;
@@ -479,12 +580,13 @@ static int handle_key(void *user, const char *section, const char *key, const ch
 
         /* A new file that sets an appending key starts it afresh: drop-ins replace, continuation lines add. */
         if (first == 0 && def->appends) {
-                if (def->parse == parse_args || def->parse == parse_forward)
-                        strv_clear(field);
-                else {
+                if (def->parse == parse_path_list)
+                        path_list_clear(field);
+                else if (def->parse == parse_append_string) {
                         free(*(char **) field);
                         *(char **) field = NULL;
-                }
+                } else
+                        strv_clear(field);
         }
 
         if (!value[0]) {
@@ -501,6 +603,11 @@ static int handle_key(void *user, const char *section, const char *key, const ch
         if (def->parse(def, value, field, &error) < 0) {
                 config_errors_add(ctx->errors, ctx->file, line, "%s", error);
                 return 1;
+        }
+        if (def->parse == parse_path_list) {
+                PathList *l = field;
+                l->origins = xrealloc(l->origins, l->paths.n * sizeof(Origin));
+                l->origins[l->paths.n - 1] = origin;
         }
         /* A value continued over several lines is reported at its first line. */
         if (def->origin_offset >= 0 && (first == 0 || !def->appends))
@@ -634,39 +741,6 @@ static void prescan(ParseContext *ctx, const char *text) {
         }
 }
 
-static int read_text(const char *path, char **ret) {
-        /* O_NONBLOCK: a FIFO named like a config must not hang the boot. */
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        struct stat st;
-
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
-                return -EBADF;
-        if (st.st_size > CONFIG_FILE_MAX)
-                return -EFBIG;
-
-        size_t n = (size_t) st.st_size, done = 0;
-        _cleanup_free_ char *text = xmalloc(n + 1);
-        while (done < n) {
-                ssize_t k = read(fd, text + done, n - done);
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break;
-                done += (size_t) k;
-        }
-        if (memchr(text, 0, done))
-                return -EBADMSG;
-        text[done] = 0;
-        *ret = TAKE_PTR(text);
-        return 0;
-}
-
 int vm_config_read_file(VmConfig *c, const char *path, bool defaults_only, ConfigErrors *errors) {
         _cleanup_free_ char *text = NULL;
         int r;
@@ -679,7 +753,7 @@ int vm_config_read_file(VmConfig *c, const char *path, bool defaults_only, Confi
                 .defaults_only = defaults_only,
         };
 
-        r = read_text(path, &text);
+        r = read_text_file(path, CONFIG_FILE_MAX, &text);
         if (r < 0) {
                 errno = -r;
                 if (r == -EBADMSG)

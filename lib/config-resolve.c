@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <sys/socket.h>
 
+#include "cloud-init-config.h"
 #include "config-resolve.h"
 #include "firmware.h"
 #include "parse-value.h"
@@ -101,9 +103,11 @@ static void resolve_disks(VmConfig *c, ConfigErrors *errors) {
                         sata++;
                 check_boot_index(c, cd, cd->boot, cd->origin, what, errors);
         }
+        if (c->cloud_init.enabled)
+                sata++;         /* the seed */
         if (sata > SATA_PORTS)
-                config_errors_add_at(errors, file_origin(c), "%u sata disks and cdroms, but a controller has %d ports",
-                                     sata, SATA_PORTS);
+                config_errors_add_at(errors, file_origin(c), "%u sata disks and cdroms%s, but a controller has %d ports",
+                                     sata, c->cloud_init.enabled ? " (with the cloud-init seed)" : "", SATA_PORTS);
 }
 
 /* Two forwards of one VM on the same host port cannot both work: QEMU would refuse to start. */
@@ -127,6 +131,23 @@ static void check_forwards_within(const VmConfig *c, ConfigErrors *errors) {
                 }
 }
 
+/* 'mac = from-address': the NIC's first IPv4 address after a locally administered prefix. */
+static void resolve_mac_from_address(NetConfig *n, ConfigErrors *errors) {
+        char mac[MAC_STRING_MAX];
+
+        free(n->mac);
+        n->mac = NULL;
+        for (size_t i = 0; i < n->addresses.n; i++) {
+                IpAddress a;
+                if (parse_ip_prefix(n->addresses.items[i], &a) == 0 && a.family == AF_INET) {
+                        vm_mac_from_ipv4(a.bytes, mac);
+                        n->mac = xstrdup(mac);
+                        return;
+                }
+        }
+        config_errors_add_at(errors, n->mac_origin, "[net.%s]: mac = from-address needs an IPv4 'address'", n->id);
+}
+
 static void resolve_nets(VmConfig *c, ConfigErrors *errors) {
         for (size_t i = 0; i < c->n_nets; i++) {
                 NetConfig *n = &c->nets[i];
@@ -146,6 +167,8 @@ static void resolve_nets(VmConfig *c, ConfigErrors *errors) {
                         vm_tap_ifname(c->name, (unsigned) i, ifname);
                         n->ifname = xstrdup(ifname);
                 }
+                if (n->mac && streq(n->mac, MAC_FROM_ADDRESS))
+                        resolve_mac_from_address(n, errors);
                 if (!n->mac) {
                         char mac[MAC_STRING_MAX];
                         int r = vm_mac_derive(c->name, n->id, mac);
@@ -190,6 +213,7 @@ void vm_config_resolve(VmConfig *c, ConfigErrors *errors) {
         resolve_firmware(c, errors);
         resolve_disks(c, errors);
         resolve_nets(c, errors);
+        cloud_init_resolve(c, errors);
         /* tpm-crb is what a TPM 2.0 on a PC looks like today; it needs q35's memory map. */
         if (c->tpm.model == _TPM_MODEL_INVALID)
                 c->tpm.model = machine_is_q35(c->machine) ? TPM_MODEL_CRB : TPM_MODEL_TIS;

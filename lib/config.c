@@ -94,6 +94,12 @@ bool machine_is_q35(const char *machine) {
         return streq(machine, "q35") || startswith(machine, "pc-q35-");
 }
 
+void path_list_clear(PathList *l) {
+        strv_clear(&l->paths);
+        free(l->origins);
+        l->origins = NULL;
+}
+
 void vm_config_free(VmConfig *c) {
         free(c->name);
         free(c->source_path);
@@ -126,7 +132,22 @@ void vm_config_free(VmConfig *c) {
                 free(c->nets[i].model);
                 strv_clear(&c->nets[i].forwards);
                 free(c->nets[i].ifname);
+                strv_clear(&c->nets[i].addresses);
+                strv_clear(&c->nets[i].gateways);
+                strv_clear(&c->nets[i].dns);
         }
         free(c->nets);
+        for (size_t i = 0; i < c->n_users; i++) {
+                free(c->users[i].name);
+                path_list_clear(&c->users[i].ssh_keys);
+                free(c->users[i].password_hash);
+                free(c->users[i].shell);
+        }
+        free(c->users);
+        free(c->cloud_init.hostname);
+        free(c->cloud_init.fqdn);
+        path_list_clear(&c->cloud_init.ssh_keys);
+        free(c->cloud_init.user_data_file);
+        free(c->cloud_init.network_config_file);
         *c = (VmConfig) {};
 }

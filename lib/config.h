@@ -40,6 +40,12 @@ extern const char *const cdrom_bus_table[_CDROM_BUS_MAX];
 extern const char *const net_mode_table[_NET_MODE_MAX];
 extern const char *const tpm_model_table[_TPM_MODEL_MAX];
 
+/* A key that may be repeated, each value a file, each with the line that named it. */
+typedef struct PathList {
+        Strv paths;
+        Origin *origins;        /* one per path */
+} PathList;
+
 typedef struct DiskConfig {
         char *id;
         Origin origin;          /* the first [disk.ID] header */
@@ -78,7 +84,43 @@ typedef struct NetConfig {
         Origin forwards_origin;
         bool vhost;
         char *ifname;           /* bridge mode: the tap device, once resolved */
+        /* Static configuration for cloud-init, canonical: "10.20.30.40/24", "fd00::5/64"; addresses. */
+        Strv addresses;
+        Origin addresses_origin;
+        Strv gateways;
+        Origin gateways_origin;
+        Strv dns;
+        Origin dns_origin;
 } NetConfig;
+
+/* 'mac = from-address' until resolved: 02:00 and the NIC's first IPv4 address. */
+#define MAC_FROM_ADDRESS "from-address"
+
+/* [user.NAME]: an account cloud-init creates in the guest. */
+typedef struct UserConfig {
+        char *name;
+        Origin origin;
+        PathList ssh_keys;      /* authorized_keys files, read at each start */
+        char *password_hash;    /* crypt(3); never written to a unit: qemu-vm-prepare reads it from its line */
+        Origin password_hash_origin;
+        bool sudo;
+        char *shell;
+} UserConfig;
+
+/* [cloud-init]: a NoCloud seed (volume "cidata") built at each start and attached as a cdrom. */
+typedef struct CloudInitConfig {
+        bool enabled;           /* the section is there, unless 'enabled = no' */
+        Origin origin;
+        char *hostname;         /* default: the VM's name, or fqdn's first label */
+        Origin hostname_origin;
+        char *fqdn;
+        Origin fqdn_origin;
+        PathList ssh_keys;      /* for the image's own default user */
+        char *user_data_file;
+        Origin user_data_origin;
+        char *network_config_file;
+        Origin network_config_origin;
+} CloudInitConfig;
 
 /* [tpm]: a TPM 2.0 from swtpm@NAME (units/swtpm@.service). */
 typedef struct TpmConfig {
@@ -127,6 +169,7 @@ typedef struct VmConfig {
         bool serial_log;
         TpmConfig tpm;
         VncConfig vnc;
+        CloudInitConfig cloud_init;
 
         DiskConfig *disks;
         size_t n_disks;
@@ -134,6 +177,8 @@ typedef struct VmConfig {
         size_t n_cdroms;
         NetConfig *nets;
         size_t n_nets;
+        UserConfig *users;
+        size_t n_users;
 } VmConfig;
 
 /* One problem found in a VM's files. */
@@ -157,4 +202,5 @@ void config_errors_clear(ConfigErrors *e);
 void vm_config_init(VmConfig *c, const char *name, const char *source_path);
 /* "q35" and its versioned names: PCI Express, where only root ports take hot-plugged devices. */
 bool machine_is_q35(const char *machine);
+void path_list_clear(PathList *l);
 void vm_config_free(VmConfig *c);

@@ -4,12 +4,13 @@
 #include "host-unique.h"
 #include "parse-value.h"
 
-typedef enum ClaimKind { CLAIM_MAC, CLAIM_IFNAME, CLAIM_PORT } ClaimKind;
+typedef enum ClaimKind { CLAIM_MAC, CLAIM_IFNAME, CLAIM_PORT, CLAIM_ADDRESS } ClaimKind;
 
 /* Something a VM holds on the host that no other VM may hold. */
 typedef struct Claim {
         ClaimKind kind;
-        const char *value;      /* the MAC, the interface name, or the forward; NULL for the console */
+        const char *value;      /* the MAC, the interface name, the forward, or the static address
+                                 * ("10.20.30.40/24"); NULL for the console */
         uint32_t port_key;      /* ports: protocol and host port; they clash per port, not per text */
         uint32_t host_addr;     /* ports: IPv4, network byte order; 0: every address */
         bool ipv6_only;         /* a console on an IPv6 address other than "::": no IPv4 forward meets it */
@@ -17,6 +18,17 @@ typedef struct Claim {
         const NetConfig *nic;   /* NULL for the console */
         Origin origin;
 } Claim;
+
+/* Static addresses are the same whatever their prefix length. */
+static int value_compare(const Claim *x, const Claim *y) {
+        if (x->kind == CLAIM_ADDRESS) {
+                size_t n = strcspn(x->value, "/");
+                if (n != strcspn(y->value, "/"))
+                        return n < strcspn(y->value, "/") ? -1 : 1;
+                return strncmp(x->value, y->value, n);
+        }
+        return strcmp(x->value, y->value);
+}
 
 static int claim_compare(const void *a, const void *b) {
         const Claim *x = a, *y = b;
@@ -27,7 +39,7 @@ static int claim_compare(const void *a, const void *b) {
                 if (x->port_key != y->port_key)
                         return x->port_key < y->port_key ? -1 : 1;
         } else {
-                int r = strcmp(x->value, y->value);
+                int r = value_compare(x, y);
                 if (r != 0)
                         return r;
         }
@@ -37,7 +49,7 @@ static int claim_compare(const void *a, const void *b) {
 static bool same_group(const Claim *x, const Claim *y) {
         if (x->kind != y->kind)
                 return false;
-        return x->kind == CLAIM_PORT ? x->port_key == y->port_key : streq(x->value, y->value);
+        return x->kind == CLAIM_PORT ? x->port_key == y->port_key : value_compare(x, y) == 0;
 }
 
 static bool clash(const Claim *x, const Claim *y) {
@@ -68,6 +80,10 @@ static void report(VmSet *set, const Claim *x, const Claim *other) {
                 config_errors_add_at(errors, x->origin,
                                      "[net.%s]: tap device %s is also the tap of [net.%s] in %s:%u "
                                      "(two long VM names share a hash; rename one)",
+                                     x->nic->id, x->value, other->nic->id, file, line);
+                break;
+        case CLAIM_ADDRESS:
+                config_errors_add_at(errors, x->origin, "[net.%s]: address %s is also the address of [net.%s] in %s:%u",
                                      x->nic->id, x->value, other->nic->id, file, line);
                 break;
         case CLAIM_PORT:
@@ -110,7 +126,7 @@ static void collect(const VmSet *set, size_t vm, Claim **claims, size_t *n) {
 
         for (size_t i = 0; i < c->n_nets; i++) {
                 const NetConfig *nic = &c->nets[i];
-                size_t need = 2 + nic->forwards.n;
+                size_t need = 2 + nic->forwards.n + nic->addresses.n;
 
                 if (nic->mode == NET_MODE_NONE)
                         continue;
@@ -118,6 +134,11 @@ static void collect(const VmSet *set, size_t vm, Claim **claims, size_t *n) {
                 (*claims)[(*n)++] = (Claim) { CLAIM_MAC, nic->mac, .vm = vm, .nic = nic, .origin = nic->mac_origin };
                 if (nic->ifname)
                         (*claims)[(*n)++] = (Claim) { CLAIM_IFNAME, nic->ifname, .vm = vm, .nic = nic, .origin = nic->origin };
+                /* A user-mode NIC's network is the VM's own: the same address elsewhere does no harm. */
+                for (size_t k = 0; nic->mode == NET_MODE_BRIDGE && k < nic->addresses.n; k++)
+                        (*claims)[(*n)++] = (Claim) {
+                                CLAIM_ADDRESS, nic->addresses.items[k], .vm = vm, .nic = nic, .origin = nic->addresses_origin,
+                        };
                 for (size_t k = 0; k < nic->forwards.n; k++) {
                         PortForward f;
                         (void) parse_port_forward(nic->forwards.items[k], &f);     /* checked by the parser */

@@ -49,3 +49,36 @@ bool ifname_is_valid(const char *s) {
                         return false;
         return true;
 }
+
+/* One label of a DNS name (RFC 1123): letters, digits and '-', not at either end. */
+static bool host_label_is_valid(const char *s, size_t n) {
+        if (n == 0 || n > HOST_LABEL_MAX || s[0] == '-' || s[n - 1] == '-')
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!lower_alnum(s[i]) && !(s[i] >= 'A' && s[i] <= 'Z') && s[i] != '-')
+                        return false;
+        return true;
+}
+
+bool hostname_is_valid(const char *s) {
+        return host_label_is_valid(s, strlen(s));
+}
+
+bool fqdn_is_valid(const char *s) {
+        size_t n = strlen(s);
+
+        if (n > FQDN_MAX || !strchr(s, '.'))
+                return false;
+        for (const char *label = s;;) {
+                const char *dot = strchrnul(label, '.');
+                if (!host_label_is_valid(label, (size_t) (dot - label)))
+                        return false;
+                if (!*dot)
+                        return true;
+                label = dot + 1;
+        }
+}
+
+bool user_name_is_valid(const char *s) {
+        return s[0] >= 'a' && s[0] <= 'z' && name_is_valid(s, USER_NAME_MAX);
+}

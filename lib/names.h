@@ -23,3 +23,15 @@ bool qemu_word_is_valid(const char *s);
  * '-', '_', '.', at most 15 bytes (IFNAMSIZ - 1), not "." or "..". */
 #define IFNAME_MAX 15
 bool ifname_is_valid(const char *s);
+
+/* A host name as cloud-init sets it: one DNS label (RFC 1123), at most 63 bytes. */
+#define HOST_LABEL_MAX 63
+bool hostname_is_valid(const char *s);
+
+/* A fully qualified name: at least two such labels, at most 253 bytes. */
+#define FQDN_MAX 253
+bool fqdn_is_valid(const char *s);
+
+/* A guest account ([user.NAME]): ^[a-z][a-z0-9_-]{0,31}$, which adduser and useradd accept everywhere. */
+#define USER_NAME_MAX 32
+bool user_name_is_valid(const char *s);

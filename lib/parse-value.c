@@ -159,3 +159,38 @@ bool port_forwards_clash(const PortForward *a, const PortForward *b) {
         return a->udp == b->udp && a->host_port == b->host_port &&
                (a->host_addr == b->host_addr || a->host_addr == 0 || b->host_addr == 0);
 }
+
+int parse_ip_address(const char *s, IpAddress *ret) {
+        IpAddress a = { .family = strchr(s, ':') ? AF_INET6 : AF_INET };
+
+        if (inet_pton(a.family, s, a.bytes) != 1)
+                return -EINVAL;
+        a.prefix = a.family == AF_INET ? 32 : 128;
+        *ret = a;
+        return 0;
+}
+
+int parse_ip_prefix(const char *s, IpAddress *ret) {
+        const char *slash = strchr(s, '/');
+        char addr[INET6_ADDRSTRLEN];
+        IpAddress a;
+        uint64_t prefix;
+
+        if (!slash || (size_t) (slash - s) >= sizeof addr)
+                return -EINVAL;
+        memcpy(addr, s, (size_t) (slash - s));
+        addr[slash - s] = 0;
+        if (parse_ip_address(addr, &a) < 0 || parse_uint_range(slash + 1, 1, a.prefix, &prefix) < 0)
+                return -EINVAL;
+        a.prefix = (unsigned) prefix;
+        *ret = a;
+        return 0;
+}
+
+char *ip_address_format(const IpAddress *a, bool with_prefix) {
+        char text[INET6_ADDRSTRLEN];
+
+        if (!inet_ntop(a->family, a->bytes, text, sizeof text))
+                abort();
+        return with_prefix ? xasprintf("%s/%u", text, a->prefix) : xstrdup(text);
+}

@@ -37,3 +37,19 @@ char *port_forward_format(const PortForward *f);
 /* Whether two forwards want the same host port: same protocol and port, and the same host address or
  * either one on every address. */
 bool port_forwards_clash(const PortForward *a, const PortForward *b);
+
+/* An IPv4 or IPv6 address, with the length of its network prefix (32 or 128 for a bare address). */
+typedef struct IpAddress {
+        int family;             /* AF_INET or AF_INET6 */
+        uint8_t bytes[16];      /* network byte order */
+        unsigned prefix;
+} IpAddress;
+
+/* "10.20.30.1", "fd00::1". */
+int parse_ip_address(const char *s, IpAddress *ret);
+
+/* CIDR notation, "10.20.30.40/24" or "fd00::5/64": an address and a prefix length of 1-32 (1-128). */
+int parse_ip_prefix(const char *s, IpAddress *ret);
+
+/* The canonical text (inet_ntop), with "/PREFIX" if with_prefix. */
+char *ip_address_format(const IpAddress *a, bool with_prefix);

@@ -35,6 +35,8 @@ static inline char *vm_tpm_state_dir(const char *vm) {
 #define QEMU_VM_USER "qemu-vm"
 
 #define VM_NVRAM_FILE "nvram.fd"
+/* The NoCloud seed qemu-vm-prepare builds from [cloud-init] (volume "cidata"). */
+#define VM_CLOUD_INIT_SEED_FILE "cloud-init.iso"
 #define VM_QMP_SOCKET "qmp.sock"
 /* QEMU serves one client per QMP socket: qemu-vm-shutdown has its own, so that an admin's session on
  * qmp.sock can never turn a graceful stop into a pulled plug. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
 
+#include "cloud-init-config.h"
 #include "escape.h"
 #include "paths.h"
 #include "qemu-argv.h"
@@ -169,6 +170,15 @@ static void push_cdrom(const CdromConfig *cd, Controllers *ctl, Strv *v) {
         }
 }
 
+/* qemu-vm-prepare builds the seed before each start; a read-only cdrom that never boots. */
+static void push_cloud_init_seed(const VmConfig *c, Controllers *ctl, Strv *v) {
+        if (!c->cloud_init.enabled)
+                return;
+        _cleanup_free_ char *seed = vm_state_path(c->name, VM_CLOUD_INIT_SEED_FILE);
+        CdromConfig cd = { .id = (char *) CLOUD_INIT_CDROM_ID, .path = seed, .bus = CDROM_BUS_SATA };
+        push_cdrom(&cd, ctl, v);
+}
+
 /* A bridged NIC opens the tap that qemu-vm-tap@IFNAME.service made for the qemu-vm user: QEMU needs
  * no privileges and runs no scripts. */
 static void push_net(const NetConfig *n, Strv *v) {
@@ -233,6 +243,7 @@ void qemu_argv_build(const VmConfig *c, Strv *v) {
                 push_disk(&c->disks[i], &ctl, v);
         for (size_t i = 0; i < c->n_cdroms; i++)
                 push_cdrom(&c->cdroms[i], &ctl, v);
+        push_cloud_init_seed(c, &ctl, v);
         for (size_t i = 0; i < c->n_nets; i++)
                 push_net(&c->nets[i], v);
         push_hotplug_slots(c, v);

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -69,4 +72,37 @@ uint32_t string_hash_fnv1a(const char *s) {
         for (const unsigned char *p = (const unsigned char *) s; *p; p++)
                 h = (h ^ *p) * 16777619u;
         return h;
+}
+
+int read_text_file(const char *path, size_t max, char **ret) {
+        /* O_NONBLOCK: a FIFO named like a config must not hang the boot. */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADF;
+        if ((uint64_t) st.st_size > max)
+                return -EFBIG;
+
+        size_t n = (size_t) st.st_size, done = 0;
+        _cleanup_free_ char *text = xmalloc(n + 1);
+        while (done < n) {
+                ssize_t k = read(fd, text + done, n - done);
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        break;
+                done += (size_t) k;
+        }
+        if (memchr(text, 0, done))
+                return -EBADMSG;
+        text[done] = 0;
+        *ret = TAKE_PTR(text);
+        return 0;
 }

@@ -71,3 +71,7 @@ int string_table_lookup(const char *const *table, size_t n, const char *s);
 /* 32-bit FNV-1a of a string: small, stable across builds and hosts, for names derived from names
  * (console ports, tap devices). Not for anything an attacker could exploit by colliding. */
 uint32_t string_hash_fnv1a(const char *s);
+
+/* Reads a regular file of at most max bytes that holds no NUL byte, NUL-terminated. Returns 0 or
+ * -errno: -EISDIR, -EBADF (not a regular file), -EFBIG, -EBADMSG (a NUL byte). Never blocks on a FIFO. */
+int read_text_file(const char *path, size_t max, char **ret);

@@ -53,6 +53,10 @@ int vm_mac_derive(const char *vm_name, const char *nic_id, char ret[MAC_STRING_M
         return 0;
 }
 
+void vm_mac_from_ipv4(const uint8_t ip[4], char ret[MAC_STRING_MAX]) {
+        snprintf(ret, MAC_STRING_MAX, "02:00:%02x:%02x:%02x:%02x", ip[0], ip[1], ip[2], ip[3]);
+}
+
 void vm_tap_ifname(const char *vm_name, unsigned index, char ret[TAP_IFNAME_MAX]) {
         int n = snprintf(ret, TAP_IFNAME_MAX, "vm-%s-%u", vm_name, index);
 

@@ -3,6 +3,8 @@
 
 /* Stable identities for a VM that no file spells out: its SMBIOS UUID and its NICs' MAC addresses. */
 
+#include <stdint.h>
+
 #define UUID_STRING_MAX 37
 #define MAC_STRING_MAX 18
 #define TAP_IFNAME_MAX 16
@@ -16,6 +18,10 @@ void vm_uuid_from_name(const char *vm_name, char ret[UUID_STRING_MAX]);
  * digits) replaces the host's ID, for tests and for previewing another host's output.
  * Returns 0 or a negative errno (no machine ID). */
 int vm_mac_derive(const char *vm_name, const char *nic_id, char ret[MAC_STRING_MAX]);
+
+/* 02:00 followed by the four bytes of an IPv4 address (OpenNebula's scheme): locally administered,
+ * unicast, and the same wherever the address is. */
+void vm_mac_from_ipv4(const uint8_t ip[4], char ret[MAC_STRING_MAX]);
 
 /* The host's tap device for the VM's NIC at position INDEX (below 100; a VM has at most 64 NICs):
  * "vm-NAME-INDEX" when that fits in 15 bytes, else "vm" + 8 hex digits of the name's FNV-1a hash + "-INDEX". Stable, and unique on the

@@ -209,3 +209,24 @@ nic_vm() {
         [ "$status" -eq 1 ]
         [[ "$output" == *"self.conf:6: [vnc] console port 7000 is also the host port of forward 'tcp::7000-:22' in $QEMU_VM_CONFIG_DIR/self.conf:4"* ]]
 }
+
+@test "two VMs with the same static address on bridged NICs are both refused; user-mode NICs may share one" {
+        printf '[vm]\nfirmware = bios\n[cloud-init]\n[net.lan]\nmode = bridge\nbridge = br0\naddress = 10.20.30.40/24\n' \
+                >"$QEMU_VM_CONFIG_DIR/a.conf"
+        printf '[vm]\nfirmware = bios\n[cloud-init]\n[net.x]\nmode = bridge\nbridge = br1\naddress = 10.20.30.40/16\n' \
+                >"$QEMU_VM_CONFIG_DIR/b.conf"
+        printf '[vm]\nfirmware = bios\n[cloud-init]\n[net.lan]\nmode = bridge\nbridge = br0\naddress = 10.20.30.41/24\n' \
+                >"$QEMU_VM_CONFIG_DIR/c.conf"
+        for vm in d e; do
+                printf '[vm]\nfirmware = bios\n[cloud-init]\n[net.user]\naddress = 10.0.2.15/24\n' >"$QEMU_VM_CONFIG_DIR/$vm.conf"
+        done
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"a.conf:7: [net.lan]: address 10.20.30.40/24 is also the address of [net.x] in $QEMU_VM_CONFIG_DIR/b.conf:7"* ]]
+        [[ "$output" == *"b.conf:7: [net.x]: address 10.20.30.40/16 is also the address of [net.lan] in $QEMU_VM_CONFIG_DIR/a.conf:7"* ]]
+        for vm in c d e; do
+                [[ "$output" == *"qemu-vm@$vm.service.d"* ]]
+        done
+        [[ "$output" != *"address 10.0.2.15"* ]]
+        [[ "$output" != *"address 10.20.30.41"* ]]
+}

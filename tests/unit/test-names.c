@@ -65,5 +65,33 @@ int main(void) {
         setenv("QEMU_VM_MACHINE_ID", "fedcba9876543210fedcba9876543210", 1);
         vm_mac_derive("web01", "lan", m2);
         check(strcmp(m1, m2) != 0, "MAC differs per host: %s %s", m1, m2);
+
+        /* Names cloud-init sets in the guest. */
+        check(hostname_is_valid("web01") && hostname_is_valid("Web-01"), "host names: letters, digits, '-'");
+        check(!hostname_is_valid("web_01") && !hostname_is_valid("-web") && !hostname_is_valid("web-") &&
+              !hostname_is_valid("web.example") && !hostname_is_valid(""), "no '_', '.', leading or trailing '-', or empty");
+        char label[80];
+        memset(label, 'a', 63);
+        label[63] = 0;
+        check(hostname_is_valid(label), "a 63-byte label is a host name");
+        strcat(label, "a");
+        check(!hostname_is_valid(label), "a 64-byte label is not");
+        check(fqdn_is_valid("web01.example.org") && !fqdn_is_valid("web01") && !fqdn_is_valid("web01..org") &&
+              !fqdn_is_valid("web01.example.org.") && !fqdn_is_valid("web_01.example.org"),
+              "an FQDN: two or more valid labels, no empty one");
+        char fqdn[300];
+        memset(fqdn, 'a', 251);         /* four labels of 62 and three dots */
+        fqdn[251] = 0;
+        fqdn[62] = fqdn[125] = fqdn[188] = '.';
+        check(strlen(fqdn) == 251 && fqdn_is_valid(fqdn), "a 251-byte FQDN is valid");
+        strcat(fqdn, ".ab");
+        check(!fqdn_is_valid(fqdn), "a 254-byte FQDN is not");
+        check(user_name_is_valid("alice") && user_name_is_valid("a_b-c9"), "user names");
+        check(!user_name_is_valid("1st") && !user_name_is_valid("Alice") && !user_name_is_valid("_x") &&
+              !user_name_is_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "no leading digit or '_', no capitals, at most 32");
+
+        char from_ip[MAC_STRING_MAX];
+        vm_mac_from_ipv4((const uint8_t[]) { 10, 20, 30, 40 }, from_ip);
+        check(strcmp(from_ip, "02:00:0a:14:1e:28") == 0, "mac = from-address: 02:00 and the IPv4 bytes: %s", from_ip);
         return tap_done();
 }

@@ -4,6 +4,7 @@
 
 #include "parse-value.h"
 #include "tap.h"
+#include "util.h"
 
 static void size_ok(const char *s, uint64_t want) {
         uint64_t v = 0;
@@ -72,5 +73,18 @@ int main(void) {
         check(port_forwards_clash(&every, &one), "every address clashes with one address");
         check(!port_forwards_clash(&one, &other), "two addresses do not clash");
         check(!port_forwards_clash(&every, &udp), "tcp and udp do not clash");
+        /* Static addresses for cloud-init. */
+        IpAddress a;
+        check(parse_ip_prefix("10.20.30.40/24", &a) == 0 && a.family == AF_INET && a.prefix == 24, "IPv4 CIDR");
+        _cleanup_free_ char *v6 = NULL;
+        check(parse_ip_prefix("FD00:0::28/64", &a) == 0 && a.family == AF_INET6 && (v6 = ip_address_format(&a, true)) &&
+              strcmp(v6, "fd00::28/64") == 0, "IPv6 CIDR, written back canonical: %s", v6 ? v6 : "");
+        const char *bad_prefixes[] = { "10.20.30.40", "10.20.30.40/", "10.20.30.40/0", "10.20.30.40/33", "fd00::1/129",
+                                       "10.20.30.400/24", "10.20.30.40/24x", "/24", "10.20.30.40/+8", "host/24" };
+        for (size_t i = 0; i < sizeof bad_prefixes / sizeof *bad_prefixes; i++)
+                check(parse_ip_prefix(bad_prefixes[i], &a) == -EINVAL, "not CIDR: '%s'", bad_prefixes[i]);
+        check(parse_ip_address("10.20.30.1", &a) == 0 && a.prefix == 32, "a bare IPv4 address");
+        check(parse_ip_address("10.20.30.1/24", &a) < 0 && parse_ip_address("dns.example", &a) < 0,
+              "a bare address has no prefix, and is not a name");
         return tap_done();
 }
