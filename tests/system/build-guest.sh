@@ -18,6 +18,11 @@
 #   booted
 #   disks=vda,vdb          /sys/block minus loop*, ram*, zram*, sr*
 #   cdroms=sr0
+#   cidata=sr0             a cloud-init NoCloud seed (ISO 9660 volume "cidata") was found there; then:
+#   cidata-instance-id=ID  meta-data's instance-id
+#   cidata-hostname=NAME   meta-data's local-hostname
+#   cidata-key=TYPE BASE64 the first SSH key in user-data
+#   cidata-address=CIDR    the first address in network-config
 #   nics=eth0/52:54:00:12:34:56,...
 #   tpm=yes|no             /sys/class/tpm/tpm0
 #   tpm-ek=SHA256          with a TPM: sha256 of its RSA endorsement key (TPM2_ReadPublic of
@@ -313,6 +318,28 @@ block_devices() {
 }
 say "disks=$(block_devices disks)"
 say "cdroms=$(block_devices cdroms)"
+
+# A NoCloud seed is found as cloud-init finds it: by the volume label cidata (an ISO 9660 volume id,
+# 32 bytes at offset 32808), on any block device.
+mkdir -p /mnt/cidata
+for d in /sys/block/*; do
+    n=${d##*/}
+    case $n in loop* | ram* | zram*) continue ;; esac
+    label=$(dd if="/dev/$n" bs=1 skip=32808 count=32 2>/dev/null | tr -d ' ')
+    [ "$label" = cidata ] || continue
+    if ! mount -t iso9660 -o ro "/dev/$n" /mnt/cidata; then
+        say "cidata mount failed: $n"
+        continue
+    fi
+    say "cidata=$n"
+    say "cidata-instance-id=$(sed -n 's/^instance-id: //p' /mnt/cidata/meta-data | tr -d '"')"
+    say "cidata-hostname=$(sed -n 's/^local-hostname: //p' /mnt/cidata/meta-data | tr -d '"')"
+    say "cidata-key=$(grep -o -m1 'ssh-[a-z0-9-]* [A-Za-z0-9+/=]*' /mnt/cidata/user-data)"
+    if [ -f /mnt/cidata/network-config ]; then
+        say "cidata-address=$(grep -o -m1 '[0-9][0-9.]*/[0-9]*' /mnt/cidata/network-config)"
+    fi
+    umount /mnt/cidata
+done
 
 nics=
 for d in /sys/class/net/*; do
