@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <uuid/uuid.h>
 
 #include "log.h"
 #include "meson-config.h"
@@ -425,6 +426,7 @@ static int seed_option(SeedSpec *spec, int option, const char *name, const char 
         SeedNic *nic = spec->n_nics > 0 ? &spec->nics[spec->n_nics - 1] : NULL;
         IpAddress a;
         uint8_t mac[6];
+        uuid_t namespace;
 
         if ((option == SEED_SHELL || option == SEED_SUDO || option == SEED_PASSWORD_AT) && !user) {
                 log_error("--%s must follow --user.", name);
@@ -435,7 +437,11 @@ static int seed_option(SeedSpec *spec, int option, const char *name, const char 
                 return -EINVAL;
         }
         switch (option) {
-        case SEED_NAMESPACE: spec->instance_namespace = value; break;
+        case SEED_NAMESPACE:
+                if (strlen(value) != 36 || uuid_parse(value, namespace) < 0)
+                        goto invalid;
+                spec->instance_namespace = value;
+                break;
         case SEED_HOSTNAME:
                 if (!hostname_is_valid(value))
                         goto invalid;

@@ -15,17 +15,25 @@
 #define SEED_INPUT_MAX (1024 * 1024)
 
 /* A YAML double-quoted scalar: every value we write goes through here, so no key comment, path or
- * address can end a string or start a new key. */
+ * address can end a string or start a new key. Besides controls, YAML forbids C1 controls and U+FFFE,
+ * U+FFFF in a stream, and reads U+0085, U+2028, U+2029 as line breaks: those are escaped too.
+ * The input is valid UTF-8 (checked where it was read). */
 static void yaml_quoted(FILE *f, const char *s) {
         fputc('"', f);
-        for (; *s; s++) {
-                unsigned char c = (unsigned char) *s;
-                if (c == '"' || c == '\\')
-                        fprintf(f, "\\%c", c);
-                else if (c < 0x20 || c == 0x7f)
-                        fprintf(f, "\\x%02x", c);
-                else
-                        fputc(c, f);
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+                if (*p == '"' || *p == '\\')
+                        fprintf(f, "\\%c", *p);
+                else if (*p < 0x20 || *p == 0x7f)
+                        fprintf(f, "\\x%02x", *p);
+                else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+                        fprintf(f, "\\x%02x", p[1]);
+                        p++;
+                } else if ((p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) ||
+                           (p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf))) {
+                        fprintf(f, "\\u%04x", (unsigned) ((p[0] & 0x0f) << 12 | (p[1] & 0x3f) << 6 | (p[2] & 0x3f)));
+                        p += 2;
+                } else
+                        fputc(*p, f);
         }
         fputc('"', f);
 }
@@ -64,24 +72,30 @@ static int read_keys(const Strv *files, const char *owner, Strv *keys) {
         return r;
 }
 
+/* What a configuration file sets on one line. */
 typedef struct LineValue {
-        const char *key;
+        unsigned line;
+        char *section;
+        char *key;
         char *value;
 } LineValue;
 
-static int line_value_handler(void *user, const char *section _unused_, const char *key, const char *value,
-                              int lineno _unused_) {
+static int line_value_handler(void *user, const char *section, const char *key, const char *value, int lineno) {
         LineValue *lv = user;
-        if (streq(key, lv->key) && !lv->value)
+        if ((unsigned) lineno == lv->line && !lv->key) {
+                lv->section = xstrdup(section);
+                lv->key = xstrdup(key);
                 lv->value = xstrdup(value);
+        }
         return 1;
 }
 
 /* The password hash is never on our command line (unit files are readable by all): the generator
- * passes where it is, "FILE:LINE", and this reads that one line as libinih reads the whole file. */
+ * passes where it is, "FILE:LINE", and this reads the file as libinih reads it and takes that line,
+ * which must still set password_hash in [user.NAME]. */
 static int read_password_hash(const char *at, const char *user, char **ret) {
         const char *colon = strrchr(at, ':');
-        _cleanup_free_ char *path = NULL, *text = NULL;
+        _cleanup_free_ char *path = NULL, *text = NULL, *section = xasprintf("user.%s", user);
         uint64_t line;
         int r;
 
@@ -90,33 +104,27 @@ static int read_password_hash(const char *at, const char *user, char **ret) {
                 return -EINVAL;
         }
         path = xasprintf("%.*s", (int) (colon - at), at);
-        r = read_input(path, "Configuration file", &text);
+        r = read_input(path, "configuration file", &text);
         if (r < 0)
                 return r;
-        char *p = text;
-        for (uint64_t i = 1; i < line && p; i++) {
-                p = strchr(p, '\n');
-                if (p)
-                        p++;
+        LineValue lv = { .line = (unsigned) line };
+        (void) ini_parse_string(text, line_value_handler, &lv);
+        if (!lv.key || !streq(lv.key, "password_hash") || !streq(lv.section, section)) {
+                log_error("%s: the line no longer sets password_hash in [%s]: the file changed since the last "
+                          "'systemctl daemon-reload'; run it.", at, section);
+                r = -ESTALE;
+        } else {
+                const char *problem = password_hash_problem(lv.value);
+                if (problem) {
+                        log_error("%s: 'password_hash' of [%s] is %s.", at, section, problem);
+                        r = -EINVAL;
+                } else
+                        *ret = TAKE_PTR(lv.value);
         }
-        if (p)
-                p[strcspn(p, "\n")] = 0;
-        LineValue lv = { .key = "password_hash" };
-        if (p)
-                (void) ini_parse_string(p, line_value_handler, &lv);
-        if (!lv.value) {
-                log_error("%s: the line no longer sets password_hash of [user.%s]: the file changed since the "
-                          "last 'systemctl daemon-reload'; run it.", at, user);
-                return -ESTALE;
-        }
-        const char *problem = password_hash_problem(lv.value, true);
-        if (problem) {
-                log_error("%s: 'password_hash' of [user.%s] is %s.", at, user, problem);
-                free(lv.value);
-                return -EINVAL;
-        }
-        *ret = lv.value;
-        return 0;
+        free(lv.section);
+        free(lv.key);
+        free(lv.value);
+        return r;
 }
 
 static int write_user(FILE *f, const SeedUser *u) {
@@ -183,36 +191,15 @@ static int make_cloud_config(const SeedSpec *spec, char **ret, bool *ret_empty) 
         return r;
 }
 
-/* The MIME type cloud-init gives a part by its first line (cloud-init's own "starts with" table). */
-static const char *user_data_type(const char *text) {
-        static const struct { const char *prefix, *type; } types[] = {
-                { "#cloud-config", "text/cloud-config" },
-                { "#cloud-boothook", "text/cloud-boothook" },
-                { "#include", "text/x-include-url" },
-                { "#part-handler", "text/part-handler" },
-                { "## template: jinja", "text/jinja2" },
-                { "#!", "text/x-shellscript" },
-        };
-        for (size_t i = 0; i < ELEMENTSOF(types); i++)
-                if (startswith(text, types[i].prefix))
-                        return types[i].type;
-        return NULL;
-}
-
 /* Both our #cloud-config and the user's file: a MIME multipart message, ours first, so that keys the
- * file sets replace ours when cloud-init merges them. */
+ * file sets replace ours when cloud-init merges them. The file's part is text/x-not-multipart: cloud-init
+ * then tells its type from its first line, exactly as it does for a file given alone. */
 static int make_multipart(const char *path, const char *ours, const char *theirs, char **ret) {
-        const char *type = user_data_type(theirs);
         char boundary[64];
 
-        if (!type) {
-                if (startswith(theirs, "Content-Type:") || startswith(theirs, "MIME-Version:"))
-                        log_error("user_data_file '%s' is a MIME message already: it cannot be combined with the "
-                                  "fqdn, keys and users of [cloud-init]; put those in the file.", path);
-                else
-                        log_error("user_data_file '%s': cannot tell its type to combine it with the fqdn, keys and "
-                                  "users of [cloud-init] (its first line must be #cloud-config, #! for a script, "
-                                  "#cloud-boothook, #include or ## template: jinja).", path);
+        if (startswith(theirs, "Content-Type:") || startswith(theirs, "MIME-Version:")) {
+                log_error("user_data_file '%s' is a MIME message already: it cannot be combined with the "
+                          "fqdn, keys and users of [cloud-init]; put those in the file.", path);
                 return -EINVAL;
         }
         /* Deterministic, and in neither part. */
@@ -230,12 +217,12 @@ static int make_multipart(const char *path, const char *ours, const char *theirs
                          "Content-Disposition: attachment; filename=\"qemu-vm.cfg\"\n\n"
                          "%s\n"
                          "--%s\n"
-                         "Content-Type: %s; charset=\"utf-8\"\n"
+                         "Content-Type: text/x-not-multipart; charset=\"utf-8\"\n"
                          "Content-Transfer-Encoding: 8bit\n"
                          "Content-Disposition: attachment; filename=\"user-data\"\n\n"
                          "%s%s\n"
                          "--%s--\n",
-                         boundary, boundary, ours, boundary, type, theirs,
+                         boundary, boundary, ours, boundary, theirs,
                          n > 0 && theirs[n - 1] == '\n' ? "" : "\n", boundary);
         return 0;
 }
@@ -313,7 +300,7 @@ static char *make_instance_id(const SeedSpec *spec, const SeedFiles *files) {
         fprintf(f, "network-config=%s", files->network_config ?: "(none)");
         fclose(f);
         if (uuid_parse(spec->instance_namespace, ns) < 0)
-                uuid_clear(ns);
+                abort();        /* checked with the arguments */
         uuid_generate_sha1(id, ns, content, size);
         uuid_unparse_lower(id, text);
         return xasprintf("iid-%s", text);

@@ -41,8 +41,10 @@ static ssize_t base64_decode(const char *s, size_t n, uint8_t *out) {
 
         if (n == 0 || n % 4 != 0)
                 return -1;
-        while (n > 0 && s[n - 1] == '=')
-                n--;
+        /* At most two '=', only at the end: OpenSSH refuses anything else. */
+        for (unsigned pad = 0; n > 0 && s[n - 1] == '='; pad++, n--)
+                if (pad == 2)
+                        return -1;
         for (size_t i = 0; i < n; i++) {
                 int v = base64_value(s[i]);
                 if (v < 0)

@@ -304,7 +304,7 @@ static int parse_fqdn(const KeyDef *def, const char *value, void *field, char **
 }
 
 static int parse_password_hash(const KeyDef *def, const char *value, void *field, char **ret_error) {
-        const char *problem = password_hash_problem(value, false);
+        const char *problem = password_hash_problem(value);
         if (problem) {
                 /* The value is a secret, or nearly: it is not repeated. */
                 *ret_error = xasprintf("'%s' is %s", def->name, problem);

@@ -114,6 +114,19 @@ no_temp_files() {
         [ "$(isoinfo -R -x /meta-data -i "$dir/other.iso" | sed -n 's/^instance-id: //p')" != "$(instance_id)" ]
 }
 
+@test "characters YAML reads as line breaks or forbids are escaped: the comment comes back unchanged" {
+        printf '%s next\302\205line \342\200\250sep \302\200c1 \357\277\277 caf\303\251 "q" \\ end\n' \
+                "$(cut -d' ' -f1,2 "$dir/alice.pub")" >"$dir/odd.pub"
+        "$PREPARE" --cloud-init-seed "$seed" --instance-namespace "$NS" --hostname web01 --ssh-keys-file "$dir/odd.pub"
+        seed_file user-data >"$dir/user-data.yaml"
+        /usr/bin/python3 -c '
+import sys, yaml
+d = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
+want = open(sys.argv[2], encoding="utf-8").read().rstrip("\n")
+assert d["ssh_authorized_keys"] == [want], (d["ssh_authorized_keys"], want)
+' "$dir/user-data.yaml" "$dir/odd.pub"
+}
+
 @test "no network-config without NICs; a network_config_file is copied verbatim" {
         "$PREPARE" --cloud-init-seed "$seed" --instance-namespace "$NS" --hostname web01
         [ "$(isoinfo -R -f -i "$seed" | sort | tr '\n' ' ')" = "/meta-data /user-data " ]
@@ -135,7 +148,8 @@ import email, sys
 msg = email.message_from_bytes(open(sys.argv[1], "rb").read())
 assert msg.is_multipart(), "not multipart"
 parts = msg.get_payload()
-assert [p.get_content_type() for p in parts] == ["text/cloud-config", "text/x-shellscript"], parts
+# text/x-not-multipart: cloud-init tells the file's type from its first line, as for the file alone.
+assert [p.get_content_type() for p in parts] == ["text/cloud-config", "text/x-not-multipart"], parts
 assert "name: \"alice\"" in parts[0].get_payload(), parts[0].get_payload()
 assert parts[1].get_payload() == open(sys.argv[2]).read(), repr(parts[1].get_payload())
 PY
@@ -170,6 +184,9 @@ fails_cleanly() {
         fails_cleanly "SSH keys of [user.bob]: $dir/missing.pub: cannot read: No such file or directory" \
                 --user bob --ssh-keys-file "$dir/missing.pub"
         fails_cleanly "SSH keys of the default user: $dir: not a regular file" --ssh-keys-file "$dir"
+        # Padding beyond what base64 needs: OpenSSH would ignore such a key.
+        printf '%s====\n' "$(cut -d' ' -f1,2 "$dir/alice.pub")" >"$dir/bad.pub"
+        fails_cleanly "$dir/bad.pub:1: the key data after the type is not base64" --ssh-keys-file "$dir/bad.pub"
         # Options before the key are part of authorized_keys syntax, and kept.
         printf 'from="10.0.0.0/8",command="echo \\"hi there\\"" %s\n' "$(cat "$dir/alice.pub")" >"$dir/options.pub"
         "$PREPARE" --cloud-init-seed "$seed" --instance-namespace "$NS" --hostname web01 --ssh-keys-file "$dir/options.pub"
@@ -179,12 +196,16 @@ fails_cleanly() {
 @test "a bad password hash, or a line that no longer holds it, fails; the hash is never printed" {
         full_seed
         printf '[user.alice]\npassword_hash = $6$saltsalt$short\n' >"$dir/bad.conf"
-        fails_cleanly "$dir/bad.conf:2: 'password_hash' of [user.alice] is a malformed crypt(3) hash (wrong length or characters)." \
+        fails_cleanly "$dir/bad.conf:2: 'password_hash' of [user.alice] is a malformed crypt(3) hash (its last part has the wrong length)." \
                 --user alice --password-hash-at "$dir/bad.conf:2"
         [[ "$output" != *short* ]]
-        fails_cleanly "$dir/web01.conf:3: the line no longer sets password_hash of [user.alice]: the file changed since the last 'systemctl daemon-reload'; run it." \
+        fails_cleanly "$dir/web01.conf:3: the line no longer sets password_hash in [user.alice]: the file changed since the last 'systemctl daemon-reload'; run it." \
                 --user alice --password-hash-at "$dir/web01.conf:3"
-        fails_cleanly "Cannot read Configuration file '$dir/gone.conf': No such file or directory" \
+        # Sections moved since the generator ran: the hash on that line is now bob's, never given to alice.
+        printf '[vm]\n[user.bob]\npassword_hash = %s\n[user.alice]\n' "$hash" >"$dir/moved.conf"
+        fails_cleanly "$dir/moved.conf:3: the line no longer sets password_hash in [user.alice]" \
+                --user alice --password-hash-at "$dir/moved.conf:3"
+        fails_cleanly "Cannot read configuration file '$dir/gone.conf': No such file or directory" \
                 --user alice --password-hash-at "$dir/gone.conf:3"
         [[ "$output" != *"$hash"* ]]
 }
@@ -195,8 +216,6 @@ fails_cleanly() {
         printf 'Content-Type: multipart/mixed; boundary="x"\n\n--x--\n' >"$dir/mime"
         fails_cleanly "user_data_file '$dir/mime' is a MIME message already: it cannot be combined" \
                 --user-data-file "$dir/mime" --user alice
-        printf 'hello\n' >"$dir/plain"
-        fails_cleanly "user_data_file '$dir/plain': cannot tell its type" --user-data-file "$dir/plain" --fqdn web01.example.org
         printf 'a\0b' >"$dir/binary"
         fails_cleanly "network_config_file '$dir/binary' holds a NUL byte" --network-config-file "$dir/binary"
 }
@@ -211,6 +230,9 @@ fails_cleanly() {
         run "$PREPARE" --cloud-init-seed "$seed" --instance-namespace "$NS" --hostname web01 --nic lan
         [ "$status" -eq 2 ]
         [ "$output" = "--nic lan needs --mac." ]
+        run "$PREPARE" --cloud-init-seed "$seed" --instance-namespace web01 --hostname web01
+        [ "$status" -eq 2 ]
+        [ "$output" = "Invalid --instance-namespace 'web01'." ]
         run "$PREPARE" --hostname web01
         [ "$status" -eq 2 ]
         [ "$output" = "Cloud-init options need --cloud-init-seed." ]
