@@ -79,6 +79,7 @@ no_temp_files() {
 
 @test "a full filesystem fails with one clear line, leaves no partial file, and the next try succeeds" {
         # A 1 MiB tmpfs in a private mount namespace (a user namespace when not root), filled up.
+        mkdir -p "$dir/mnt"
         run unshare -rm sh -c '
                 mount -t tmpfs -o size=1m tmpfs "$1" &&
                 { head -c 2000000 /dev/zero >"$1/filler" 2>/dev/null; true; } &&
@@ -86,7 +87,7 @@ no_temp_files() {
                 ls -A "$1";
                 rm "$1/filler";
                 "$2" --nvram "$1/nvram.fd" --nvram-template "$3"; echo "rc=$?";
-                ls -A "$1"' sh "$dir/mnt" "$PREPARE" "$template" 2>&1 < <(mkdir -p "$dir/mnt")
+                ls -A "$1"' sh "$dir/mnt" "$PREPARE" "$template" 2>&1
         [ "$status" -eq 0 ]
         [ "${lines[0]}" = "Cannot create NVRAM '$dir/mnt/nvram.fd': No space left on device" ]
         [ "${lines[1]}" = "rc=1" ]
