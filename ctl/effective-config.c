@@ -93,7 +93,7 @@ static json_object *cloud_init_section(const CloudInitConfig *ci) {
         json_object_object_add(o, "enabled", json_object_new_boolean(ci->enabled));
         add_string(o, "hostname", ci->hostname);
         add_string(o, "fqdn", ci->fqdn);
-        add_strv(o, "ssh_authorized_keys_file", &ci->ssh_keys.paths);
+        add_strv(o, "ssh_authorized_keys_file", &ci->ssh_keys);
         add_string(o, "user_data_file", ci->user_data_file);
         add_string(o, "network_config_file", ci->network_config_file);
         return o;
@@ -103,7 +103,7 @@ static json_object *cloud_init_section(const CloudInitConfig *ci) {
 static json_object *user_section(const UserConfig *u) {
         json_object *o = json_object_new_object();
 
-        add_strv(o, "ssh_authorized_keys_file", &u->ssh_keys.paths);
+        add_strv(o, "ssh_authorized_keys_file", &u->ssh_keys);
         add_string(o, "password_hash", u->password_hash ? "(set)" : NULL);
         json_object_object_add(o, "sudo", json_object_new_boolean(u->sudo));
         add_string(o, "shell", u->shell);

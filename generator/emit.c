@@ -113,10 +113,11 @@ static void prepare_argv(const VmConfig *c, Strv *v) {
         }
 }
 
-static void push_path_list(Strv *v, const char *option, const PathList *l) {
-        for (size_t i = 0; i < l->paths.n; i++) {
+/* OPTION VALUE for each value. */
+static void push_each(Strv *v, const char *option, const Strv *values) {
+        for (size_t i = 0; i < values->n; i++) {
                 strv_push(v, option);
-                strv_push(v, l->paths.items[i]);
+                strv_push(v, values->items[i]);
         }
 }
 
@@ -136,7 +137,7 @@ static void cloud_init_argv(const VmConfig *c, Strv *v) {
                 strv_push(v, "--fqdn");
                 strv_push(v, ci->fqdn);
         }
-        push_path_list(v, "--ssh-keys-file", &ci->ssh_keys);
+        push_each(v, "--ssh-keys-file", &ci->ssh_keys);
         if (ci->user_data_file) {
                 strv_push(v, "--user-data-file");
                 strv_push(v, ci->user_data_file);
@@ -153,7 +154,7 @@ static void cloud_init_argv(const VmConfig *c, Strv *v) {
                 strv_push(v, u->shell);
                 if (u->sudo)
                         strv_push(v, "--sudo");
-                push_path_list(v, "--ssh-keys-file", &u->ssh_keys);
+                push_each(v, "--ssh-keys-file", &u->ssh_keys);
                 /* Never the hash itself: unit files and their command lines are readable by every user. */
                 if (u->password_hash) {
                         strv_push(v, "--password-hash-at");
@@ -161,24 +162,19 @@ static void cloud_init_argv(const VmConfig *c, Strv *v) {
                 }
         }
         for (size_t i = 0; i < c->n_nets; i++)
-                if (c->nets[i].addresses.n || c->nets[i].gateways.n || c->nets[i].dns.n)
+                if (net_has_static_config(&c->nets[i]))
                         static_network = true;
         for (size_t i = 0; static_network && i < c->n_nets; i++) {
                 const NetConfig *n = &c->nets[i];
-                const struct { const char *option; const Strv *values; } lists[] = {
-                        { "--address", &n->addresses }, { "--gateway", &n->gateways }, { "--dns", &n->dns },
-                };
                 if (n->mode == NET_MODE_NONE)
                         continue;
                 strv_push(v, "--nic");
                 strv_push(v, n->id);
                 strv_push(v, "--mac");
                 strv_push(v, n->mac);
-                for (size_t l = 0; l < ELEMENTSOF(lists); l++)
-                        for (size_t k = 0; k < lists[l].values->n; k++) {
-                                strv_push(v, lists[l].option);
-                                strv_push(v, lists[l].values->items[k]);
-                        }
+                push_each(v, "--address", &n->addresses);
+                push_each(v, "--gateway", &n->gateways);
+                push_each(v, "--dns", &n->dns);
         }
 }
 
@@ -207,11 +203,11 @@ static char *vm_dropin_text(const VmConfig *c) {
         if (c->cloud_init.enabled) {
                 write_mount_dependency(f, c->cloud_init.user_data_file);
                 write_mount_dependency(f, c->cloud_init.network_config_file);
-                for (size_t i = 0; i < c->cloud_init.ssh_keys.paths.n; i++)
-                        write_mount_dependency(f, c->cloud_init.ssh_keys.paths.items[i]);
+                for (size_t i = 0; i < c->cloud_init.ssh_keys.n; i++)
+                        write_mount_dependency(f, c->cloud_init.ssh_keys.items[i]);
                 for (size_t i = 0; i < c->n_users; i++)
-                        for (size_t k = 0; k < c->users[i].ssh_keys.paths.n; k++)
-                                write_mount_dependency(f, c->users[i].ssh_keys.paths.items[k]);
+                        for (size_t k = 0; k < c->users[i].ssh_keys.n; k++)
+                                write_mount_dependency(f, c->users[i].ssh_keys.items[k]);
         }
         /* The TPM's socket must listen before QEMU connects; swtpm itself starts on that connection. */
         if (c->tpm.enabled)

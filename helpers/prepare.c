@@ -121,10 +121,26 @@ static int check_existing(const char *path, const char *what) {
         return 0;
 }
 
-static int sync_and_commit(const char *tmp, int fd, const char *path) {
+/* Readable by the owner alone, and on disk before it is renamed into place. */
+static int make_private_and_sync(int fd) {
         if (fchmod(fd, 0600) < 0 || fsync(fd) < 0)
                 return -errno;
-        return commit_temp(tmp, path);
+        return 0;
+}
+
+static int sync_and_commit(const char *tmp, int fd, const char *path) {
+        int r = make_private_and_sync(fd);
+        return r < 0 ? r : commit_temp(tmp, path);
+}
+
+static int write_all(int fd, const void *data, size_t size) {
+        for (size_t done = 0; done < size;) {
+                ssize_t k = write(fd, (const uint8_t *) data + done, size - done);
+                if (k < 0)
+                        return -errno;
+                done += (size_t) k;
+        }
+        return 0;
 }
 
 static int copy_fd(int from, int to) {
@@ -136,12 +152,9 @@ static int copy_fd(int from, int to) {
                         return -errno;
                 if (n == 0)
                         return 0;
-                for (ssize_t done = 0; done < n;) {
-                        ssize_t k = write(to, buf + done, (size_t) (n - done));
-                        if (k < 0)
-                                return -errno;
-                        done += k;
-                }
+                int r = write_all(to, buf, (size_t) n);
+                if (r < 0)
+                        return r;
         }
 }
 
@@ -273,16 +286,6 @@ static int ensure_disk(const DiskRequest *d) {
         return 0;
 }
 
-static int write_all(int fd, const void *data, size_t size) {
-        for (size_t done = 0; done < size;) {
-                ssize_t k = write(fd, (const uint8_t *) data + done, size - done);
-                if (k < 0)
-                        return -errno;
-                done += (size_t) k;
-        }
-        return 0;
-}
-
 /* Whether the seed at path holds exactly these bytes. A symbolic link there is never current: the
  * rename replaces the link, not what it points to. */
 static bool seed_is_current(const char *path, const void *image, size_t size) {
@@ -316,8 +319,10 @@ static int replace_seed(const char *path, const void *image, size_t size) {
         if (r < 0)
                 return r;
         r = write_all(fd, image, size);
-        if (r >= 0 && (fchown(fd, st.st_uid, st.st_gid) < 0 || fchmod(fd, 0600) < 0 || fsync(fd) < 0))
+        if (r >= 0 && fchown(fd, st.st_uid, st.st_gid) < 0)
                 r = -errno;
+        if (r >= 0)
+                r = make_private_and_sync(fd);
         if (r >= 0 && rename(tmp, path) < 0)
                 r = -errno;
         if (r < 0) {

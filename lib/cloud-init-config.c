@@ -16,7 +16,7 @@ static void check_without_cloud_init(const VmConfig *c, ConfigErrors *errors) {
         for (size_t i = 0; i < c->n_nets; i++) {
                 const NetConfig *n = &c->nets[i];
                 Origin at = n->addresses.n ? n->addresses_origin : n->gateways.n ? n->gateways_origin : n->dns_origin;
-                if (n->addresses.n || n->gateways.n || n->dns.n)
+                if (net_has_static_config(n))
                         config_errors_add_at(errors, at, "[net.%s]: static addresses are set by cloud-init: "
                                              "add a [cloud-init] section", n->id);
         }
@@ -94,9 +94,8 @@ static void check_nets(const VmConfig *c, ConfigErrors *errors) {
 
         for (size_t i = 0; i < c->n_nets; i++) {
                 const NetConfig *n = &c->nets[i];
-                bool static_config = n->addresses.n || n->gateways.n || n->dns.n;
 
-                if (!static_config)
+                if (!net_has_static_config(n))
                         continue;
                 if (ci->network_config_file)
                         config_errors_add_at(errors, ci->network_config_origin,

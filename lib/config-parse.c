@@ -273,15 +273,13 @@ static int parse_append_string(const KeyDef *def _unused_, const char *value, vo
         return 0;
 }
 
-/* Several files, one per line: handle_key() adds the line of each to the PathList. */
+/* Several files, one per line. */
 static int parse_path_list(const KeyDef *def, const char *value, void *field, char **ret_error) {
-        PathList *l = field;
-
         if (value[0] != '/') {
                 *ret_error = xasprintf("'%s' must be an absolute path, got '%s'", def->name, value);
                 return -EINVAL;
         }
-        strv_push(&l->paths, value);
+        strv_push(field, value);
         return 0;
 }
 
@@ -580,9 +578,7 @@ static int handle_key(void *user, const char *section, const char *key, const ch
 
         /* A new file that sets an appending key starts it afresh: drop-ins replace, continuation lines add. */
         if (first == 0 && def->appends) {
-                if (def->parse == parse_path_list)
-                        path_list_clear(field);
-                else if (def->parse == parse_append_string) {
+                if (def->parse == parse_append_string) {
                         free(*(char **) field);
                         *(char **) field = NULL;
                 } else
@@ -603,11 +599,6 @@ static int handle_key(void *user, const char *section, const char *key, const ch
         if (def->parse(def, value, field, &error) < 0) {
                 config_errors_add(ctx->errors, ctx->file, line, "%s", error);
                 return 1;
-        }
-        if (def->parse == parse_path_list) {
-                PathList *l = field;
-                l->origins = xrealloc(l->origins, l->paths.n * sizeof(Origin));
-                l->origins[l->paths.n - 1] = origin;
         }
         /* A value continued over several lines is reported at its first line. */
         if (def->origin_offset >= 0 && (first == 0 || !def->appends))

@@ -94,10 +94,8 @@ bool machine_is_q35(const char *machine) {
         return streq(machine, "q35") || startswith(machine, "pc-q35-");
 }
 
-void path_list_clear(PathList *l) {
-        strv_clear(&l->paths);
-        free(l->origins);
-        l->origins = NULL;
+bool net_has_static_config(const NetConfig *n) {
+        return n->addresses.n > 0 || n->gateways.n > 0 || n->dns.n > 0;
 }
 
 void vm_config_free(VmConfig *c) {
@@ -139,14 +137,14 @@ void vm_config_free(VmConfig *c) {
         free(c->nets);
         for (size_t i = 0; i < c->n_users; i++) {
                 free(c->users[i].name);
-                path_list_clear(&c->users[i].ssh_keys);
+                strv_clear(&c->users[i].ssh_keys);
                 free(c->users[i].password_hash);
                 free(c->users[i].shell);
         }
         free(c->users);
         free(c->cloud_init.hostname);
         free(c->cloud_init.fqdn);
-        path_list_clear(&c->cloud_init.ssh_keys);
+        strv_clear(&c->cloud_init.ssh_keys);
         free(c->cloud_init.user_data_file);
         free(c->cloud_init.network_config_file);
         *c = (VmConfig) {};

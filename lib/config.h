@@ -40,12 +40,6 @@ extern const char *const cdrom_bus_table[_CDROM_BUS_MAX];
 extern const char *const net_mode_table[_NET_MODE_MAX];
 extern const char *const tpm_model_table[_TPM_MODEL_MAX];
 
-/* A key that may be repeated, each value a file, each with the line that named it. */
-typedef struct PathList {
-        Strv paths;
-        Origin *origins;        /* one per path */
-} PathList;
-
 typedef struct DiskConfig {
         char *id;
         Origin origin;          /* the first [disk.ID] header */
@@ -93,6 +87,9 @@ typedef struct NetConfig {
         Origin dns_origin;
 } NetConfig;
 
+/* Whether cloud-init gets static configuration for this NIC: address, gateway or dns. */
+bool net_has_static_config(const NetConfig *n);
+
 /* 'mac = from-address' until resolved: 02:00 and the NIC's first IPv4 address. */
 #define MAC_FROM_ADDRESS "from-address"
 
@@ -100,7 +97,7 @@ typedef struct NetConfig {
 typedef struct UserConfig {
         char *name;
         Origin origin;
-        PathList ssh_keys;      /* authorized_keys files, read at each start */
+        Strv ssh_keys;          /* authorized_keys files, read at each start */
         char *password_hash;    /* crypt(3); never written to a unit: qemu-vm-prepare reads it from its line */
         Origin password_hash_origin;
         bool sudo;
@@ -115,7 +112,7 @@ typedef struct CloudInitConfig {
         Origin hostname_origin;
         char *fqdn;
         Origin fqdn_origin;
-        PathList ssh_keys;      /* for the image's own default user */
+        Strv ssh_keys;          /* authorized_keys files of the image's own default user */
         char *user_data_file;
         Origin user_data_origin;
         char *network_config_file;
@@ -202,5 +199,4 @@ void config_errors_clear(ConfigErrors *e);
 void vm_config_init(VmConfig *c, const char *name, const char *source_path);
 /* "q35" and its versioned names: PCI Express, where only root ports take hot-plugged devices. */
 bool machine_is_q35(const char *machine);
-void path_list_clear(PathList *l);
 void vm_config_free(VmConfig *c);
