@@ -245,3 +245,38 @@ fails_cleanly() {
         full_seed
         [ "$(stat -c %U:%G "$seed")" = nobody:nogroup ]
 }
+
+@test "every other input error names its file: odd key lines, files too large, a seed that cannot be written" {
+        full_seed
+        printf 'ssh-ed25519 AAAA\001x\n' >"$dir/bad.pub"
+        fails_cleanly "$dir/bad.pub:1: control character in line" --ssh-keys-file "$dir/bad.pub"
+        printf 'ssh-ed25519 AAAA \377\376\n' >"$dir/bad.pub"
+        fails_cleanly "$dir/bad.pub:1: line is not valid UTF-8" --ssh-keys-file "$dir/bad.pub"
+        # Base64 of the SSH string "ssh-ed25519" alone: a type, and no key after it.
+        printf 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5\n' >"$dir/bad.pub"
+        fails_cleanly "$dir/bad.pub:1: the key data holds no key" --ssh-keys-file "$dir/bad.pub"
+        printf 'ssh-ed25519 AAAA\n' >"$dir/bad.pub"
+        fails_cleanly "$dir/bad.pub:1: the key data is too short" --ssh-keys-file "$dir/bad.pub"
+        head -c 1048577 /dev/zero | tr '\0' a >"$dir/big"
+        fails_cleanly "SSH keys of the default user: $dir/big: larger than 1048576 bytes" --ssh-keys-file "$dir/big"
+        fails_cleanly "user_data_file '$dir/big' is larger than 1048576 bytes." --user-data-file "$dir/big"
+        fails_cleanly "Invalid --password-hash-at 'web01.conf' (expected FILE:LINE)." \
+                --user alice --password-hash-at web01.conf
+
+        run "$PREPARE" --cloud-init-seed "$dir/missing/cloud-init.iso" --instance-namespace "$NS" --hostname web01
+        [ "$status" -eq 1 ]
+        [ "$output" = "Cannot write cloud-init seed '$dir/missing/cloud-init.iso': No such file or directory" ]
+}
+
+@test "options out of place are refused" {
+        run "$PREPARE" --cloud-init-seed "$seed" --instance-namespace "$NS" --hostname web01 --mac 02:00:00:00:00:01
+        [ "$status" -eq 2 ]
+        [ "$output" = "--mac must follow --nic." ]
+        run "$PREPARE" --cloud-init-seed "$seed" --hostname web01
+        [ "$status" -eq 2 ]
+        [ "$output" = "--cloud-init-seed needs --hostname and --instance-namespace." ]
+        run "$PREPARE" --cloud-init-seed "$seed" --instance-namespace "$NS" --hostname web01 --disk "$dir/root.qcow2"
+        [ "$status" -eq 2 ]
+        [ "$output" = "--cloud-init-seed is a run of its own (it runs as root)." ]
+        [ ! -e "$seed" ]
+}
