@@ -5,6 +5,7 @@
 #include "console-ports.h"
 #include "emit.h"
 #include "escape.h"
+#include "names.h"
 #include "paths.h"
 #include "qemu-argv.h"
 #include "unit-file.h"
@@ -372,6 +373,28 @@ int emit_vm(const char *dir, const VmConfig *c, FILE *dry_run) {
         if (c->autostart)
                 return unit_file_add_wants(dir, "machines.target", unit, QEMU_VM_UNIT_DIR "/qemu-vm@.service", dry_run);
         return 0;
+}
+
+/* A name that is no valid VM name may still be safe as a unit instance name; then the VM gets a
+ * drop-in that explains the error when started. */
+static bool name_is_safe_instance(const char *name) {
+        if (!name[0] || strlen(name) > VM_NAME_MAX)
+                return false;
+        for (const char *p = name; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                      strchr("_.-", *p)))
+                        return false;
+        return true;
+}
+
+int emit_vm_entry(const char *dir, const VmEntry *e, FILE *dry_run) {
+        if (e->errors.n == 0)
+                return emit_vm(dir, &e->config, dry_run);
+
+        config_errors_log(&e->errors, ", ignoring this VM");
+        if (name_is_safe_instance(e->config.name))
+                (void) emit_broken_vm(dir, e->config.name, e->config.source_path, &e->errors, dry_run);
+        return -EINVAL;
 }
 
 int emit_broken_vm(const char *dir, const char *name, const char *source_path, const ConfigErrors *errors,

@@ -7,8 +7,13 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "vm-set.h"
 
 #define VM_DROPIN_NAME "50-qemu-vm.conf"
+
+/* What the generator writes for one loaded VM: emit_vm() when it has no errors, else logs them and,
+ * when its name can be a unit instance name, emit_broken_vm(). Returns -EINVAL for a VM with errors. */
+int emit_vm_entry(const char *dir, const VmEntry *e, FILE *dry_run);
 
 /* For a resolved, error-free VM. */
 int emit_vm(const char *dir, const VmConfig *c, FILE *dry_run);

@@ -9,7 +9,6 @@
 
 #include "emit.h"
 #include "log.h"
-#include "names.h"
 #include "paths.h"
 #include "vm-set.h"
 
@@ -27,35 +26,6 @@ static const char *defaults_file(void) {
         return exists ? path : NULL;
 }
 
-static void log_errors(const ConfigErrors *errors, const char *suffix) {
-        for (size_t i = 0; i < errors->n; i++) {
-                _cleanup_free_ char *text = config_error_format(&errors->items[i]);
-                log_error("%s%s", text, suffix);
-        }
-}
-
-/* A name that is no valid VM name may still be safe as a unit instance name; then the VM gets a
- * drop-in that explains the error when started. */
-static bool name_is_safe_instance(const char *name) {
-        if (!name[0] || strlen(name) > VM_NAME_MAX)
-                return false;
-        for (const char *p = name; *p; p++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-                      strchr("_.-", *p)))
-                        return false;
-        return true;
-}
-
-static int generate(const char *out_dir, const VmEntry *e, FILE *dry_run) {
-        if (e->errors.n == 0)
-                return emit_vm(out_dir, &e->config, dry_run);
-
-        log_errors(&e->errors, ", ignoring this VM");
-        if (name_is_safe_instance(e->config.name))
-                (void) emit_broken_vm(out_dir, e->config.name, e->config.source_path, &e->errors, dry_run);
-        return -EINVAL;
-}
-
 static int run(const char *out_dir, FILE *dry_run) {
         const char *dir = config_dir();
         VmSet set;
@@ -65,7 +35,7 @@ static int run(const char *out_dir, FILE *dry_run) {
         if (r < 0)
                 return log_error_errno(r, "Failed to read '%s': %m", dir);
         for (size_t i = 0; i < set.n; i++) {
-                int k = generate(out_dir, &set.items[i], dry_run);
+                int k = emit_vm_entry(out_dir, &set.items[i], dry_run);
                 if (k < 0 && r == 0)
                         r = k;
         }
@@ -88,7 +58,7 @@ static int check_files(char **files, int n) {
                 VmConfig c;
 
                 if (vm_load(&c, dir, name, files[i], is_conf, defaults_file(), &errors) < 0) {
-                        log_errors(&errors, "");
+                        config_errors_log(&errors, "");
                         r = -EINVAL;
                 }
                 config_errors_clear(&errors);

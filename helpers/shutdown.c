@@ -113,7 +113,7 @@ static Outcome wait_for_guest(QmpClient *q, unsigned timeout_s) {
 static int run(const char *qmp_path, unsigned timeout_s) {
         QmpClient q = QMP_CLIENT_INIT;
         Qemu qemu = find_qemu();
-        _cleanup_close_ int pidfd = qemu.pidfd;
+        _cleanup_close_ _unused_ int pidfd = qemu.pidfd;  /* closes qemu.pidfd on return */
         int r;
 
         if (qemu.pid == 0) {

@@ -732,10 +732,8 @@ static void prescan(ParseContext *ctx, const char *text) {
         }
 }
 
-int vm_config_read_file(VmConfig *c, const char *path, bool defaults_only, ConfigErrors *errors) {
-        _cleanup_free_ char *text = NULL;
-        int r;
-
+void vm_config_parse_text(VmConfig *c, const char *path, const char *text, bool defaults_only,
+                          ConfigErrors *errors) {
         strv_push(&c->files, path);
         ParseContext ctx = {
                 .config = c,
@@ -744,8 +742,31 @@ int vm_config_read_file(VmConfig *c, const char *path, bool defaults_only, Confi
                 .defaults_only = defaults_only,
         };
 
+        size_t before = errors->n;
+        if (streq(path, c->source_path) && !text[strspn(text, " \t\r\n")])
+                config_errors_add(errors, path, 0, "file is empty (a VM needs at least a [vm] section)");
+        prescan(&ctx, text);
+        /* After prescan() errors the lines are not what they seem; libinih would only add noise. */
+        if (errors->n == before) {
+                int r = ini_parse_string(text, handle_key, &ctx);
+                if (r > 0 && errors->n == before)
+                        config_errors_add(errors, path, (unsigned) r, "syntax error");
+                else if (r < 0)
+                        config_errors_add(errors, path, 0, "cannot parse");
+        }
+
+        for (size_t i = 0; i < ctx.n_seen; i++)
+                free(ctx.seen[i].section);
+        free(ctx.seen);
+}
+
+int vm_config_read_file(VmConfig *c, const char *path, bool defaults_only, ConfigErrors *errors) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
         r = read_text_file(path, CONFIG_FILE_MAX, &text);
         if (r < 0) {
+                strv_push(&c->files, path);
                 errno = -r;
                 if (r == -EBADMSG)
                         config_errors_add(errors, path, 0, "file contains a NUL byte");
@@ -757,23 +778,7 @@ int vm_config_read_file(VmConfig *c, const char *path, bool defaults_only, Confi
                         config_errors_add(errors, path, 0, "cannot read: %m");
                 return r;
         }
-
-        size_t before = errors->n;
-        if (streq(path, c->source_path) && !text[strspn(text, " \t\r\n")])
-                config_errors_add(errors, path, 0, "file is empty (a VM needs at least a [vm] section)");
-        prescan(&ctx, text);
-        /* After prescan() errors the lines are not what they seem; libinih would only add noise. */
-        if (errors->n == before) {
-                r = ini_parse_string(text, handle_key, &ctx);
-                if (r > 0 && errors->n == before)
-                        config_errors_add(errors, path, (unsigned) r, "syntax error");
-                else if (r < 0)
-                        config_errors_add(errors, path, 0, "cannot parse");
-        }
-
-        for (size_t i = 0; i < ctx.n_seen; i++)
-                free(ctx.seen[i].section);
-        free(ctx.seen);
+        vm_config_parse_text(c, path, text, defaults_only, errors);
         return 0;
 }
 

@@ -15,6 +15,10 @@
  * (also recorded in errors), else 0. */
 int vm_config_read_file(VmConfig *c, const char *path, bool defaults_only, ConfigErrors *errors);
 
+/* The same for TEXT, already read from PATH (the fuzz target feeds it from memory). */
+void vm_config_parse_text(VmConfig *c, const char *path, const char *text, bool defaults_only,
+                          ConfigErrors *errors);
+
 /* Reads, in order: defaults_file (unless NULL; it must exist), CONFIG_DIR/NAME.conf and CONFIG_DIR/NAME.conf.d/
  * *.conf in lexical order; later values win. c must come from vm_config_init(). */
 int vm_config_load(VmConfig *c, const char *config_dir, const char *defaults_file, ConfigErrors *errors);

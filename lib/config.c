@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "escape.h"
+#include "log.h"
 
 const char *const accel_table[_ACCEL_MAX] = {
         [ACCEL_KVM] = "kvm", [ACCEL_TCG] = "tcg", [ACCEL_KVM_TCG] = "kvm:tcg",
@@ -59,6 +60,13 @@ char *config_error_format(const ConfigError *error) {
                 text = xstrdup(error->message);
         /* File names and echoed values may hold anything; messages end up in unit files and logs. */
         return string_printable(text);
+}
+
+void config_errors_log(const ConfigErrors *e, const char *suffix) {
+        for (size_t i = 0; i < e->n; i++) {
+                _cleanup_free_ char *text = config_error_format(&e->items[i]);
+                log_error("%s%s", text, suffix);
+        }
 }
 
 void config_errors_clear(ConfigErrors *e) {

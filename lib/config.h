@@ -194,6 +194,8 @@ void config_errors_add(ConfigErrors *e, const char *file, unsigned line, const c
 #define config_errors_add_at(e, origin, ...) config_errors_add((e), (origin).file, (origin).line, __VA_ARGS__)
 /* "FILE:LINE: message", "FILE: message" or "message". */
 char *config_error_format(const ConfigError *error);
+/* Logs each error, with SUFFIX appended ("" for none). */
+void config_errors_log(const ConfigErrors *e, const char *suffix);
 void config_errors_clear(ConfigErrors *e);
 
 void vm_config_init(VmConfig *c, const char *name, const char *source_path);

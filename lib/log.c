@@ -8,6 +8,7 @@
 static const char *log_program = "qemu-vm";
 static int kmsg_fd = -1;
 static int stderr_is_journal = -1;
+static int max_level = LOG_LEVEL_INFO;
 
 void log_setup(const char *program, bool to_kmsg) {
         log_program = program;
@@ -15,10 +16,17 @@ void log_setup(const char *program, bool to_kmsg) {
                 kmsg_fd = open("/dev/kmsg", O_WRONLY | O_NOCTTY | O_CLOEXEC);
 }
 
+void log_set_max_level(int level) {
+        max_level = level;
+}
+
 void log_full(int level, const char *fmt, ...) {
         int saved_errno = errno;
         char buf[2048];
         va_list ap;
+
+        if (level > max_level)
+                return;
 
         va_start(ap, fmt);
         vsnprintf(buf, sizeof buf, fmt, ap);

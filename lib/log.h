@@ -11,6 +11,9 @@ enum { LOG_LEVEL_ERR = 3, LOG_LEVEL_WARNING = 4, LOG_LEVEL_NOTICE = 5, LOG_LEVEL
 /* Sets the prefix ("qemu-vm-generator") and whether messages also go to /dev/kmsg. */
 void log_setup(const char *program, bool to_kmsg);
 
+/* Messages above LEVEL are dropped; the fuzz target silences everything with -1. */
+void log_set_max_level(int level);
+
 void log_full(int level, const char *fmt, ...) _printf_(2, 3);
 
 #define log_error(...)   log_full(LOG_LEVEL_ERR, __VA_ARGS__)

@@ -51,9 +51,13 @@ int vm_set_load(VmSet *set, const char *dir, const char *defaults_file) {
         }
         free(entries);
 
+        vm_set_check_between(set);
+        return 0;
+}
+
+void vm_set_check_between(VmSet *set) {
         console_ports_assign(set);
         host_claims_check(set);
-        return 0;
 }
 
 void vm_set_free(VmSet *set) {

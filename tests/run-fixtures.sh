@@ -9,6 +9,7 @@
 # A file that cannot hold such lines (an empty one) has them in NAME.asserts instead.
 # A good fixture also has NAME.expected, the whole output, compared byte for byte.
 # UPDATE=1 rewrites the .expected files (review the diff before committing).
+# VALGRIND=1 runs the generator under valgrind's memcheck: any error or definite leak fails the case.
 # Usage: HELPER_DIR=... UNIT_DIR=... run-fixtures.sh GENERATOR FIXTURE_DIR. Speaks TAP.
 set -u
 
@@ -22,6 +23,12 @@ export QEMU_VM_MACHINE_ID=0123456789abcdef0123456789abcdef
 export QEMU_VM_FIRMWARE_DIR=$firmware_dir
 export QEMU_VM_DEFAULTS=/nonexistent
 
+wrapper=()
+if [ "${VALGRIND:-0}" = 1 ]; then
+        wrapper=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+                 --track-fds=no --log-file="$work/valgrind")
+fi
+
 cases=("$fixtures"/*.conf)
 echo "1..${#cases[@]}"
 
@@ -34,8 +41,13 @@ for conf in "${cases[@]}"; do
         cp "$conf" "$dir/"
         [ -d "$conf.d" ] && cp -r "$conf.d" "$dir/"
 
-        QEMU_VM_CONFIG_DIR=$dir "$generator" --dry-run >"$work/out" 2>"$work/err"
+        QEMU_VM_CONFIG_DIR=$dir "${wrapper[@]}" "$generator" --dry-run >"$work/out" 2>"$work/err"
         rc=$?
+        if [ $rc = 99 ] && [ ${#wrapper[@]} -gt 0 ]; then
+                echo "not ok $n - $file"
+                sed 's/^/# /' "$work/valgrind"
+                continue
+        fi
         # Build-dependent paths become placeholders, so the fixtures hold for any --prefix.
         sed -i -e "s|$dir|/etc/qemu/vms|g" -e "s|${HELPER_DIR:?}/|@HELPER_DIR@/|g" -e "s|${UNIT_DIR:?}/|@UNIT_DIR@/|g" \
                 "$work/out" "$work/err"
