@@ -105,6 +105,10 @@ static int parse_disk_size(const KeyDef *def, const char *value, void *field, ch
                 *ret_error = xasprintf("size '%s' for '%s' is too large (at most 8388607T)", value, def->name);
                 return -ERANGE;
         }
+        if (v == 0) {
+                *ret_error = xasprintf("size '%s' for '%s' is zero", value, def->name);
+                return -ERANGE;
+        }
         *(uint64_t *) field = v;
         return 0;
 }
@@ -722,7 +726,8 @@ static void prescan(ParseContext *ctx, const char *text) {
                         section_line(ctx, &st, line, s, end);
                 else if (s > p && st.after_key)
                         continuation_line(ctx, &st, line, s, end);
-                else if (!memchr(s, '=', (size_t) (end - s)) && !memchr(s, ':', (size_t) (end - s)))
+                else if ((!memchr(s, '=', (size_t) (end - s)) && !memchr(s, ':', (size_t) (end - s))) ||
+                         *s == '=' || *s == ':')
                         config_errors_add(ctx->errors, ctx->file, line, "expected 'key = value' or '[section]'");
                 else {
                         st.last_key = line_key(&st, s, end);

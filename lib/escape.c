@@ -57,8 +57,8 @@ bool string_has_control_chars(const char *s) {
         return false;
 }
 
-/* The length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_sequence(const unsigned char *s, size_t n) {
+/* The length of the valid UTF-8 sequence at s (at most n bytes), or 0; its code point in *ret_cp. */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *ret_cp) {
         size_t len;
         uint32_t cp;
 
@@ -81,7 +81,21 @@ static size_t utf8_sequence(const unsigned char *s, size_t n) {
         }
         if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
                 return 0;
+        *ret_cp = cp;
         return len;
+}
+
+static size_t utf8_sequence(const unsigned char *s, size_t n) {
+        uint32_t cp;
+        return s[0] < 0x80 ? 1 : utf8_decode(s, n, &cp);
+}
+
+/* Characters that print as nothing, or reorder what follows: C1 controls, zero-width characters and
+ * the byte order mark, line and paragraph separators, bidirectional overrides and isolates. In a
+ * message they would hide what is wrong ("unknown key 'cpus'" for a BOM before "cpus"). */
+static bool is_invisible(uint32_t cp) {
+        return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+               (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
 }
 
 bool utf8_is_valid(const char *s, size_t n) {
@@ -97,16 +111,22 @@ bool utf8_is_valid(const char *s, size_t n) {
 }
 
 char *string_printable(const char *s) {
-        size_t n = strlen(s);
-        char *out = xstrdup(s);
+        const unsigned char *u = (const unsigned char *) s;
+        size_t n = strlen(s), o = 0;
+        char *out = xmalloc(n + 1);
 
         for (size_t i = 0; i < n;) {
-                size_t k = utf8_sequence((const unsigned char *) out + i, n - i);
-                if (k == 0 || (k == 1 && ((unsigned char) out[i] < 0x20 || out[i] == 0x7f))) {
-                        out[i++] = '?';
+                uint32_t cp = u[i];
+                size_t k = u[i] < 0x80 ? 1 : utf8_decode(u + i, n - i, &cp);
+                if (k == 0 || cp < 0x20 || cp == 0x7f || is_invisible(cp)) {
+                        out[o++] = '?';         /* one '?' for a whole invisible character */
+                        i += k ? k : 1;
                         continue;
                 }
+                memcpy(out + o, s + i, k);
+                o += k;
                 i += k;
         }
+        out[o] = '\0';
         return out;
 }

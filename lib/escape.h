@@ -27,5 +27,6 @@ bool string_has_control_chars(const char *s);
  * systemd refuses unit-file lines that are not. */
 bool utf8_is_valid(const char *s, size_t n);
 
-/* A copy fit for messages and comments: control characters and bytes of invalid UTF-8 become '?'. */
+/* A copy fit for messages and comments: control characters, bytes of invalid UTF-8, and characters
+ * that print as nothing or reorder text (BOM, zero-width, bidirectional controls) become '?'. */
 char *string_printable(const char *s);

@@ -234,3 +234,46 @@ setup() {
         [ "$status" -eq 1 ]
         [[ "$output" == *"good.conf:2: no uefi firmware found for machine 'q35' (install ovmf, or set firmware_code and firmware_vars)"* ]]
 }
+
+@test "an unreadable file is reported with the reason, the other VMs are generated" {
+        printf '[vm]\n' >"$QEMU_VM_CONFIG_DIR/secret.conf"
+        chmod 000 "$QEMU_VM_CONFIG_DIR/secret.conf"
+        # root reads anything: then run it without the capabilities that override file permissions.
+        local as=()
+        [ "$(id -u)" != 0 ] || as=(setpriv --bounding-set=-dac_override,-dac_read_search)
+        run "${as[@]}" "$GENERATOR" "$out"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"secret.conf: cannot read: Permission denied"* ]]
+        [ -f "$out/qemu-vm@good.service.d/50-qemu-vm.conf" ]
+        grep -q 'secret.conf: cannot read: Permission denied' "$out/qemu-vm@secret.service.d/50-qemu-vm.conf"
+}
+
+@test "dangling and looping symbolic links, and a link to a directory, are reported; the others are generated" {
+        ln -s "$BATS_TEST_TMPDIR/gone.conf" "$QEMU_VM_CONFIG_DIR/dangling.conf"
+        ln -s loop.conf "$QEMU_VM_CONFIG_DIR/loop.conf"
+        ln -s /etc "$QEMU_VM_CONFIG_DIR/etc.conf"
+        run "$GENERATOR" "$out"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"dangling.conf: cannot read: No such file or directory"* ]]
+        [[ "$output" == *"loop.conf: cannot read: Too many levels of symbolic links"* ]]
+        [[ "$output" == *"etc.conf: not a regular file"* ]]
+        [ -f "$out/qemu-vm@good.service.d/50-qemu-vm.conf" ]
+        [ "$(ls "$out" | grep -c '^qemu-vm@')" -eq 4 ]
+}
+
+@test "5000 files: every good VM generated, every bad one and nothing else refused, others ignored" {
+        local i
+        for i in $(seq 1 2000); do
+                printf '[vm]\nmemory = 256M\n' >"$QEMU_VM_CONFIG_DIR/vm$i.conf"
+                printf '[vm]\ncpus = %d000\n' "$i" >"$QEMU_VM_CONFIG_DIR/bad$i.conf"
+                : >"$QEMU_VM_CONFIG_DIR/vm$i.conf.rpmsave"
+        done
+        for i in $(seq 1 1000); do : >"$QEMU_VM_CONFIG_DIR/.hidden$i.conf"; done
+        run "$GENERATOR" "$out"
+        [ "$status" -eq 1 ]
+        [ "$(grep -c "invalid value '[0-9]*000' for 'cpus'" <<<"$output")" -eq 2000 ]
+        [ "$(grep -c 'ignoring this VM' <<<"$output")" -eq 2000 ]
+        [ "$(grep -l '^ExecStart="/usr/bin/qemu-system' "$out"/qemu-vm@vm*.service.d/50-qemu-vm.conf | wc -l)" -eq 2000 ]
+        grep -q '^ExecStart="/usr/bin/qemu-system' "$out/qemu-vm@good.service.d/50-qemu-vm.conf"
+        [ ! -e "$out/qemu-vm@.hidden1.service.d" ]
+}

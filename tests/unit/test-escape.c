@@ -23,6 +23,12 @@ static void test_specifier(const char *in, const char *want) {
         free(got);
 }
 
+static void test_printable(const char *in, const char *want) {
+        char *got = string_printable(in);
+        check_streq(got, want, "string_printable");
+        free(got);
+}
+
 static void test_split(const char *in, int n, const char *first, const char *last) {
         Strv v = {};
         int r = strv_split_words(&v, in);
@@ -57,6 +63,14 @@ int main(void) {
         check(string_has_control_chars("\x1b[31m"), "escape is a control character");
         check(string_has_control_chars("\x7f"), "DEL is a control character");
         check(!string_has_control_chars("ordinary, text; with $ymbols % \" \\ é"), "printable text passes");
+
+        test_printable("plain é ü 日本", "plain é ü 日本");
+        test_printable("a\tb\x1b[31m\x7f", "a?b?[31m?");
+        test_printable("\xef\xbb\xbf" "cpus", "?cpus");                    /* byte order mark */
+        test_printable("x\xe2\x80\x8by", "x?y");                          /* zero-width space */
+        test_printable("\xe2\x80\xae" "evil\xe2\x81\xa6", "?evil?");          /* bidi override, isolate */
+        test_printable("\xc2\x85next", "?next");                          /* C1 NEL */
+        test_printable("bad\xff\xc3(", "bad??(");                         /* invalid UTF-8, byte by byte */
 
         test_split("-device virtio-rng-pci", 2, "-device", "virtio-rng-pci");
         test_split("  -smbios \"type=1,product=my product\"  ", 2, "-smbios", "type=1,product=my product");
