@@ -390,6 +390,7 @@ static const KeyDef disk_keys[] = {
         { "cache", parse_enum, FIELD(DiskConfig, cache), ENUM(disk_cache_table, _DISK_CACHE_MAX) },
         { "discard", parse_enum, FIELD(DiskConfig, discard), ENUM(disk_discard_table, _DISK_DISCARD_MAX) },
         { "readonly", parse_boolean, FIELD(DiskConfig, readonly) },
+        { "shareable", parse_boolean, FIELD(DiskConfig, shareable) },
         { "boot", parse_unsigned, FIELD(DiskConfig, boot), RANGE(1, 999) },
 };
 

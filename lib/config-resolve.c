@@ -73,6 +73,9 @@ static void resolve_disks(VmConfig *c, ConfigErrors *errors) {
                         d->path = vm_state_path(c->name, file);
                         d->path_origin = d->origin;
                 }
+                if (d->shareable && d->format != DISK_FORMAT_RAW)
+                        config_errors_add_at(errors, d->origin, "[disk.%s]: shareable = yes needs format = raw "
+                                             "(two VMs writing qcow2 metadata corrupt it)", d->id);
                 if (d->backing && d->format != DISK_FORMAT_QCOW2)
                         config_errors_add_at(errors, d->origin, "[disk.%s]: 'backing' needs format = qcow2", d->id);
                 if (d->backing && streq(d->backing, d->path))

@@ -54,6 +54,7 @@ typedef struct DiskConfig {
         DiskCache cache;
         DiskDiscard discard;
         bool readonly;
+        bool shareable;         /* other VMs may write it at the same time (share-rw=on) */
         unsigned boot;          /* bootindex; 0: none */
 } DiskConfig;
 

@@ -127,6 +127,8 @@ static void need_sata(Controllers *ctl, Strv *v) {
 static void push_disk(const DiskConfig *d, Controllers *ctl, Strv *v) {
         _cleanup_free_ char *path = qemu_option_escape(d->path);
         _cleanup_free_ char *boot = bootindex(d->boot);
+        /* The device's last properties; share-rw: other VMs may write a shareable disk too. */
+        _cleanup_free_ char *props = xasprintf("%s%s", d->shareable ? ",share-rw=on" : "", boot);
 
         push_option(v, "-drive", "file=%s,if=none,id=disk-%s,format=%s,cache=%s,discard=%s%s",
                     path, d->id, disk_format_table[d->format], disk_cache_table[d->cache],
@@ -134,20 +136,20 @@ static void push_disk(const DiskConfig *d, Controllers *ctl, Strv *v) {
 
         switch (d->bus) {
         case DISK_BUS_VIRTIO:
-                push_option(v, "-device", "virtio-blk-pci,drive=disk-%s,id=dev-disk-%s%s", d->id, d->id, boot);
+                push_option(v, "-device", "virtio-blk-pci,drive=disk-%s,id=dev-disk-%s%s", d->id, d->id, props);
                 break;
         case DISK_BUS_SCSI:
                 need_scsi(ctl, v);
                 push_option(v, "-device", "scsi-hd,bus=scsi0.0,lun=%u,drive=disk-%s,id=dev-disk-%s%s",
-                            ctl->scsi_lun++, d->id, d->id, boot);
+                            ctl->scsi_lun++, d->id, d->id, props);
                 break;
         case DISK_BUS_SATA:
                 need_sata(ctl, v);
                 push_option(v, "-device", "ide-hd,bus=sata0.%u,drive=disk-%s,id=dev-disk-%s%s",
-                            ctl->sata_port++, d->id, d->id, boot);
+                            ctl->sata_port++, d->id, d->id, props);
                 break;
         case DISK_BUS_NVME:
-                push_option(v, "-device", "nvme,drive=disk-%s,serial=%s,id=dev-disk-%s%s", d->id, d->id, d->id, boot);
+                push_option(v, "-device", "nvme,drive=disk-%s,serial=%s,id=dev-disk-%s%s", d->id, d->id, d->id, props);
                 break;
         default:
                 abort();

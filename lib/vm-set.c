@@ -5,6 +5,7 @@
 #include "config-parse.h"
 #include "config-resolve.h"
 #include "console-ports.h"
+#include "disk-sharing.h"
 #include "names.h"
 #include "host-unique.h"
 #include "vm-set.h"
@@ -58,6 +59,7 @@ int vm_set_load(VmSet *set, const char *dir, const char *defaults_file) {
 void vm_set_check_between(VmSet *set) {
         console_ports_assign(set);
         host_claims_check(set);
+        disk_sharing_check(set);
 }
 
 void vm_set_free(VmSet *set) {

@@ -27,7 +27,7 @@ int vm_load(VmConfig *c, const char *dir, const char *name, const char *path, bo
 int vm_set_load(VmSet *set, const char *dir, const char *defaults_file);
 
 /* The rules between VMs, over entries already loaded (vm_set_load() ends with it): assigns console
- * ports and adds an error to each VM that claims what another one does. */
+ * ports and adds an error to each VM that claims what another one does or uses another's disk. */
 void vm_set_check_between(VmSet *set);
 
 void vm_set_free(VmSet *set);

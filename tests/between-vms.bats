@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The rules between VMs: console ports (lib/console-ports.c) and what VMs must not share on the host
-# (lib/host-unique.c), with the generator run on whole directories of VMs, as at boot.
+# (lib/host-unique.c), image files used by several VMs (lib/disk-sharing.c), with the generator run
+# on whole directories of VMs, as at boot.
 # GENERATOR comes from meson.
 
 setup() {
@@ -229,4 +230,73 @@ nic_vm() {
         done
         [[ "$output" != *"address 10.0.2.15"* ]]
         [[ "$output" != *"address 10.20.30.41"* ]]
+}
+
+# disk_vm NAME KEYS...: a VM with one disk section holding KEYS (one per argument).
+disk_vm() {
+        local name=$1
+        shift
+        { printf '[vm]\nfirmware = bios\n[disk.data]\n'; printf '%s\n' "$@"; } >"$QEMU_VM_CONFIG_DIR/$name.conf"
+}
+
+# generated NAME: whether the generator made NAME's QEMU command line.
+generated() {
+        awk -v header="# /run/systemd/generator/qemu-vm@$1.service.d/50-qemu-vm.conf" \
+                '/^# \/run\/systemd\/generator\// { inside = ($0 == header) } inside' <<<"$output" |
+                grep -q '^ExecStart=.*qemu-system'
+}
+
+@test "one writable disk in two VMs: the first by name keeps it, the second is refused naming both files" {
+        disk_vm web01 'path = /srv/data.img' 'format = raw'
+        disk_vm web02 'path = /srv/data.img' 'format = raw'
+        disk_vm other 'path = /srv/other.img' 'format = raw'
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"$QEMU_VM_CONFIG_DIR/web02.conf:4: [disk.data]: /srv/data.img is also [disk.data] of VM web01 ($QEMU_VM_CONFIG_DIR/web01.conf:4), which writes it"* ]]
+        [ "$(grep -c "^$QEMU_VM_CONFIG_DIR/.*is also" <<<"$output")" -eq 1 ]
+        generated web01
+        generated other
+        ! generated web02
+}
+
+@test "a disk in a VM's state directory stays that VM's, whatever the other VM's name" {
+        disk_vm zeta 'size = 1G'
+        disk_vm alpha 'path = /var/lib/qemu-vm/zeta/data.qcow2'
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"alpha.conf:4: [disk.data]: /var/lib/qemu-vm/zeta/data.qcow2 is also [disk.data] of VM zeta ($QEMU_VM_CONFIG_DIR/zeta.conf:3)"* ]]
+        generated zeta
+        ! generated alpha
+}
+
+@test "read-only disks, cdroms and backing files may be shared; shareable raw disks may be written by all" {
+        disk_vm a 'path = /srv/ro.img' 'format = raw' 'readonly = yes'
+        disk_vm b 'path = /srv/ro.img' 'format = raw' 'readonly = yes'
+        disk_vm c 'path = /srv/cluster.img' 'format = raw' 'shareable = yes'
+        disk_vm d 'path = /srv/cluster.img' 'format = raw' 'shareable = yes' 'bus = scsi'
+        disk_vm e 'size = 1G' 'backing = /srv/base.qcow2'
+        disk_vm f 'size = 1G' 'backing = /srv/base.qcow2'
+        for vm in e f; do printf '[cdrom.install]\npath = /srv/install.iso\n' >>"$QEMU_VM_CONFIG_DIR/$vm.conf"; done
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 0 ]
+        for vm in a b c d e f; do generated $vm; done
+        [[ "$output" == *'"virtio-blk-pci,drive=disk-data,id=dev-disk-data,share-rw=on"'* ]]
+        [[ "$output" == *'"scsi-hd,bus=scsi0.0,lun=0,drive=disk-data,id=dev-disk-data,share-rw=on"'* ]]
+}
+
+@test "a writer beside read-only users, and another VM's writable disk as a backing file, are refused" {
+        disk_vm a 'path = /srv/ro.img' 'format = raw' 'readonly = yes'
+        disk_vm b 'path = /srv/ro.img' 'format = raw'
+        disk_vm c 'path = /srv/shared.img' 'format = raw' 'readonly = yes' 'shareable = yes'
+        disk_vm d 'path = /srv/shared.img' 'format = raw' 'shareable = yes'
+        disk_vm e 'path = /srv/shared.img' 'format = raw' 'readonly = yes'
+        disk_vm f 'size = 1G'
+        disk_vm g 'size = 1G' 'backing = /var/lib/qemu-vm/f/data.qcow2'
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"b.conf:4: [disk.data]: /srv/ro.img is also [disk.data] of VM a ($QEMU_VM_CONFIG_DIR/a.conf:4), which does not share it with writers"* ]]
+        [[ "$output" == *"e.conf:4: [disk.data]: /srv/shared.img is also [disk.data] of VM d ($QEMU_VM_CONFIG_DIR/d.conf:4), which writes it"* ]]
+        [[ "$output" == *"g.conf:3: the backing file of [disk.data]: /var/lib/qemu-vm/f/data.qcow2 is also [disk.data] of VM f ($QEMU_VM_CONFIG_DIR/f.conf:3), which writes it"* ]]
+        for vm in a c d f; do generated $vm; done
+        for vm in b e g; do ! generated $vm; done
 }
