@@ -8,6 +8,7 @@
 #include "names.h"
 #include "paths.h"
 #include "qemu-argv.h"
+#include "sandbox.h"
 #include "unit-file.h"
 #include "vm-ids.h"
 
@@ -57,7 +58,7 @@ static void write_exec(FILE *f, const char *key, const Strv *argv) {
 /* RequiresMountsFor= takes a space-separated list; paths with spaces, quotes or backslashes are left
  * out rather than risk a misparse (QEMU and the helpers then report the missing file themselves). */
 static void write_mount_dependency(FILE *f, const char *path) {
-        if (!path || strpbrk(path, " \t\"'\\"))
+        if (!path || !unit_path_list_item_ok(path))
                 return;
         _cleanup_free_ char *escaped = unit_specifier_escape(path);
         fprintf(f, "RequiresMountsFor=%s\n", escaped);
@@ -255,6 +256,7 @@ static char *vm_dropin_text(const VmConfig *c) {
         strv_clear(&argv);
 
         fprintf(f, "TimeoutStopSec=%u\n", c->shutdown_timeout + STOP_TIMEOUT_SLACK);
+        sandbox_write(f, c);
         fclose(f);
         return text;
 }

@@ -4,6 +4,7 @@
 
 #include "cloud-init-config.h"
 #include "config-resolve.h"
+#include "escape.h"
 #include "firmware.h"
 #include "parse-value.h"
 #include "paths.h"
@@ -60,6 +61,7 @@ duplicate:
 }
 
 static void resolve_disks(VmConfig *c, ConfigErrors *errors) {
+        _cleanup_free_ char *state_dir = vm_state_path(c->name, "");
         unsigned sata = 0;
 
         for (size_t i = 0; i < c->n_disks; i++) {
@@ -73,6 +75,10 @@ static void resolve_disks(VmConfig *c, ConfigErrors *errors) {
                         d->path = vm_state_path(c->name, file);
                         d->path_origin = d->origin;
                 }
+                if (!d->readonly && !unit_path_list_item_ok(d->path) && !startswith(d->path, state_dir))
+                        config_errors_add_at(errors, d->path_origin, "[disk.%s]: a writable disk outside %s cannot have "
+                                             "spaces, quotes or backslashes in its path (the sandbox's ReadWritePaths= "
+                                             "cannot hold them)", d->id, state_dir);
                 if (d->shareable && d->format != DISK_FORMAT_RAW)
                         config_errors_add_at(errors, d->origin, "[disk.%s]: shareable = yes needs format = raw "
                                              "(two VMs writing qcow2 metadata corrupt it)", d->id);

@@ -110,6 +110,10 @@ bool utf8_is_valid(const char *s, size_t n) {
         return true;
 }
 
+bool unit_path_list_item_ok(const char *path) {
+        return !strpbrk(path, " \t\"'\\");
+}
+
 char *string_printable(const char *s) {
         const unsigned char *u = (const unsigned char *) s;
         size_t n = strlen(s), o = 0;

@@ -20,6 +20,10 @@ char *unit_specifier_escape(const char *s);
 #define UNIT_EXEC_ARG_ESCAPE_MAX(len) ((len) * 2 + 3)
 size_t unit_exec_arg_escape_into(char *out, const char *s);
 
+/* True when PATH can be an item of a space-separated path list in a unit file (RequiresMountsFor=,
+ * ReadWritePaths=): no spaces, quotes or backslashes, whose unquoting differs between directives. */
+bool unit_path_list_item_ok(const char *path);
+
 /* True when s holds a control character (newline, tab, escape, DEL ...). Such values are refused. */
 bool string_has_control_chars(const char *s);
 

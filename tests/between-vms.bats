@@ -239,10 +239,12 @@ disk_vm() {
         { printf '[vm]\nfirmware = bios\n[disk.data]\n'; printf '%s\n' "$@"; } >"$QEMU_VM_CONFIG_DIR/$name.conf"
 }
 
-# generated NAME: whether the generator made NAME's QEMU command line.
+# generated NAME: whether the generator makes NAME's QEMU command line (stdout alone: messages on
+# stderr may land inside its lines).
 generated() {
-        awk -v header="# /run/systemd/generator/qemu-vm@$1.service.d/50-qemu-vm.conf" \
-                '/^# \/run\/systemd\/generator\// { inside = ($0 == header) } inside' <<<"$output" |
+        "$GENERATOR" --dry-run 2>/dev/null |
+                awk -v header="# /run/systemd/generator/qemu-vm@$1.service.d/50-qemu-vm.conf" \
+                        '/^# \/run\/systemd\/generator\// { inside = ($0 == header) } inside' |
                 grep -q '^ExecStart=.*qemu-system'
 }
 

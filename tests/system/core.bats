@@ -287,3 +287,41 @@ EOF
         done
         in_container systemctl daemon-reload
 }
+
+@test "QEMU's sandbox: its own runtime directory only, read-only system, writable disks, few devices, a syscall filter" {
+        in_container install -d -o qemu-vm -g qemu-vm /srv/vms
+        DATA_DISK_PATH=/srv/vms/boxed-data.qcow2 write_test_vm boxed bios ""
+        in_container systemctl daemon-reload
+        in_container systemctl start qemu-vm@boxed qemu-vm@web01
+        wait_for_serial boxed "QEMU-VM-GUEST: disks=vda,vdb" 1
+        local pid
+        pid=$(in_container systemctl show -p MainPID --value qemu-vm@boxed)
+        # Of /run/qemu-vm and /run/swtpm, QEMU sees its own VM's directory and nothing else.
+        [ "$(in_container nsenter -t "$pid" -m ls /run/qemu-vm)" = boxed ]
+        [ -z "$(in_container nsenter -t "$pid" -m ls /run/swtpm)" ]
+        # Everything is read-only but its state, runtime and log directories and its disk's directory.
+        run in_container nsenter -t "$pid" -m touch /etc/qemu/probe /var/lib/qemu-vm/web01/probe /usr/probe
+        [ "$status" -ne 0 ]
+        [ "$(grep -c 'Read-only file system' <<<"$output")" -eq 3 ]
+        in_container nsenter -t "$pid" -m touch /srv/vms/probe /var/lib/qemu-vm/boxed/probe /run/qemu-vm/boxed/probe
+        in_container rm /srv/vms/probe /var/lib/qemu-vm/boxed/probe /run/qemu-vm/boxed/probe
+        # Devices: the pseudo devices and at most /dev/kvm, /dev/net/tun, /dev/vhost-net.
+        run in_container nsenter -t "$pid" -m sh -c 'ls /dev; ls /dev/net 2>/dev/null'
+        local dev
+        for dev in $output; do
+                case "$dev" in
+                null | zero | full | random | urandom | tty | ptmx | pts | shm | mqueue | hugepages | \
+                        console | core | fd | stdin | stdout | stderr | log | kvm | net | tun | vhost-net) ;;
+                *) echo "unexpected device: $dev"; false ;;
+                esac
+        done
+        # A seccomp filter, no capabilities, and the QMP and serial sockets for qemu-vm alone.
+        in_container grep -q '^Seccomp:[[:space:]]*2' "/proc/$pid/status"
+        [ "$(in_container stat -c '%U %a' /run/qemu-vm/boxed/qmp.sock)" = "qemu-vm 700" ]
+        [ "$(in_container stat -c '%U %a' /run/qemu-vm/boxed/serial.sock)" = "qemu-vm 700" ]
+        # The live manager's own score agrees with the offline one (tests/hardening.bats).
+        run in_container systemd-analyze security --no-pager qemu-vm@boxed
+        [[ "$output" =~ Overall\ exposure\ level\ for\ qemu-vm@boxed.service:\ (0\.[0-9]|1\.[0-3]) ]]
+        wait_for_serial boxed "QEMU-VM-GUEST: acpi listener up" 1
+        in_container systemctl stop qemu-vm@boxed qemu-vm@web01
+}

@@ -70,7 +70,7 @@ int main(void) {
         test_printable("x\xe2\x80\x8by", "x?y");                          /* zero-width space */
         test_printable("\xe2\x80\xae" "evil\xe2\x81\xa6", "?evil?");          /* bidi override, isolate */
         test_printable("\xc2\x85next", "?next");                          /* C1 NEL */
-        test_printable("bad\xff\xc3(", "bad??(");                         /* invalid UTF-8, byte by byte */
+        test_printable("bad\xff\xc3(", "bad?" "?(");                         /* invalid UTF-8, byte by byte */
 
         test_split("-device virtio-rng-pci", 2, "-device", "virtio-rng-pci");
         test_split("  -smbios \"type=1,product=my product\"  ", 2, "-smbios", "type=1,product=my product");

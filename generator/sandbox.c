@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "escape.h"
+#include "paths.h"
+#include "sandbox.h"
+
+static bool under(const char *path, const char *dir) {
+        size_t n = strlen(dir);
+        return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+static bool in_state_dir(const VmConfig *c, const char *path) {
+        _cleanup_free_ char *dir = vm_state_path(c->name, "");
+        return startswith(path, dir);
+}
+
+/* Every file QEMU or qemu-vm-prepare opens that the config names. */
+static void collect_images(const VmConfig *c, Strv *paths) {
+        for (size_t i = 0; i < c->n_disks; i++) {
+                strv_push(paths, c->disks[i].path);
+                if (c->disks[i].backing)
+                        strv_push(paths, c->disks[i].backing);
+        }
+        for (size_t i = 0; i < c->n_cdroms; i++)
+                strv_push(paths, c->cdroms[i].path);
+        const char *others[] = { c->kernel, c->initrd, c->firmware_code, c->firmware_vars };
+        for (size_t i = 0; i < ELEMENTSOF(others); i++)
+                if (others[i])
+                        strv_push(paths, others[i]);
+}
+
+static bool any_under(const Strv *paths, const char *const *dirs) {
+        for (size_t i = 0; i < paths->n; i++)
+                for (const char *const *d = dirs; *d; d++)
+                        if (under(paths->items[i], *d))
+                                return true;
+        return false;
+}
+
+static bool has_user_nic(const VmConfig *c) {
+        for (size_t i = 0; i < c->n_nets; i++)
+                if (c->nets[i].mode == NET_MODE_USER)
+                        return true;
+        return false;
+}
+
+void sandbox_write(FILE *f, const VmConfig *c) {
+        static const char *const home_dirs[] = { "/home", "/root", "/run/user", NULL };
+        static const char *const tmp_dirs[] = { "/tmp", "/var/tmp", NULL };
+        Strv images = {};
+
+        collect_images(c, &images);
+        for (size_t i = 0; i < c->n_disks; i++) {
+                const DiskConfig *d = &c->disks[i];
+                if (d->readonly || in_state_dir(c, d->path))
+                        continue;
+                /* A disk qemu-vm-prepare may still have to create needs its directory writable. */
+                bool may_create = d->size > 0 || d->backing;
+                _cleanup_free_ char *dir = may_create ? strndup(d->path, (size_t) (strrchr(d->path, '/') - d->path)) : NULL;
+                _cleanup_free_ char *escaped = unit_specifier_escape(may_create ? (dir[0] ? dir : "/") : d->path);
+                fprintf(f, "ReadWritePaths=%s\n", escaped);
+        }
+        if (any_under(&images, home_dirs))
+                fputs("ProtectHome=read-only\n", f);
+        if (any_under(&images, tmp_dirs))
+                fputs("PrivateTmp=no\n", f);
+        if (!has_user_nic(c)) {
+                /* QEMU opens taps through /dev/net/tun: local sockets are all it needs. */
+                fputs("RestrictAddressFamilies=\nRestrictAddressFamilies=AF_UNIX\nIPAddressDeny=any\n", f);
+        }
+        strv_clear(&images);
+}
