@@ -240,15 +240,24 @@ static char *vm_dropin_text(const VmConfig *c) {
         strv_clear(&argv);
 
         if (c->vnc.enabled) {
-                /* qemu-vm-prepare hands the VNC socket's directory to this group. */
+                /* qemu-vm-prepare hands the VNC socket's directory to this group; QEMU, a member, may
+                 * give the socket to it too. */
                 fputs("SupplementaryGroups=" QEMU_VM_CONSOLE_GROUP "\n", f);
-                /* Only the owner may connect to a socket QEMU made (it daemonizes with umask 027). */
+                /* The template's system call filter takes @chown away (it is part of @privileged);
+                 * giving a file to one's own group needs it back, and nothing more. */
+                fputs("SystemCallFilter=@chown\n", f);
+                /* QEMU makes the socket with its own group, for its owner alone (UMask=0077). */
                 fputs("# websockify (novnc@, group qemu-vm-console) must be able to connect to the VNC socket.\n", f);
-                strv_push(&argv, "/bin/chmod");
-                strv_push(&argv, "0770");
-                strv_consume(&argv, vm_runtime_path(c->name, VM_VNC_SOCKET));
-                write_exec(f, "ExecStartPost", &argv);
-                strv_clear(&argv);
+                _cleanup_free_ char *socket = vm_runtime_path(c->name, VM_VNC_SOCKET);
+                const char *const give[][3] = {
+                        { "/bin/chgrp", QEMU_VM_CONSOLE_GROUP, socket }, { "/bin/chmod", "0770", socket },
+                };
+                for (size_t i = 0; i < ELEMENTSOF(give); i++) {
+                        for (size_t k = 0; k < 3; k++)
+                                strv_push(&argv, give[i][k]);
+                        write_exec(f, "ExecStartPost", &argv);
+                        strv_clear(&argv);
+                }
         }
 
         shutdown_argv(c, &argv);

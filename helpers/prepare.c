@@ -372,9 +372,10 @@ static int require_file(const char *path) {
         return 0;
 }
 
-/* The directory QEMU puts vnc.sock in: set-group-ID and group qemu-vm-console, so the socket QEMU
- * creates there belongs to that group (ExecStartPost= then opens it to the group): websockify
- * (novnc@NAME) reaches it, and no one else. The rest of the runtime directory stays closed to the group. */
+/* The directory QEMU puts vnc.sock in: group qemu-vm-console, which may enter it (ExecStartPost= then
+ * gives the socket to the group): websockify (novnc@NAME) reaches it, and no one else. The rest of the
+ * runtime directory stays closed to the group. Not set-group-ID: the sandbox forbids that bit
+ * (RestrictSUIDSGID=). */
 static int ensure_console_dir(const char *path) {
         struct group *g = getgrnam(QEMU_VM_CONSOLE_GROUP);
         if (!g)
@@ -382,7 +383,7 @@ static int ensure_console_dir(const char *path) {
                                        "(run systemd-sysusers).", QEMU_VM_CONSOLE_GROUP);
         if (mkdir(path, 0700) < 0 && errno != EEXIST)
                 return log_error_errno(-errno, "Cannot create '%s': %m", path);
-        if (chown(path, (uid_t) -1, g->gr_gid) < 0 || chmod(path, 02750) < 0)
+        if (chown(path, (uid_t) -1, g->gr_gid) < 0 || chmod(path, 0750) < 0)
                 return log_error_errno(-errno, "Cannot give '%s' to group '%s': %m", path, QEMU_VM_CONSOLE_GROUP);
         return 0;
 }

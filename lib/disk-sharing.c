@@ -93,6 +93,8 @@ void disk_sharing_check(VmSet *set) {
         for (size_t vm = 0; vm < set->n; vm++)
                 if (set->items[vm].valid_alone)
                         collect(&set->items[vm].config, vm, &uses, &n);
+        if (n == 0)
+                return;         /* qsort() must not see the NULL */
         qsort(uses, n, sizeof(ImageUse), use_compare);
         for (size_t start = 0; start < n;) {
                 size_t end = start + 1;

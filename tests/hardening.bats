@@ -35,8 +35,8 @@ at_most() {
         awk -v s="$score" -v c="$2" 'BEGIN { exit !(s <= c) }'
 }
 
-@test "qemu-vm@: 1.3 with a user-mode NIC (IP allowed), 0.9 with a bridged NIC or none" {
-        at_most qemu-vm@web01.service 1.3
+@test "qemu-vm@: 1.4 with a user-mode NIC and a console (IP, chown), 0.9 with a bridged NIC or none" {
+        at_most qemu-vm@web01.service 1.4
         at_most qemu-vm@bridged.service 0.9
         at_most qemu-vm@offline.service 0.9
 }
