@@ -86,17 +86,7 @@ main_pid() {
 }
 
 @test "a full state file system: the start fails with one clear line, leaves no partial file, and works once there is room" {
-        put_file /etc/qemu/vms/full.conf <<EOF
-[vm]
-memory = 256M
-accel = tcg
-firmware = uefi
-kernel = $GUEST_IMAGES/vmlinuz
-initrd = $GUEST_IMAGES/initrd.img
-cmdline = console=ttyS0
-[disk.root]
-size = 16M
-EOF
+        GUEST_FIRMWARE=uefi guest_vm full "" "[disk.root]" "size = 16M"
         in_container systemctl daemon-reload
         # Room for the directory but not for the 540 KiB NVRAM.
         in_container mkdir -p /var/lib/qemu-vm/full

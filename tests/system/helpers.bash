@@ -34,8 +34,8 @@ system_suite_teardown() {
 }
 
 # guest_vm NAME PARAMS [LINE...]: /etc/qemu/vms/NAME.conf booting the test guest directly (SeaBIOS,
-# TCG, 256M), kernel parameters PARAMS, then LINE... (the VM's further sections). console=ttyS0 comes
-# last: the guest's init writes to /dev/console, which is the last console= given.
+# or GUEST_FIRMWARE; TCG, 256M), kernel parameters PARAMS, then LINE... (the VM's further sections).
+# console=ttyS0 comes last: the guest's init writes to /dev/console, which is the last console= given.
 guest_vm() {
         local name=$1 params=$2
         shift 2
@@ -43,7 +43,7 @@ guest_vm() {
 [vm]
 memory = 256M
 accel = tcg
-firmware = bios
+firmware = ${GUEST_FIRMWARE:-bios}
 kernel = $GUEST_IMAGES/vmlinuz
 initrd = $GUEST_IMAGES/initrd.img
 cmdline = $params console=ttyS0
