@@ -57,7 +57,8 @@ void sandbox_write(FILE *f, const VmConfig *c) {
                 bool may_create = d->size > 0 || d->backing;
                 _cleanup_free_ char *dir = may_create ? strndup(d->path, (size_t) (strrchr(d->path, '/') - d->path)) : NULL;
                 _cleanup_free_ char *escaped = unit_specifier_escape(may_create ? (dir[0] ? dir : "/") : d->path);
-                fprintf(f, "ReadWritePaths=%s\n", escaped);
+                /* '-': a missing path is not systemd's "226/NAMESPACE" but qemu-vm-prepare's clear error. */
+                fprintf(f, "ReadWritePaths=-%s\n", escaped);
         }
         if (any_under(&images, home_dirs))
                 fputs("ProtectHome=read-only\n", f);

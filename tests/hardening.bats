@@ -56,6 +56,6 @@ at_most() {
         [[ "$output" == *$'\nSystemCallFilter=@system-service\n'* ]]
         [[ "$output" == *$'\nProtectSystem=strict\n'* ]]
         # A disk outside the state directory that qemu-vm-prepare may create: its directory.
-        [[ "$output" == *$'\nReadWritePaths=/srv/vms\n'* ]]
+        [[ "$output" == *$'\nReadWritePaths=-/srv/vms\n'* ]]
         [[ "$output" == *$'\nIPAddressDeny=any'* ]]
 }

@@ -108,6 +108,16 @@ main_pid() {
         in_container umount /var/lib/qemu-vm/full
 }
 
+@test "a disk in a directory that does not exist: the start fails with the helper's clear line, not a sandbox error" {
+        guest_vm nodir "" "[disk.data]" "path = /srv/no-such-dir/data.qcow2" "size = 16M"
+        in_container systemctl daemon-reload
+        run in_container systemctl start qemu-vm@nodir
+        [ "$status" -ne 0 ]
+        run in_container journalctl -u qemu-vm@nodir --no-pager -o cat
+        [[ "$output" == *"Cannot create disk '/srv/no-such-dir/data.qcow2': No such file or directory"* ]]
+        [[ "$output" != *NAMESPACE* ]]
+}
+
 @test "a disk another process has locked: the start fails naming the lock, and works once it is free" {
         in_container qemu-img create -q -f raw /srv/locked.img 16M
         in_container chown qemu-vm: /srv/locked.img
