@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The stopwatch of bench/vm-lifecycle.sh, run inside the benchmark's container. Prints one number,
+ * the elapsed microseconds, so that no shell, date(1) or polling loop sits inside a measurement.
+ *
+ *   lifecycle-timer start QMP_SOCKET -- COMMAND...
+ *           runs COMMAND (systemctl start, qemu-system-x86_64 -daemonize, virsh start); once it has
+ *           exited 0, connects to QMP_SOCKET and negotiates: "the VM runs and QMP answers".
+ *   lifecycle-timer stop PID -- COMMAND...
+ *           runs COMMAND (systemctl stop, virsh shutdown and wait), then waits until process PID
+ *           (QEMU) is gone, watched through a pidfd opened before the clock starts.
+ *   lifecycle-timer stop PID --qmp QMP_SOCKET
+ *           the floor of a graceful stop: a bare QMP client in this process presses the power
+ *           button once and waits until PID is gone.
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "parse-value.h"
+#include "qmp.h"
+
+#define QMP_TIMEOUT_MS 60000
+
+static long long now_us(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int run_command(char **argv) {
+        pid_t pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                execvp(argv[0], argv);
+                fprintf(stderr, "lifecycle-timer: cannot run '%s': %m\n", argv[0]);
+                _exit(127);
+        }
+        int status;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                fprintf(stderr, "lifecycle-timer: '%s' failed (status 0x%x)\n", argv[0], (unsigned) status);
+                return -EIO;
+        }
+        return 0;
+}
+
+/* QEMU may have left -daemonize's parent before the socket accepts: retry until it answers. */
+static int qmp_answers(const char *socket_path) {
+        long long deadline = qmp_now_ms() + QMP_TIMEOUT_MS;
+        for (;;) {
+                QmpClient q = QMP_CLIENT_INIT;
+                int r = qmp_connect(&q, socket_path, QMP_TIMEOUT_MS);
+                qmp_close(&q);
+                if (r == 0)
+                        return 0;
+                if (qmp_now_ms() >= deadline) {
+                        fprintf(stderr, "lifecycle-timer: QMP at '%s' does not answer: %s\n", socket_path,
+                                strerror(-r));
+                        return r;
+                }
+                usleep(1000);
+        }
+}
+
+static int press_power_button(const char *socket_path) {
+        QmpClient q = QMP_CLIENT_INIT;
+        int r = qmp_connect(&q, socket_path, QMP_TIMEOUT_MS);
+        if (r == 0)
+                r = qmp_command(&q, "system_powerdown", NULL, QMP_TIMEOUT_MS, NULL, NULL);
+        qmp_close(&q);
+        if (r < 0)
+                fprintf(stderr, "lifecycle-timer: system_powerdown on '%s' failed: %s\n", socket_path,
+                        strerror(-r));
+        return r;
+}
+
+static int wait_until_gone(int pidfd) {
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        int r;
+        while ((r = poll(&p, 1, QMP_TIMEOUT_MS)) < 0 && errno == EINTR)
+                ;
+        if (r == 0)
+                fprintf(stderr, "lifecycle-timer: the process is still there after %d s\n", QMP_TIMEOUT_MS / 1000);
+        return r > 0 ? 0 : -ETIMEDOUT;
+}
+
+static int usage(void) {
+        fprintf(stderr, "Usage: lifecycle-timer start QMP_SOCKET -- COMMAND...\n"
+                        "       lifecycle-timer stop PID -- COMMAND...\n"
+                        "       lifecycle-timer stop PID --qmp QMP_SOCKET\n");
+        return 2;
+}
+
+int main(int argc, char *argv[]) {
+        long long t0;
+        int r;
+
+        if (argc >= 5 && strcmp(argv[1], "start") == 0 && strcmp(argv[3], "--") == 0) {
+                t0 = now_us();
+                r = run_command(argv + 4);
+                if (r == 0)
+                        r = qmp_answers(argv[2]);
+        } else if (argc >= 5 && strcmp(argv[1], "stop") == 0) {
+                uint64_t pid;
+                if (parse_uint_range(argv[2], 2, INT32_MAX, &pid) < 0)
+                        return usage();
+                int pidfd = (int) syscall(SYS_pidfd_open, (pid_t) pid, 0);
+                if (pidfd < 0) {
+                        fprintf(stderr, "lifecycle-timer: no process %s: %m\n", argv[2]);
+                        return 1;
+                }
+                t0 = now_us();
+                if (strcmp(argv[3], "--") == 0)
+                        r = run_command(argv + 4);
+                else if (argc == 5 && strcmp(argv[3], "--qmp") == 0)
+                        r = press_power_button(argv[4]);
+                else
+                        return usage();
+                if (r == 0)
+                        r = wait_until_gone(pidfd);
+        } else
+                return usage();
+
+        if (r < 0)
+                return 1;
+        printf("%lld\n", now_us() - t0);
+        return 0;
+}
