@@ -3,8 +3,9 @@
  * the elapsed microseconds, so that no shell, date(1) or polling loop sits inside a measurement.
  *
  *   lifecycle-timer start QMP_SOCKET -- COMMAND...
- *           runs COMMAND (systemctl start, qemu-system-x86_64 -daemonize, virsh start); once it has
- *           exited 0, connects to QMP_SOCKET and negotiates: "the VM runs and QMP answers".
+ *           runs COMMAND (systemctl start, qemu-system-x86_64 -daemonize); once it has exited 0,
+ *           connects to QMP_SOCKET and negotiates: "the VM runs and QMP answers". With QMP_SOCKET "-",
+ *           COMMAND's return is the end (virsh start: libvirt has negotiated QMP itself by then).
  *   lifecycle-timer stop PID -- COMMAND...
  *           runs COMMAND (systemctl stop, virsh shutdown and wait), then waits until process PID
  *           (QEMU) is gone, watched through a pidfd opened before the clock starts.
@@ -108,7 +109,7 @@ int main(int argc, char *argv[]) {
         if (argc >= 5 && strcmp(argv[1], "start") == 0 && strcmp(argv[3], "--") == 0) {
                 t0 = now_us();
                 r = run_command(argv + 4);
-                if (r == 0)
+                if (r == 0 && strcmp(argv[2], "-") != 0)
                         r = qmp_answers(argv[2]);
         } else if (argc >= 5 && strcmp(argv[1], "stop") == 0) {
                 uint64_t pid;

@@ -7,21 +7,35 @@
 #            stopped by a bare QMP client that presses the power button once (the stop floor)
 #   unit     a hand-written Type=forking unit with the same ExecStart= and nothing else
 #   qemu-vm  systemctl start / systemctl stop qemu-vm@bench (second and later starts: the disk exists)
+#   libvirt  Debian's libvirt 9: virsh start / virsh shutdown --mode acpi, then waiting for "shut off",
+#            of an equivalent domain (direct kernel boot, q35, TCG, cpu max, virtio disk, serial to a
+#            file); LIBVIRT=0 leaves it out
 #
-# Start: the command issued until it has returned and QMP answers. Stop (of a guest whose ACPI
-# listener is up): the command issued until the QEMU process is gone. bench/lifecycle-timer measures
-# inside the container. RUNS cycles per contender (default 9) after one warm-up; medians, spreads
-# (min-max) and ratios are printed. Needs root (the container), like the system suite.
+# Start: the command issued until it has returned and QMP answers (virsh start returns after libvirt
+# has negotiated QMP itself). Stop, of a guest whose ACPI listener is up: the command issued until the
+# QEMU process is gone. bench/lifecycle-timer measures inside the container. RUNS cycles per contender
+# (default 9) after one warm-up; medians, spreads (min-max) and ratios are printed.
+# Needs root (the container), like the system suite. libvirt is installed inside the container only,
+# from .debs downloaded once into BUILD_DIR/bench-debs (the host gets nothing).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-build}" && pwd)
 runs=${RUNS:-9}
+with_libvirt=${LIBVIRT:-1}
 timer=$build/bench/lifecycle-timer
 [ -x "$timer" ] || { echo "build first: meson setup build && ninja -C build" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "needs root: it boots systemd in a container" >&2; exit 1; }
 
-# The system suite's container and guest helpers, outside bats.
+debs=$build/bench-debs
+if [ "$with_libvirt" = 1 ] && ! compgen -G "$debs/libvirt-daemon-system_*.deb" >/dev/null; then
+        mkdir -p "$debs/partial"
+        apt-get install -y -q --download-only --no-install-recommends -o Dir::Cache::archives="$debs" \
+                -o APT::Sandbox::User=root libvirt-daemon-system >&2
+fi
+
+# The system suite's container and guest helpers, outside bats. libvirt needs a pure cgroup v2 tree,
+# which container.bash gives (DESIGN.md).
 export BUILD_DIR=$build SOURCE_ROOT=$root BATS_TEST_DIRNAME=$root/tests/system
 BATS_FILE_TMPDIR=$(mktemp -d)
 export BATS_FILE_TMPDIR
@@ -30,24 +44,26 @@ trap 'container_shutdown; rm -rf "$BATS_FILE_TMPDIR"' EXIT
 system_suite_setup
 
 vm=bench
-log=/var/log/qemu-vm/$vm.log
 guest_vm "$vm" "" "[disk.root]" "size = 16M"
 in_container systemctl daemon-reload
 
-listener_count() { in_container grep -c 'QEMU-VM-GUEST: acpi listener up' "$log" 2>/dev/null || true; }
+# listener_count LOG: how often the guest has said it hears the power button.
+listener_count() { in_container grep -c 'QEMU-VM-GUEST: acpi listener up' "$1" 2>/dev/null || true; }
 
-# wait_for_listener COUNT: until the guest has said COUNT times that it hears the power button.
+# wait_for_listener LOG COUNT
 wait_for_listener() {
-        local deadline=$((SECONDS + 120))
-        until [ "$(listener_count)" -ge "$1" ]; do
-                [ "$SECONDS" -lt "$deadline" ] || { echo "the guest did not come up; $log ends:" >&2; in_container tail "$log" >&2; exit 1; }
+        local deadline=$((SECONDS + 180))
+        until [ "$(listener_count "$1")" -ge "$2" ]; do
+                [ "$SECONDS" -lt "$deadline" ] || { echo "the guest did not come up; $1 ends:" >&2; in_container tail "$1" >&2; exit 1; }
                 sleep 0.1
         done
 }
 
-# qemu-vm's own start makes the disk; its QEMU's argv is what the others run, in other runtime dirs.
+# qemu-vm's own start makes the disk; its QEMU's argv is what bare and unit run, in other runtime
+# dirs, on the same disk and serial log.
+qemuvm_log=/var/log/qemu-vm/$vm.log
 in_container systemctl start "qemu-vm@$vm"
-wait_for_listener 1
+wait_for_listener "$qemuvm_log" 1
 pid=$(in_container systemctl show -p MainPID --value "qemu-vm@$vm")
 mapfile -d '' argv < <(in_container cat "/proc/$pid/cmdline")
 in_container systemctl stop "qemu-vm@$vm"
@@ -64,8 +80,57 @@ mapfile -t bare_argv < <(argv_in /run/bench-bare)
 } | put_file /etc/systemd/system/bench-unit.service
 in_container systemctl daemon-reload
 
-# Each contender: start_X prints the start time (us), stop_X stops the running guest and prints the
-# stop time (us).
+libvirt_setup() {
+        local images=/var/lib/libvirt/images
+        container_copy_in "$debs" /opt/bench-debs
+        # The man-db trigger would be most of the install's time.
+        in_container rm -f /var/lib/man-db/auto-update
+        in_container sh -c 'DEBIAN_FRONTEND=noninteractive dpkg -i /opt/bench-debs/*.deb' >"$BATS_FILE_TMPDIR/dpkg.log" 2>&1 ||
+                { cat "$BATS_FILE_TMPDIR/dpkg.log" >&2; exit 1; }
+        # No remote access (Debian ships these disabled; masked to be sure).
+        in_container systemctl mask --now libvirtd-tcp.socket libvirtd-tls.socket >/dev/null 2>&1
+        in_container systemctl daemon-reload
+        in_container systemctl start virtlogd.socket virtlockd.socket libvirtd.socket libvirtd-ro.socket \
+                libvirtd-admin.socket
+        in_container cp "$GUEST_IMAGES/vmlinuz" "$GUEST_IMAGES/initrd.img" "$images/"
+        in_container qemu-img create -q -f qcow2 "$images/$vm.qcow2" 16M
+        # Without <acpi/> libvirt gives QEMU -no-acpi and the power button does nothing.
+        put_file "/root/$vm.xml" <<EOF
+<domain type='qemu'>
+  <name>$vm</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <cpu mode='maximum'/>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+    <kernel>$images/vmlinuz</kernel>
+    <initrd>$images/initrd.img</initrd>
+    <cmdline>console=ttyS0</cmdline>
+  </os>
+  <features><acpi/></features>
+  <on_poweroff>destroy</on_poweroff>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2' cache='none' discard='unmap'/>
+      <source file='$images/$vm.qcow2'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <controller type='usb' model='none'/>
+    <serial type='file'>
+      <source path='/var/log/libvirt/qemu/$vm-serial.log' append='on'/>
+      <target port='0'/>
+    </serial>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+EOF
+        in_container virsh -q define "/root/$vm.xml" >/dev/null
+}
+
+# Each contender X: log_X is its guest's serial log, start_X prints the start time (us), stop_X
+# stops the running guest and prints the stop time (us).
+log_bare=$qemuvm_log
 start_bare() {
         in_container sh -c 'rm -rf /run/bench-bare && mkdir -m 0700 /run/bench-bare'
         in_container "$timer" start /run/bench-bare/qmp.sock -- "${bare_argv[@]}"
@@ -73,28 +138,42 @@ start_bare() {
 stop_bare() {
         in_container "$timer" stop "$(in_container cat /run/bench-bare/qemu.pid)" --qmp /run/bench-bare/qmp.sock
 }
+log_unit=$qemuvm_log
 start_unit() { in_container "$timer" start /run/bench-unit/qmp.sock -- systemctl start bench-unit; }
 stop_unit() {
         in_container "$timer" stop "$(in_container cat /run/bench-unit/qemu.pid)" --qmp /run/bench-unit/qmp.sock
         in_container systemctl stop bench-unit
 }
+log_qemuvm=$qemuvm_log
 start_qemuvm() { in_container "$timer" start "/run/qemu-vm/$vm/qmp.sock" -- systemctl start "qemu-vm@$vm"; }
 stop_qemuvm() {
         in_container "$timer" stop "$(in_container systemctl show -p MainPID --value "qemu-vm@$vm")" \
                 -- systemctl stop "qemu-vm@$vm"
 }
+log_libvirt=/var/log/libvirt/qemu/$vm-serial.log
+start_libvirt() { in_container "$timer" start - -- virsh -q start "$vm"; }
+stop_libvirt() {
+        in_container "$timer" stop "$(in_container cat "/run/libvirt/qemu/$vm.pid")" -- sh -c \
+                'virsh -q shutdown --mode acpi "$1" >/dev/null && until [ "$(virsh domstate "$1")" = "shut off" ]; do sleep 0.02; done' \
+                sh "$vm"
+}
 
 contenders=(bare unit qemuvm)
+if [ "$with_libvirt" = 1 ]; then
+        libvirt_setup
+        contenders+=(libvirt)
+fi
+
 results=$BATS_FILE_TMPDIR/results
 : >"$results"
-seen=$(listener_count)
 for run in $(seq 0 "$runs"); do
         for c in "${contenders[@]}"; do
+                log=log_$c
+                seen=$(listener_count "${!log}")
                 started=$("start_$c")
-                seen=$((seen + 1))
-                wait_for_listener "$seen"
+                wait_for_listener "${!log}" $((seen + 1))
                 stopped=$("stop_$c")
-                # Run 0 warms caches up and is not counted.
+                # Run 0 warms caches up (and socket-activates libvirtd) and is not counted.
                 [ "$run" = 0 ] || echo "$c $started $stopped" >>"$results"
         done
 done
@@ -112,11 +191,13 @@ for what in start:2 stop:3; do
         name=${what%:*} field=${what#*:}
         read -r floor _ _ < <(stats bare "$field")
         read -r unit _ _ < <(stats unit "$field")
+        read -r ours _ _ < <(stats qemuvm "$field")
         for c in "${contenders[@]}"; do
                 [ "$name:$c" = stop:unit ] && continue       # stopped by the floor's own QMP client
                 read -r m lo hi < <(stats "$c" "$field")
                 line="$name $c $(ms "$m") ($(ms "$lo")-$(ms "$hi")) x$(ratio "$m" "$floor") of bare"
-                [ "$name" = start ] && [ "$c" != bare ] && line+=", x$(ratio "$m" "$unit") of the hand-written unit"
+                [ "$name" = start ] && [ "$c" = qemuvm ] && line+=", x$(ratio "$m" "$unit") of the hand-written unit"
+                [ "$c" = libvirt ] && line+=", x$(ratio "$m" "$ours") of qemu-vm"
                 echo "$line"
         done
 done
