@@ -7,6 +7,8 @@
 #            stopped by a bare QMP client that presses the power button once (the stop floor)
 #   unit     a hand-written Type=forking unit with the same ExecStart= and nothing else
 #   qemu-vm  systemctl start / systemctl stop qemu-vm@bench (second and later starts: the disk exists)
+#   sandboxed  (with DIAGNOSE=1) qemu-vm@bench's own unit without its ExecStartPre= and ExecStop=:
+#            what the sandbox costs apart from the helpers
 #   libvirt  Debian's libvirt 9: virsh start / virsh shutdown --mode acpi, then waiting for "shut off",
 #            of an equivalent domain (direct kernel boot, q35, TCG, cpu max, virtio disk, serial to a
 #            file); LIBVIRT=0 leaves it out
@@ -80,6 +82,14 @@ mapfile -t bare_argv < <(argv_in /run/bench-bare)
 } | put_file /etc/systemd/system/bench-unit.service
 in_container systemctl daemon-reload
 
+# qemu-vm@bench as `systemctl cat` shows it, less the helpers (a command continues while its line
+# ends in a backslash), with %i filled in.
+sandboxed_unit() {
+        in_container systemctl cat "qemu-vm@$vm" |
+                awk '/^#/ { next } /^(ExecStartPre|ExecStop)=/ { skip = 1 } !skip { print } { if (!/\\$/) skip = 0 }' |
+                sed "s/%i/$vm/g"
+}
+
 libvirt_setup() {
         local images=/var/lib/libvirt/images
         container_copy_in "$debs" /opt/bench-debs
@@ -150,6 +160,12 @@ stop_qemuvm() {
         in_container "$timer" stop "$(in_container systemctl show -p MainPID --value "qemu-vm@$vm")" \
                 -- systemctl stop "qemu-vm@$vm"
 }
+log_sandboxed=$qemuvm_log
+start_sandboxed() { in_container "$timer" start "/run/qemu-vm/$vm/qmp.sock" -- systemctl start bench-sandboxed; }
+stop_sandboxed() {
+        in_container "$timer" stop "$(in_container cat "/run/qemu-vm/$vm/qemu.pid")" --qmp "/run/qemu-vm/$vm/qmp.sock"
+        in_container systemctl stop bench-sandboxed
+}
 log_libvirt=/var/log/libvirt/qemu/$vm-serial.log
 start_libvirt() { in_container "$timer" start - -- virsh -q start "$vm"; }
 stop_libvirt() {
@@ -159,6 +175,11 @@ stop_libvirt() {
 }
 
 contenders=(bare unit qemuvm)
+if [ "${DIAGNOSE:-0}" = 1 ]; then
+        sandboxed_unit | put_file /etc/systemd/system/bench-sandboxed.service
+        in_container systemctl daemon-reload
+        contenders+=(sandboxed)
+fi
 if [ "$with_libvirt" = 1 ]; then
         libvirt_setup
         contenders+=(libvirt)
@@ -193,10 +214,12 @@ for what in start:2 stop:3; do
         read -r unit _ _ < <(stats unit "$field")
         read -r ours _ _ < <(stats qemuvm "$field")
         for c in "${contenders[@]}"; do
-                [ "$name:$c" = stop:unit ] && continue       # stopped by the floor's own QMP client
+                # Stopped by the floor's own QMP client:
+                [ "$name" = stop ] && { [ "$c" = unit ] || [ "$c" = sandboxed ]; } && continue
                 read -r m lo hi < <(stats "$c" "$field")
                 line="$name $c $(ms "$m") ($(ms "$lo")-$(ms "$hi")) x$(ratio "$m" "$floor") of bare"
-                [ "$name" = start ] && [ "$c" = qemuvm ] && line+=", x$(ratio "$m" "$unit") of the hand-written unit"
+                [ "$name" = start ] && { [ "$c" = qemuvm ] || [ "$c" = sandboxed ]; } &&
+                        line+=", x$(ratio "$m" "$unit") of the hand-written unit"
                 [ "$c" = libvirt ] && line+=", x$(ratio "$m" "$ours") of qemu-vm"
                 echo "$line"
         done
