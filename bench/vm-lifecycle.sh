@@ -7,8 +7,9 @@
 #            stopped by a bare QMP client that presses the power button once (the stop floor)
 #   unit     a hand-written Type=forking unit with the same ExecStart= and nothing else
 #   qemu-vm  systemctl start / systemctl stop qemu-vm@bench (second and later starts: the disk exists)
-#   sandboxed  (with DIAGNOSE=1) qemu-vm@bench's own unit without its ExecStartPre= and ExecStop=:
-#            what the sandbox costs apart from the helpers
+#   sandboxed  (with DIAGNOSE=1) qemu-vm@bench's own unit running QEMU alone, without
+#            qemu-vm-prepare before it and without ExecStop=: what the sandbox costs apart from
+#            the helpers
 #   libvirt  Debian's libvirt 9: virsh start / virsh shutdown --mode acpi, then waiting for "shut off",
 #            of an equivalent domain (direct kernel boot, q35, TCG, cpu max, virtio disk, serial to a
 #            file); LIBVIRT=0 leaves it out
@@ -71,23 +72,29 @@ mapfile -d '' argv < <(in_container cat "/proc/$pid/cmdline")
 in_container systemctl stop "qemu-vm@$vm"
 argv_in() { printf '%s\n' "${argv[@]//\/run\/qemu-vm\/$vm\//$1/}"; }
 
+# exec_line DIR: ExecStart= with QEMU's argv, its runtime directory DIR.
+exec_line() {
+        printf 'ExecStart='
+        argv_in "$1" | sed 's/.*/"&"/' | paste -s -d ' '
+}
+
 mapfile -t bare_argv < <(argv_in /run/bench-bare)
 {
         echo "[Service]"
         echo "Type=forking"
         echo "PIDFile=/run/bench-unit/qemu.pid"
         echo "RuntimeDirectory=bench-unit"
-        printf 'ExecStart='
-        argv_in /run/bench-unit | sed 's/.*/"&"/' | paste -s -d ' '
+        exec_line /run/bench-unit
 } | put_file /etc/systemd/system/bench-unit.service
 in_container systemctl daemon-reload
 
-# qemu-vm@bench as `systemctl cat` shows it, less the helpers (a command continues while its line
-# ends in a backslash), with %i filled in.
+# qemu-vm@bench as `systemctl cat` shows it, with QEMU's argv alone as ExecStart= and no other
+# command (a command continues while its line ends in a backslash), %i filled in.
 sandboxed_unit() {
         in_container systemctl cat "qemu-vm@$vm" |
-                awk '/^#/ { next } /^(ExecStartPre|ExecStop)=/ { skip = 1 } !skip { print } { if (!/\\$/) skip = 0 }' |
+                awk '/^#/ { next } /^Exec[A-Za-z]*=/ { skip = 1 } !skip { print } { if (!/\\$/) skip = 0 }' |
                 sed "s/%i/$vm/g"
+        exec_line "/run/qemu-vm/$vm"
 }
 
 libvirt_setup() {

@@ -224,9 +224,6 @@ static char *vm_dropin_text(const VmConfig *c) {
                 fprintf(f, "Wants=novnc@%s.service\n", c->name);
 
         fputs("\n[Service]\n", f);
-        prepare_argv(c, &argv);
-        write_exec(f, "ExecStartPre", &argv);
-        strv_clear(&argv);
         if (c->cloud_init.enabled) {
                 /* '+': as root, since the keys, user-data and password hash it reads may be readable by
                  * root alone. It writes the seed and nothing else, owned by the VM's user. */
@@ -235,6 +232,11 @@ static char *vm_dropin_text(const VmConfig *c) {
                 strv_clear(&argv);
         }
 
+        /* qemu-vm-prepare replaces itself with QEMU once disks and NVRAM are there: one sandboxed
+         * process to set up instead of two, which is most of what a start costs beyond QEMU's own
+         * (BENCHMARKS.md). */
+        prepare_argv(c, &argv);
+        strv_push(&argv, "--");
         qemu_argv_build(c, &argv);
         write_exec(f, "ExecStart", &argv);
         strv_clear(&argv);

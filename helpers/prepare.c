@@ -391,12 +391,13 @@ static int ensure_console_dir(const char *path) {
 static void help(void) {
         printf("Usage: qemu-vm-prepare [--nvram PATH --nvram-template PATH]\n"
                "                       [--disk PATH [--format FMT [--size BYTES] [--backing PATH --backing-format FMT]]]...\n"
-               "                       [--require PATH]... [--console-dir PATH]\n"
+               "                       [--require PATH]... [--console-dir PATH] [-- COMMAND [ARG]...]\n"
                "       qemu-vm-prepare --cloud-init-seed PATH --instance-namespace UUID --hostname NAME [--fqdn NAME]\n"
                "                       [--ssh-keys-file PATH]... [--user-data-file PATH] [--network-config-file PATH]\n"
                "                       [--user NAME [--shell PATH] [--sudo] [--ssh-keys-file PATH]... [--password-hash-at FILE:LINE]]...\n"
                "                       [--nic ID --mac MAC [--address CIDR]... [--gateway IP]... [--dns IP]...]...\n\n"
                "Creates missing disks and the UEFI NVRAM of a VM; never touches existing ones.\n"
+               "Then, if all is in place, replaces itself with COMMAND (QEMU).\n"
                "Creates the directory of its VNC socket, open to group %s.\n"
                "Or builds its cloud-init seed (NoCloud, volume cidata), replacing it only when the content changed.\n"
                "--ssh-keys-file before any --user is for the image's default user.\n", QEMU_VM_CONSOLE_GROUP);
@@ -537,7 +538,8 @@ int main(int argc, char *argv[]) {
 
         log_setup("qemu-vm-prepare", false);
         umask(0077);
-        while ((c = getopt_long(argc, argv, "h", options, &option_index)) >= 0) {
+        /* '+': options end at the first non-option, so QEMU's own arguments after "--" stay as they are. */
+        while ((c = getopt_long(argc, argv, "+h", options, &option_index)) >= 0) {
                 DiskRequest *last = n_disks > 0 ? &disks[n_disks - 1] : NULL;
                 uint64_t size;
 
@@ -572,12 +574,14 @@ int main(int argc, char *argv[]) {
                         }
                 }
         }
-        if (optind != argc || !!nvram != !!nvram_template) {
+        /* What runs once everything is in place: "-- COMMAND..." (QEMU, in the drop-in). */
+        char **command = optind < argc && streq(argv[optind - 1], "--") ? argv + optind : NULL;
+        if ((optind != argc && !command) || !!nvram != !!nvram_template) {
                 help();
                 return 2;
         }
         if (seed) {
-                if (nvram || n_disks > 0 || required.n > 0 || console_dir) {
+                if (nvram || n_disks > 0 || required.n > 0 || console_dir || command) {
                         log_error("--cloud-init-seed is a run of its own (it runs as root).");
                         return 2;
                 }
@@ -602,5 +606,12 @@ int main(int argc, char *argv[]) {
         if (console_dir && ensure_console_dir(console_dir) < 0)
                 r = -1;
         strv_clear(&required);
-        return r < 0 ? 1 : 0;
+        if (r < 0)
+                return 1;
+        if (command) {
+                execv(command[0], command);
+                log_error("Cannot run '%s': %m", command[0]);
+                return 1;
+        }
+        return 0;
 }

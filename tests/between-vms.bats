@@ -245,7 +245,7 @@ generated() {
         "$GENERATOR" --dry-run 2>/dev/null |
                 awk -v header="# /run/systemd/generator/qemu-vm@$1.service.d/50-qemu-vm.conf" \
                         '/^# \/run\/systemd\/generator\// { inside = ($0 == header) } inside' |
-                grep -q '^ExecStart=.*qemu-system'
+                grep -q '^        "--" ".*qemu-system'
 }
 
 @test "one writable disk in two VMs: the first by name keeps it, the second is refused naming both files" {

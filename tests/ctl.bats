@@ -69,7 +69,9 @@ for line in text[start:].splitlines():
     lines.append(line.rstrip("\\"))
     if not line.endswith("\\"):
         break
-print("\n".join(a.replace("%%", "%").replace("$$", "$") for a in shlex.split(" ".join(lines))))')
+argv = shlex.split(" ".join(lines))
+# qemu-vm-prepare runs first and becomes QEMU: QEMU'"'"'s argv follows its "--".
+print("\n".join(a.replace("%%", "%").replace("$$", "$") for a in argv[argv.index("--") + 1:]))')
         [ -n "$written" ]
         [ "$shown" = "$written" ]
         [ "$(json_get 'd["config"]["net.lan"]["forward"]' <<<"$output")" = "['tcp:127.0.0.1:2222-:22']" ]

@@ -17,7 +17,7 @@ setup() {
         run "$GENERATOR" "$out" "$out" "$out"
         [ "$status" -eq 1 ]
         [[ "$output" == *"bad.conf:2: invalid size 'lots' for 'memory'"* ]]
-        grep -q '^ExecStart="/usr/bin/qemu-system-x86_64"' "$out/qemu-vm@good.service.d/50-qemu-vm.conf"
+        grep -q '^        "--" "/usr/bin/qemu-system-x86_64"' "$out/qemu-vm@good.service.d/50-qemu-vm.conf"
         grep -q 'qemu-vm-config-error" ".*/bad.conf:2: invalid size' "$out/qemu-vm@bad.service.d/50-qemu-vm.conf"
         grep -q '^Type=oneshot' "$out/qemu-vm@bad.service.d/50-qemu-vm.conf"
         ! grep -q 'qemu-system' "$out/qemu-vm@bad.service.d/50-qemu-vm.conf"
@@ -273,7 +273,7 @@ setup() {
         [ "$status" -eq 1 ]
         [ "$(grep -c "invalid value '[0-9]*000' for 'cpus'" <<<"$output")" -eq 2000 ]
         [ "$(grep -c 'ignoring this VM' <<<"$output")" -eq 2000 ]
-        [ "$(grep -l '^ExecStart="/usr/bin/qemu-system' "$out"/qemu-vm@vm*.service.d/50-qemu-vm.conf | wc -l)" -eq 2000 ]
-        grep -q '^ExecStart="/usr/bin/qemu-system' "$out/qemu-vm@good.service.d/50-qemu-vm.conf"
+        [ "$(grep -l '^        "--" "/usr/bin/qemu-system' "$out"/qemu-vm@vm*.service.d/50-qemu-vm.conf | wc -l)" -eq 2000 ]
+        grep -q '^        "--" "/usr/bin/qemu-system' "$out/qemu-vm@good.service.d/50-qemu-vm.conf"
         [ ! -e "$out/qemu-vm@.hidden1.service.d" ]
 }

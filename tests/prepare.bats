@@ -104,6 +104,33 @@ no_temp_files() {
         [ "$status" -eq 2 ]
         run "$PREPARE" --nvram "$dir/x"
         [ "$status" -eq 2 ]
+        # A command only after "--"; never beside the seed step.
+        run "$PREPARE" --disk "$dir/x" /bin/true
+        [ "$status" -eq 2 ]
+        run "$PREPARE" --cloud-init-seed "$dir/seed.iso" --instance-namespace 00000000-0000-0000-0000-000000000000 \
+                --hostname h -- /bin/true
+        [ "$status" -eq 2 ]
+        [ ! -e "$dir/seed.iso" ]
+}
+
+@test "-- COMMAND: once everything is in place, it becomes COMMAND (QEMU), same process and arguments" {
+        run "$PREPARE" --disk "$dir/root.qcow2" --format qcow2 --size 1048576 -- \
+                /bin/sh -c 'echo "pid $$ args $*"; ls "$1"' sh "$dir/root.qcow2" --two
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"pid "[0-9]*" args $dir/root.qcow2 --two"* ]]
+        [[ "$output" == *"$dir/root.qcow2" ]]
+        # exec, not a child: the command's exit status is prepare's.
+        run "$PREPARE" --require "$dir/root.qcow2" -- /bin/sh -c 'exit 7'
+        [ "$status" -eq 7 ]
+}
+
+@test "-- COMMAND: when something is missing, the command never runs" {
+        run "$PREPARE" --require "$dir/missing.iso" -- /bin/sh -c "touch '$dir/ran'"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"$dir/missing.iso"* ]]
+        [ ! -e "$dir/ran" ]
+        run "$PREPARE" --require "$dir/x" -- "$dir/no-such-program"
+        [ "$status" -eq 1 ]
 }
 
 @test "a disk path that is a dangling symbolic link is an error, not silently skipped" {

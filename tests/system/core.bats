@@ -47,7 +47,8 @@ EOF
         run in_container systemctl cat qemu-vm@web01
         [ "$status" -eq 0 ]
         [[ "$output" == *"SourcePath=/etc/qemu/vms/web01.conf"* ]]
-        [[ "$output" == *'ExecStart="/usr/bin/qemu-system-x86_64"'* ]]
+        # qemu-vm-prepare makes disks and NVRAM, then becomes QEMU.
+        [[ "$output" == *'ExecStart="'*'/qemu-vm-prepare" \'*'"--" "/usr/bin/qemu-system-x86_64" \'* ]]
         [[ "$output" == *'"-name" "web01,debug-threads=on"'* ]]
         [[ "$output" == *"qemu-vm-prepare"* ]]
         [[ "$output" == *"qemu-vm-shutdown"* ]]
