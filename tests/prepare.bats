@@ -129,8 +129,9 @@ no_temp_files() {
         [ "$status" -eq 1 ]
         [[ "$output" == *"$dir/missing.iso"* ]]
         [ ! -e "$dir/ran" ]
-        run "$PREPARE" --require "$dir/x" -- "$dir/no-such-program"
+        run "$PREPARE" --require "$template" -- "$dir/no-such-program"
         [ "$status" -eq 1 ]
+        [[ "$output" == *"Cannot run '$dir/no-such-program': No such file or directory"* ]]
 }
 
 @test "a disk path that is a dangling symbolic link is an error, not silently skipped" {
