@@ -397,8 +397,8 @@ static void help(void) {
                "                       [--user NAME [--shell PATH] [--sudo] [--ssh-keys-file PATH]... [--password-hash-at FILE:LINE]]...\n"
                "                       [--nic ID --mac MAC [--address CIDR]... [--gateway IP]... [--dns IP]...]...\n\n"
                "Creates missing disks and the UEFI NVRAM of a VM; never touches existing ones.\n"
-               "Then, if all is in place, replaces itself with COMMAND (QEMU).\n"
                "Creates the directory of its VNC socket, open to group %s.\n"
+               "Then, if all is in place, replaces itself with COMMAND (QEMU).\n"
                "Or builds its cloud-init seed (NoCloud, volume cidata), replacing it only when the content changed.\n"
                "--ssh-keys-file before any --user is for the image's default user.\n", QEMU_VM_CONSOLE_GROUP);
 }
