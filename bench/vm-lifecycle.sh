@@ -152,13 +152,13 @@ start_bare() {
         in_container sh -c 'rm -rf /run/bench-bare && mkdir -m 0700 /run/bench-bare'
         in_container "$timer" start /run/bench-bare/qmp.sock -- "${bare_argv[@]}"
 }
-stop_bare() {
-        in_container "$timer" stop "$(in_container cat /run/bench-bare/qemu.pid)" --qmp /run/bench-bare/qmp.sock
-}
+# qmp_floor_stop DIR: the stop floor for the QEMU whose qemu.pid and qmp.sock are in DIR.
+qmp_floor_stop() { in_container "$timer" stop "$(in_container cat "$1/qemu.pid")" --qmp "$1/qmp.sock"; }
+stop_bare() { qmp_floor_stop /run/bench-bare; }
 log_unit=$qemuvm_log
 start_unit() { in_container "$timer" start /run/bench-unit/qmp.sock -- systemctl start bench-unit; }
 stop_unit() {
-        in_container "$timer" stop "$(in_container cat /run/bench-unit/qemu.pid)" --qmp /run/bench-unit/qmp.sock
+        qmp_floor_stop /run/bench-unit
         in_container systemctl stop bench-unit
 }
 log_qemuvm=$qemuvm_log
@@ -170,7 +170,7 @@ stop_qemuvm() {
 log_sandboxed=$qemuvm_log
 start_sandboxed() { in_container "$timer" start "/run/qemu-vm/$vm/qmp.sock" -- systemctl start bench-sandboxed; }
 stop_sandboxed() {
-        in_container "$timer" stop "$(in_container cat "/run/qemu-vm/$vm/qemu.pid")" --qmp "/run/qemu-vm/$vm/qmp.sock"
+        qmp_floor_stop "/run/qemu-vm/$vm"
         in_container systemctl stop bench-sandboxed
 }
 log_libvirt=/var/log/libvirt/qemu/$vm-serial.log
