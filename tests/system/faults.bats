@@ -205,9 +205,10 @@ main_pid() {
         # In parallel: every VM began stopping before the first had finished (systemd's own
         # timestamps, so it holds however slow the two cores are) ...
         local stamps last_began first_done
+        # One property a call: with several, --value prints them in systemd's order, not the asked one.
         stamps=$(for i in $(seq 0 9); do
-                in_container systemctl show -p ActiveExitTimestampMonotonic,InactiveEnterTimestampMonotonic \
-                        --value "qemu-vm@fleet$i" | paste -s -d ' '
+                echo "$(in_container systemctl show -p ActiveExitTimestampMonotonic --value "qemu-vm@fleet$i")" \
+                        "$(in_container systemctl show -p InactiveEnterTimestampMonotonic --value "qemu-vm@fleet$i")"
         done)
         last_began=$(awk '{ print $1 }' <<<"$stamps" | sort -n | tail -1)
         first_done=$(awk '{ print $2 }' <<<"$stamps" | sort -n | head -1)
