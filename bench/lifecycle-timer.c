@@ -6,9 +6,9 @@
  *           runs COMMAND (systemctl start, qemu-system-x86_64 -daemonize); once it has exited 0,
  *           connects to QMP_SOCKET and negotiates: "the VM runs and QMP answers". With QMP_SOCKET "-",
  *           COMMAND's return is the end (virsh start: libvirt has negotiated QMP itself by then).
- *   lifecycle-timer stop PID -- COMMAND...
- *           runs COMMAND (systemctl stop, virsh shutdown and wait), then waits until process PID
- *           (QEMU) is gone, watched through a pidfd opened before the clock starts.
+ *   lifecycle-timer stop PID[,PID...] -- COMMAND...
+ *           runs COMMAND (systemctl stop, virsh shutdown and wait), then waits until every process
+ *           PID (QEMU) is gone, each watched through a pidfd opened before the clock starts.
  *   lifecycle-timer stop PID --qmp QMP_SOCKET
  *           the floor of a graceful stop: a bare QMP client in this process presses the power
  *           button once and waits until PID is gone.
@@ -28,6 +28,7 @@
 #include "qmp.h"
 
 #define QMP_TIMEOUT_MS 60000
+#define MAX_PIDS 64
 
 static long long now_us(void) {
         struct timespec ts;
@@ -85,19 +86,50 @@ static int press_power_button(const char *socket_path) {
         return r;
 }
 
-static int wait_until_gone(int pidfd) {
-        struct pollfd p = { .fd = pidfd, .events = POLLIN };
-        int r;
-        while ((r = poll(&p, 1, QMP_TIMEOUT_MS)) < 0 && errno == EINTR)
-                ;
-        if (r == 0)
-                fprintf(stderr, "lifecycle-timer: the process is still there after %d s\n", QMP_TIMEOUT_MS / 1000);
-        return r > 0 ? 0 : -ETIMEDOUT;
+/* Waits until every pidfd has reported its process gone. */
+static int wait_until_gone(const int *pidfds, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                struct pollfd p = { .fd = pidfds[i], .events = POLLIN };
+                int r;
+                while ((r = poll(&p, 1, QMP_TIMEOUT_MS)) < 0 && errno == EINTR)
+                        ;
+                if (r <= 0) {
+                        fprintf(stderr, "lifecycle-timer: a process is still there after %d s\n",
+                                QMP_TIMEOUT_MS / 1000);
+                        return -ETIMEDOUT;
+                }
+        }
+        return 0;
+}
+
+/* "PID[,PID...]" into pidfds, opened now so that the processes cannot go unseen. */
+static int open_pidfds(const char *list, int *pidfds, size_t *n) {
+        char *copy = strdup(list), *save = NULL;
+        if (!copy)
+                return -ENOMEM;
+        int r = 0;
+        *n = 0;
+        for (char *word = strtok_r(copy, ",", &save); word; word = strtok_r(NULL, ",", &save)) {
+                uint64_t pid;
+                if (*n == MAX_PIDS || parse_uint_range(word, 2, INT32_MAX, &pid) < 0) {
+                        r = -EINVAL;
+                        break;
+                }
+                pidfds[*n] = (int) syscall(SYS_pidfd_open, (pid_t) pid, 0);
+                if (pidfds[*n] < 0) {
+                        fprintf(stderr, "lifecycle-timer: no process %s: %m\n", word);
+                        r = -ESRCH;
+                        break;
+                }
+                (*n)++;
+        }
+        free(copy);
+        return *n == 0 ? -EINVAL : r;
 }
 
 static int usage(void) {
         fprintf(stderr, "Usage: lifecycle-timer start QMP_SOCKET -- COMMAND...\n"
-                        "       lifecycle-timer stop PID -- COMMAND...\n"
+                        "       lifecycle-timer stop PID[,PID...] -- COMMAND...\n"
                         "       lifecycle-timer stop PID --qmp QMP_SOCKET\n");
         return 2;
 }
@@ -112,23 +144,22 @@ int main(int argc, char *argv[]) {
                 if (r == 0 && strcmp(argv[2], "-") != 0)
                         r = qmp_answers(argv[2]);
         } else if (argc >= 5 && strcmp(argv[1], "stop") == 0) {
-                uint64_t pid;
-                if (parse_uint_range(argv[2], 2, INT32_MAX, &pid) < 0)
+                int pidfds[MAX_PIDS];
+                size_t n;
+                r = open_pidfds(argv[2], pidfds, &n);
+                if (r == -EINVAL)
                         return usage();
-                int pidfd = (int) syscall(SYS_pidfd_open, (pid_t) pid, 0);
-                if (pidfd < 0) {
-                        fprintf(stderr, "lifecycle-timer: no process %s: %m\n", argv[2]);
+                if (r < 0)
                         return 1;
-                }
                 t0 = now_us();
                 if (strcmp(argv[3], "--") == 0)
                         r = run_command(argv + 4);
-                else if (argc == 5 && strcmp(argv[3], "--qmp") == 0)
+                else if (argc == 5 && n == 1 && strcmp(argv[3], "--qmp") == 0)
                         r = press_power_button(argv[4]);
                 else
                         return usage();
                 if (r == 0)
-                        r = wait_until_gone(pidfd);
+                        r = wait_until_gone(pidfds, n);
         } else
                 return usage();
 

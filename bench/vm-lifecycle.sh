@@ -10,6 +10,8 @@
 #   sandboxed  (with DIAGNOSE=1) qemu-vm@bench's own unit running QEMU alone, without
 #            qemu-vm-prepare before it and without ExecStop=: what the sandbox costs apart from
 #            the helpers
+#   unsandboxed-stop  (with DIAGNOSE=1) qemu-vm@bench's own unit with its ExecStop= marked "+", run
+#            outside the sandbox: what the sandbox adds to the stop
 #   libvirt  Debian's libvirt 9: virsh start / virsh shutdown --mode acpi, then waiting for "shut off",
 #            of an equivalent domain (direct kernel boot, q35, TCG, cpu max, virtio disk, serial to a
 #            file); LIBVIRT=0 leaves it out
@@ -22,45 +24,17 @@
 # from .debs downloaded once into BUILD_DIR/bench-debs (the host gets nothing).
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "${1:-build}" && pwd)
+# shellcheck source=bench-container.bash
+source "$(dirname "$0")/bench-container.bash"
 runs=${RUNS:-9}
 with_libvirt=${LIBVIRT:-1}
-timer=$build/bench/lifecycle-timer
-[ -x "$timer" ] || { echo "build first: meson setup build && ninja -C build" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "needs root: it boots systemd in a container" >&2; exit 1; }
-
-debs=$build/bench-debs
-if [ "$with_libvirt" = 1 ] && ! compgen -G "$debs/libvirt-daemon-system_*.deb" >/dev/null; then
-        mkdir -p "$debs/partial"
-        apt-get install -y -q --download-only --no-install-recommends -o Dir::Cache::archives="$debs" \
-                -o APT::Sandbox::User=root libvirt-daemon-system >&2
-fi
-
-# The system suite's container and guest helpers, outside bats. libvirt needs a pure cgroup v2 tree,
-# which container.bash gives (DESIGN.md).
-export BUILD_DIR=$build SOURCE_ROOT=$root BATS_TEST_DIRNAME=$root/tests/system
-BATS_FILE_TMPDIR=$(mktemp -d)
-export BATS_FILE_TMPDIR
-source "$root/tests/system/helpers.bash"
-trap 'container_shutdown; rm -rf "$BATS_FILE_TMPDIR"' EXIT
-system_suite_setup
+[ "$with_libvirt" = 1 ] && bench_download_libvirt
+bench_boot_container
+timer=$bench_timer
 
 vm=bench
 guest_vm "$vm" "" "[disk.root]" "size = 16M"
 in_container systemctl daemon-reload
-
-# listener_count LOG: how often the guest has said it hears the power button.
-listener_count() { in_container grep -c 'QEMU-VM-GUEST: acpi listener up' "$1" 2>/dev/null || true; }
-
-# wait_for_listener LOG COUNT
-wait_for_listener() {
-        local deadline=$((SECONDS + 180))
-        until [ "$(listener_count "$1")" -ge "$2" ]; do
-                [ "$SECONDS" -lt "$deadline" ] || { echo "the guest did not come up; $1 ends:" >&2; in_container tail "$1" >&2; exit 1; }
-                sleep 0.1
-        done
-}
 
 # qemu-vm's own start makes the disk; its QEMU's argv is what bare and unit run, in other runtime
 # dirs, on the same disk and serial log.
@@ -98,51 +72,8 @@ sandboxed_unit() {
 }
 
 libvirt_setup() {
-        local images=/var/lib/libvirt/images
-        container_copy_in "$debs" /opt/bench-debs
-        # The man-db trigger would be most of the install's time.
-        in_container rm -f /var/lib/man-db/auto-update
-        in_container sh -c 'DEBIAN_FRONTEND=noninteractive dpkg -i /opt/bench-debs/*.deb' >"$BATS_FILE_TMPDIR/dpkg.log" 2>&1 ||
-                { cat "$BATS_FILE_TMPDIR/dpkg.log" >&2; exit 1; }
-        # No remote access (Debian ships these disabled; masked to be sure).
-        in_container systemctl mask --now libvirtd-tcp.socket libvirtd-tls.socket >/dev/null 2>&1
-        in_container systemctl daemon-reload
-        in_container systemctl start virtlogd.socket virtlockd.socket libvirtd.socket libvirtd-ro.socket \
-                libvirtd-admin.socket
-        in_container cp "$GUEST_IMAGES/vmlinuz" "$GUEST_IMAGES/initrd.img" "$images/"
-        in_container qemu-img create -q -f qcow2 "$images/$vm.qcow2" 16M
-        # Without <acpi/> libvirt gives QEMU -no-acpi and the power button does nothing.
-        put_file "/root/$vm.xml" <<EOF
-<domain type='qemu'>
-  <name>$vm</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <cpu mode='maximum'/>
-  <os>
-    <type arch='x86_64' machine='q35'>hvm</type>
-    <kernel>$images/vmlinuz</kernel>
-    <initrd>$images/initrd.img</initrd>
-    <cmdline>console=ttyS0</cmdline>
-  </os>
-  <features><acpi/></features>
-  <on_poweroff>destroy</on_poweroff>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2' cache='none' discard='unmap'/>
-      <source file='$images/$vm.qcow2'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-    <controller type='usb' model='none'/>
-    <serial type='file'>
-      <source path='/var/log/libvirt/qemu/$vm-serial.log' append='on'/>
-      <target port='0'/>
-    </serial>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-EOF
-        in_container virsh -q define "/root/$vm.xml" >/dev/null
+        libvirt_install
+        libvirt_define "$vm"
 }
 
 # Each contender X: log_X is its guest's serial log, start_X prints the start time (us), stop_X
@@ -167,13 +98,23 @@ stop_qemuvm() {
         in_container "$timer" stop "$(in_container systemctl show -p MainPID --value "qemu-vm@$vm")" \
                 -- systemctl stop "qemu-vm@$vm"
 }
+# qemu-vm@bench as `systemctl cat` shows it, %i filled in, its ExecStop= run outside the sandbox.
+unsandboxed_stop_unit() {
+        in_container systemctl cat "qemu-vm@$vm" | grep -v '^#' | sed -e "s/%i/$vm/g" -e 's/^ExecStop=/ExecStop=+/'
+}
+log_unsandboxedstop=$qemuvm_log
+start_unsandboxedstop() { in_container "$timer" start "/run/qemu-vm/$vm/qmp.sock" -- systemctl start bench-unsandboxed-stop; }
+stop_unsandboxedstop() {
+        in_container "$timer" stop "$(in_container systemctl show -p MainPID --value bench-unsandboxed-stop)" \
+                -- systemctl stop bench-unsandboxed-stop
+}
 log_sandboxed=$qemuvm_log
 start_sandboxed() { in_container "$timer" start "/run/qemu-vm/$vm/qmp.sock" -- systemctl start bench-sandboxed; }
 stop_sandboxed() {
         qmp_floor_stop "/run/qemu-vm/$vm"
         in_container systemctl stop bench-sandboxed
 }
-log_libvirt=/var/log/libvirt/qemu/$vm-serial.log
+log_libvirt=$(libvirt_serial_log "$vm")
 start_libvirt() { in_container "$timer" start - -- virsh -q start "$vm"; }
 stop_libvirt() {
         in_container "$timer" stop "$(in_container cat "/run/libvirt/qemu/$vm.pid")" -- sh -c \
@@ -184,8 +125,9 @@ stop_libvirt() {
 contenders=(bare unit qemuvm)
 if [ "${DIAGNOSE:-0}" = 1 ]; then
         sandboxed_unit | put_file /etc/systemd/system/bench-sandboxed.service
+        unsandboxed_stop_unit | put_file /etc/systemd/system/bench-unsandboxed-stop.service
         in_container systemctl daemon-reload
-        contenders+=(sandboxed)
+        contenders+=(sandboxed unsandboxedstop)
 fi
 if [ "$with_libvirt" = 1 ]; then
         libvirt_setup
@@ -207,12 +149,7 @@ for run in $(seq 0 "$runs"); do
 done
 
 # stats CONTENDER FIELD: "median min max" in microseconds.
-stats() {
-        awk -v c="$1" -v f="$2" '$1 == c { print $f }' "$results" | sort -n |
-                awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; print m, a[1], a[NR] }'
-}
-ms() { awk -v us="$1" 'BEGIN { printf "%.1f", us / 1000 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+stats() { awk -v c="$1" -v f="$2" '$1 == c { print $f }' "$results" | median_spread; }
 
 echo "# $runs runs each, interleaved; medians (spread min-max) in ms"
 for what in start:2 stop:3; do
@@ -225,7 +162,7 @@ for what in start:2 stop:3; do
                 [ "$name" = stop ] && { [ "$c" = unit ] || [ "$c" = sandboxed ]; } && continue
                 read -r m lo hi < <(stats "$c" "$field")
                 line="$name $c $(ms "$m") ($(ms "$lo")-$(ms "$hi")) x$(ratio "$m" "$floor") of bare"
-                [ "$name" = start ] && { [ "$c" = qemuvm ] || [ "$c" = sandboxed ]; } &&
+                [ "$name" = start ] && { [ "$c" = qemuvm ] || [ "$c" = sandboxed ] || [ "$c" = unsandboxedstop ]; } &&
                         line+=", x$(ratio "$m" "$unit") of the hand-written unit"
                 [ "$c" = libvirt ] && line+=", x$(ratio "$m" "$ours") of qemu-vm"
                 echo "$line"
