@@ -1,0 +1,73 @@
+#!/usr/bin/env bats
+# bash completion of qemu-vmctl (ctl/completion.bash.in, as built): commands, options, VM names from
+# the configuration directory, disk IDs for --remove-disks, paths for attach-disk. Needs COMPLETION
+# (the built file).
+
+setup() {
+        export QEMU_VM_CONFIG_DIR=$BATS_TEST_TMPDIR/vms
+        mkdir -p "$QEMU_VM_CONFIG_DIR"
+        printf '[vm]\nmemory = 1G\n\n[disk.root]\nsize = 8G\n\n[disk.data]\nsize = 1G\n' >"$QEMU_VM_CONFIG_DIR/web01.conf"
+        printf '[vm]\nmemory = 1G\n' >"$QEMU_VM_CONFIG_DIR/db02.conf"
+        touch "$QEMU_VM_CONFIG_DIR/notes.txt"
+        source "${COMPLETION:?}"
+}
+
+# offers WORD...: what completing the last WORD offers, sorted, on one line.
+offers() {
+        COMP_WORDS=(qemu-vmctl "$@")
+        COMP_CWORD=$#
+        _qemu_vmctl
+        printf '%s\n' "${COMPREPLY[@]}" | sort | paste -s -d ' '
+}
+
+@test "the file is registered for qemu-vmctl" {
+        run complete -p qemu-vmctl
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"-F _qemu_vmctl qemu-vmctl"* ]]
+}
+
+@test "commands, and the options before one" {
+        [ "$(offers s)" = "show start status stop" ]
+        [ "$(offers '')" = "attach-disk check-host console destroy detach-disk list restart show start status stop" ]
+        [ "$(offers --j)" = "--json" ]
+        [ "$(offers --json de)" = "destroy detach-disk" ]
+}
+
+@test "VM names are the .conf files of the configuration directory, once, in the first argument" {
+        [ "$(offers start '')" = "db02 web01" ]
+        [ "$(offers --json status w)" = "web01" ]
+        [ "$(offers start web01 '')" = "" ]
+        [ "$(offers list '')" = "" ]
+        [ "$(offers check-host '')" = "" ]
+}
+
+@test "each command's options; an option's value is not taken for the VM name" {
+        [ "$(offers start web01 --)" = "--help --json --timeout --wait" ]
+        [ "$(offers destroy web01 --)" = "--force --help --json --remove-disks" ]
+        [ "$(offers attach-disk --)" = "--format --help --id --json --readonly" ]
+        [ "$(offers console --)" = "--help --json" ]
+        [ "$(offers stop --timeout 5 w)" = "web01" ]
+        [ "$(offers stop --timeout '')" = "" ]
+        [ "$(offers attach-disk web01 /x --format '')" = "qcow2 raw" ]
+}
+
+@test "--remove-disks offers the VM's own disk IDs, element by element of the list" {
+        [ "$(offers destroy web01 --force --remove-disks '')" = "data root" ]
+        [ "$(offers destroy web01 --remove-disks root,d)" = "root,data" ]
+        [ "$(offers destroy db02 --remove-disks '')" = "" ]
+        [ "$(offers destroy --remove-disks '')" = "" ]
+}
+
+@test "attach-disk: a VM name, then a path" {
+        touch "$BATS_TEST_TMPDIR/extra.qcow2"
+        [ "$(offers attach-disk w)" = "web01" ]
+        [ "$(offers attach-disk web01 "$BATS_TEST_TMPDIR/ext")" = "$BATS_TEST_TMPDIR/extra.qcow2" ]
+        [ "$(offers attach-disk web01 "$BATS_TEST_TMPDIR/extra.qcow2" '')" = "" ]
+}
+
+@test "without a configuration directory there are no names, and no error" {
+        rm -rf "$QEMU_VM_CONFIG_DIR"
+        run offers start ''
+        [ "$status" -eq 0 ]
+        [ "$output" = "" ]
+}
