@@ -23,7 +23,7 @@ bench_download_libvirt
 bench_boot_container
 most=$(printf '%s\n' "${sizes[@]}" | sort -n | tail -1)
 
-names() { for i in $(seq -w 1 "$2"); do echo "$1$i"; done; }
+names() { for i in $(seq 1 "$2"); do printf '%s%02d\n' "$1" "$i"; done; }
 for vm in $(names host "$most"); do
         guest_vm "$vm" "" "autostart = yes" "[disk.root]" "size = 16M"
 done
