@@ -8,6 +8,9 @@
 #   - waiting for a guest's ACPI listener, and medians and ratios of the figures.
 # Needs root, like the system suite.
 
+# A failing command inside $(...) ends the benchmark too (bash does not pass set -e on by default).
+shopt -s inherit_errexit
+
 bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bench_build=$(cd "${1:-build}" && pwd)
 bench_timer=$bench_build/bench/lifecycle-timer

@@ -13,7 +13,7 @@ if [ ! -d /run/systemd/system ]; then
         exit 1
 fi
 
-packages=(gcc libc6-dev meson ninja-build pkg-config libsystemd-dev libinih-dev uuid-dev libjson-c-dev libisofs-dev libcrypt-dev
+packages=(gcc libc6-dev meson ninja-build pkg-config libsystemd-dev libinih-dev uuid-dev libjson-c-dev libisofs-dev libcrypt-dev scdoc
           systemd-container qemu-system-x86 qemu-utils ovmf cpio kmod)
 if ! dpkg -s "${packages[@]}" >/dev/null 2>&1; then
         apt-get update

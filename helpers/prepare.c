@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* qemu-vm-prepare: ExecStartPre= of qemu-vm@.service. Creates missing disks with qemu-img, the UEFI
- * variable store from its template, and the directory of the VNC socket. Never overwrites, truncates or
+/* qemu-vm-prepare: ExecStart= of qemu-vm@.service. Creates missing disks with qemu-img, the UEFI
+ * variable store from its template, and the directory of the VNC socket, then replaces itself with
+ * QEMU (the command after "--"). Never overwrites, truncates or
  * resizes an existing file: each new file is made under a temporary name, synced, and renamed into place
  * only if nothing is there yet.
  * With --cloud-init-seed (a second ExecStartPre=, as root) it builds the VM's cloud-init seed instead,
@@ -390,7 +391,7 @@ static int ensure_console_dir(const char *path) {
 
 static void help(void) {
         printf("Usage: qemu-vm-prepare [--nvram PATH --nvram-template PATH]\n"
-               "                       [--disk PATH [--format FMT [--size BYTES] [--backing PATH --backing-format FMT]]]...\n"
+               "                       [--disk PATH [--format FMT [--size BYTES] [--backing PATH [--backing-format FMT]]]]...\n"
                "                       [--require PATH]... [--console-dir PATH] [-- COMMAND [ARG]...]\n"
                "       qemu-vm-prepare --cloud-init-seed PATH --instance-namespace UUID --hostname NAME [--fqdn NAME]\n"
                "                       [--ssh-keys-file PATH]... [--user-data-file PATH] [--network-config-file PATH]\n"

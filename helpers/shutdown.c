@@ -153,7 +153,7 @@ static int run(const char *qmp_path, unsigned timeout_s) {
 }
 
 static void help(void) {
-        printf("Usage: qemu-vm-shutdown --qmp SOCKET --timeout SECONDS\n\n"
+        printf("Usage: qemu-vm-shutdown --qmp SOCKET [--timeout SECONDS]\n\n"
                "Powers a QEMU guest down over QMP; the QEMU process is $MAINPID.\n");
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* qemu-vm-tap: ExecStart= and ExecStop= of qemu-vm-tap@IFNAME.service, run as root (CAP_NET_ADMIN).
+/* qemu-vm-tap: ExecStart= and ExecStop= of qemu-vm-tap@IFNAME.service, run as a
+ * dynamic user with CAP_NET_ADMIN alone.
  *
  *   qemu-vm-tap create IFNAME --bridge BRIDGE --owner USER --mac MAC
  *   qemu-vm-tap delete IFNAME
