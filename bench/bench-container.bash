@@ -80,10 +80,11 @@ libvirt_install() {
 # libvirt_serial_log NAME: where libvirt_define's domain NAME writes its serial console.
 libvirt_serial_log() { echo "/var/log/libvirt/qemu/$1-serial.log"; }
 
-# libvirt_define NAME: a domain equivalent to the test guest under qemu-vm (direct kernel boot, q35,
-# TCG, cpu max, 256 MiB, a new 16M virtio qcow2 disk, serial to a file, no USB, balloon or NIC).
+# libvirt_define NAME [PARAMS]: a domain equivalent to the test guest under qemu-vm (direct kernel
+# boot with kernel parameters PARAMS, q35, TCG, cpu max, 256 MiB, a new 16M virtio qcow2 disk, serial
+# to a file, no USB, balloon or NIC).
 libvirt_define() {
-        local vm=$1 images=/var/lib/libvirt/images
+        local vm=$1 params=${2:-} images=/var/lib/libvirt/images
         in_container qemu-img create -q -f qcow2 "$images/$vm.qcow2" 16M
         # Without <acpi/> libvirt gives QEMU -no-acpi and the power button does nothing.
         put_file "/root/$vm.xml" <<EOF
@@ -96,7 +97,7 @@ libvirt_define() {
     <type arch='x86_64' machine='q35'>hvm</type>
     <kernel>$images/vmlinuz</kernel>
     <initrd>$images/initrd.img</initrd>
-    <cmdline>console=ttyS0</cmdline>
+    <cmdline>$params console=ttyS0</cmdline>
   </os>
   <features><acpi/></features>
   <on_poweroff>destroy</on_poweroff>
