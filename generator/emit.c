@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <inttypes.h>
+#include <uuid/uuid.h>
 
 #include "console-ports.h"
 #include "emit.h"
@@ -31,11 +32,12 @@ static FILE *dropin_open(const char *source_path, char **text, size_t *size) {
         return f;
 }
 
-/* Writes KEY=PREFIX followed by the arguments, each quoted for the unit file. An argument that starts
- * with '-' begins a continuation line, so `systemctl cat` reads like a shell script. */
-static void write_exec_prefixed(FILE *f, const char *key, const char *prefix, const Strv *argv) {
+/* Writes KEY=PREFIX followed by the arguments, each quoted for the unit file, then TAIL as it is (for
+ * systemd's own variables; NULL for none). An argument that starts with '-' begins a continuation line,
+ * so `systemctl cat` reads like a shell script. */
+static void write_exec_line(FILE *f, const char *key, const char *prefix, const Strv *argv, const char *tail) {
         static const char continuation[] = " \\\n        ";
-        size_t size = strlen(key) + strlen(prefix) + 3;
+        size_t size = strlen(key) + strlen(prefix) + (tail ? strlen(tail) + 1 : 0) + 3;
 
         /* Built in one buffer and written at once: this is most of the generator's work. */
         for (size_t i = 0; i < argv->n; i++)
@@ -47,8 +49,14 @@ static void write_exec_prefixed(FILE *f, const char *key, const char *prefix, co
                         t = stpcpy(t, argv->items[i][0] == '-' ? continuation : " ");
                 t += unit_exec_arg_escape_into(t, argv->items[i]);
         }
+        if (tail)
+                t = stpcpy(stpcpy(t, " "), tail);
         *t++ = '\n';
         fwrite(line, 1, (size_t) (t - line), f);
+}
+
+static void write_exec_prefixed(FILE *f, const char *key, const char *prefix, const Strv *argv) {
+        write_exec_line(f, key, prefix, argv, NULL);
 }
 
 static void write_exec(FILE *f, const char *key, const Strv *argv) {
@@ -188,6 +196,36 @@ static void shutdown_argv(const VmConfig *c, Strv *v) {
         strv_pushf(v, "%u", c->shutdown_timeout);
 }
 
+/* systemd-machined's RegisterMachine for the running QEMU: name, UUID (16 bytes), service, class,
+ * leader (QEMU, $MAINPID) and root directory (none). `machinectl list` and `machinectl status` then show
+ * the VM, `machinectl stop` stops this unit, and machined forgets the VM when the unit stops. */
+static void write_machine_registration(FILE *f, const VmConfig *c) {
+        static const char *const call[] = {
+                QEMU_VM_BUSCTL, "--quiet", "--timeout=5", "call", "org.freedesktop.machine1",
+                "/org/freedesktop/machine1", "org.freedesktop.machine1.Manager", "RegisterMachine", "sayssus",
+        };
+        Strv argv = {};
+        uuid_t id;
+
+        for (size_t i = 0; i < ELEMENTSOF(call); i++)
+                strv_push(&argv, call[i]);
+        strv_push(&argv, c->name);
+        if (uuid_parse(c->uuid, id) < 0)
+                abort();        /* resolve checked it */
+        strv_push(&argv, "16");
+        for (size_t i = 0; i < sizeof id; i++)
+                strv_pushf(&argv, "%u", id[i]);
+        strv_push(&argv, "qemu-vm");
+        strv_push(&argv, "vm");
+        /* '+': registering takes root; the command reads nothing but these words and the PID systemd
+         * fills in. '-': a host without machined (package systemd-container), or a name machined
+         * refuses (it takes no '_'), still runs the VM; the journal has busctl's reason. */
+        fprintf(f, "# systemd-machined: machinectl list and status show the running VM as %s (UUID %s).\n",
+                c->name, c->uuid);
+        write_exec_line(f, "ExecStartPost", "-+", &argv, "${MAINPID} \"\"");
+        strv_clear(&argv);
+}
+
 static char *vm_dropin_text(const VmConfig *c) {
         char *text = NULL;
         size_t size = 0;
@@ -261,6 +299,8 @@ static char *vm_dropin_text(const VmConfig *c) {
                         strv_clear(&argv);
                 }
         }
+
+        write_machine_registration(f, c);
 
         shutdown_argv(c, &argv);
         write_exec(f, "ExecStop", &argv);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <glob.h>
 #include <grp.h>
 #include <inttypes.h>
@@ -512,6 +513,18 @@ static int seed_spec_complete(const SeedSpec *spec) {
         return 0;
 }
 
+/* machinectl poweroff and reboot signal the machine's leader, QEMU: SIGRTMIN+4 would end it at once
+ * (the default action), SIGINT makes it quit; either way the guest is not told. Ignored and blocked
+ * (both kept across exec and QEMU's fork), they do nothing; machinectl stop stops the unit gracefully. */
+static void shield_from_machinectl(void) {
+        sigset_t block;
+
+        signal(SIGRTMIN + 4, SIG_IGN);
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigprocmask(SIG_BLOCK, &block, NULL);
+}
+
 int main(int argc, char *argv[]) {
         enum { ARG_NVRAM = 0x100, ARG_NVRAM_TEMPLATE, ARG_DISK, ARG_FORMAT, ARG_SIZE, ARG_BACKING,
                ARG_BACKING_FORMAT, ARG_REQUIRE, ARG_CONSOLE_DIR };
@@ -610,6 +623,7 @@ int main(int argc, char *argv[]) {
         if (r < 0)
                 return 1;
         if (command) {
+                shield_from_machinectl();
                 execv(command[0], command);
                 log_error("Cannot run '%s': %m", command[0]);
                 return 1;

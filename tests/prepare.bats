@@ -124,6 +124,18 @@ no_temp_files() {
         [ "$status" -eq 7 ]
 }
 
+@test "-- COMMAND: runs with SIGRTMIN+4 ignored and SIGINT blocked (machinectl poweroff and reboot)" {
+        local ignored blocked
+        ignored=$("$PREPARE" -- /bin/sed -n 's/^SigIgn:\t//p' /proc/self/status)
+        blocked=$("$PREPARE" -- /bin/sed -n 's/^SigBlk:\t//p' /proc/self/status)
+        # Bit N-1 stands for signal N: SIGRTMIN+4 is signal $(kill -l RTMIN+4), SIGINT is 2.
+        (( (16#$ignored >> ($(kill -l RTMIN+4) - 1)) & 1 ))
+        (( (16#$blocked >> 1) & 1 ))
+        # Not so without prepare: the checks above see its doing, not this shell's.
+        ignored=$(/bin/sed -n 's/^SigIgn:\t//p' /proc/self/status)
+        (( ! ((16#$ignored >> ($(kill -l RTMIN+4) - 1)) & 1) ))
+}
+
 @test "-- COMMAND: when something is missing, the command never runs" {
         run "$PREPARE" --require "$dir/missing.iso" -- /bin/sh -c "touch '$dir/ran'"
         [ "$status" -eq 1 ]

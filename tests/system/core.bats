@@ -152,6 +152,55 @@ EOF
         [ "$(in_container systemctl is-active qemu-vm@selfoff)" = inactive ]
 }
 
+@test "machined lists a running VM as class vm led by QEMU; poweroff and reboot leave it alone; terminate powers it down; it is forgotten when it stops" {
+        write_test_vm mach01 bios ""
+        in_container systemctl daemon-reload
+        in_container systemctl start qemu-vm@mach01
+        wait_for_serial mach01 "QEMU-VM-GUEST: acpi listener up" 1
+        local qemu uuid
+        qemu=$(in_container systemctl show -p MainPID --value qemu-vm@mach01)
+        uuid=$(in_container systemctl cat qemu-vm@mach01 | sed -n 's/.*"-uuid" "\([0-9a-f-]*\)".*/\1/p')
+        [ -n "$uuid" ]
+        run in_container machinectl list --no-legend
+        [[ "$output" == *"mach01 vm       qemu-vm"* ]]
+        [ "$(in_container machinectl show -p Class --value mach01)" = vm ]
+        [ "$(in_container machinectl show -p Leader --value mach01)" = "$qemu" ]
+        [ "$(in_container machinectl show -p Unit --value mach01)" = qemu-vm@mach01.service ]
+        [ "$(in_container machinectl show -p Id --value mach01)" = "${uuid//-/}" ]
+        run in_container machinectl status mach01
+        [[ "$output" == *"Unit: qemu-vm@mach01.service"* ]]
+        # poweroff (SIGRTMIN+4) and reboot (SIGINT) signal the leader; QEMU would die at once of the
+        # first and quit on the second, the guest unwarned. Both do nothing.
+        in_container machinectl poweroff mach01
+        in_container machinectl reboot mach01
+        sleep 2
+        [ "$(in_container systemctl is-active qemu-vm@mach01)" = active ]
+        [ "$(in_container systemctl show -p MainPID --value qemu-vm@mach01)" = "$qemu" ]
+        ! in_container grep -q "power button pressed" /var/log/qemu-vm/mach01.log
+        # terminate stops the unit: the guest powers itself down through ExecStop=.
+        in_container machinectl terminate mach01
+        container_wait_for 60 sh -c 'test "$(systemctl is-active qemu-vm@mach01)" = inactive'
+        in_container grep -q "QEMU-VM-GUEST: power button pressed, powering off" /var/log/qemu-vm/mach01.log
+        container_wait_for 10 sh -c '! machinectl show mach01 >/dev/null 2>&1'
+        # Registered again at the next start, and forgotten again when the guest powers itself off.
+        in_container systemctl start qemu-vm@mach01
+        [ "$(in_container machinectl show -p Leader --value mach01)" = "$(in_container systemctl show -p MainPID --value qemu-vm@mach01)" ]
+        wait_for_serial mach01 "QEMU-VM-GUEST: acpi listener up" 2
+        in_container systemctl stop qemu-vm@mach01
+        container_wait_for 10 sh -c '! machinectl show mach01 >/dev/null 2>&1'
+}
+
+@test "a VM whose name machined refuses ('_') runs all the same, and the journal says why it is not listed" {
+        write_test_vm mach_02 bios ""
+        in_container systemctl daemon-reload
+        in_container systemctl start qemu-vm@mach_02
+        [ "$(in_container systemctl is-active qemu-vm@mach_02)" = active ]
+        ! in_container machinectl show mach_02 >/dev/null 2>&1
+        run in_container journalctl -u qemu-vm@mach_02 --no-pager
+        [[ "$output" == *"busctl"* ]]
+        in_container systemctl stop qemu-vm@mach_02
+}
+
 @test "a VM whose file goes bad while it runs keeps running, and stop still powers the guest down" {
         write_test_vm edited bios ""
         in_container systemctl daemon-reload
