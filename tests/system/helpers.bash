@@ -4,6 +4,8 @@
 
 source "$BATS_TEST_DIRNAME/container.bash"
 
+# system_suite_setup [--no-install]: the container, the build installed (unless --no-install: a test
+# file that installs a package instead), the test guest copied in.
 system_suite_setup() {
         : "${BUILD_DIR:?}" "${SOURCE_ROOT:?}"
         local guest_cache=$BUILD_DIR/test-guest
@@ -17,7 +19,7 @@ system_suite_setup() {
         # bind them in at the same paths, so `meson install` inside finds everything.
         export CONTAINER_NSPAWN_ARGS="--bind-ro=$SOURCE_ROOT --bind=$BUILD_DIR"
         container_boot
-        in_container meson install -C "$BUILD_DIR" --no-rebuild --quiet >/dev/null
+        [ "${1:-}" = --no-install ] || in_container meson install -C "$BUILD_DIR" --no-rebuild --quiet >/dev/null
         export GUEST_IMAGES=/var/lib/qemu-vm/images
         container_copy_in "$guest_cache/vmlinuz" "$GUEST_IMAGES/vmlinuz"
         container_copy_in "$guest_cache/initrd.img" "$GUEST_IMAGES/initrd.img"
