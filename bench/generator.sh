@@ -1,31 +1,30 @@
 #!/bin/bash
-# bench/generator.sh [BUILD_DIR]: the generator's wall time for 1, 100 and 1000 VM files (each with two
-# disks, two NICs and a serial console) beside an I/O floor measured in the same run: bench/io-floor
-# reading the same inputs and writing the same output tree (same files, same byte counts). Both are
-# timed from outside, process start included. Runs interleave generator and floor,
-# RUNS times each (default 9); medians, spread (min-max) and ratios are printed. Input and output on tmpfs.
+# bench/generator.sh [BUILD_DIR]: the generator's wall time for 1, 100, 1000 and 5000 VM files (SIZES),
+# each with two disks, two NICs (user-mode and bridged), a TPM, a browser console and a serial log,
+# beside an I/O floor measured in the same run: bench/io-floor reading the same inputs and writing the
+# same output tree (same directories, files, byte counts and links) with plain system calls. Input and
+# output on tmpfs. Timed whole by hyperfine (-N: no shell; process start included), in RUNS rounds
+# (default 9) of one generator run and one floor run each, so the two interleave; each round starts
+# with one untimed run of each. Medians, spread (min-max) and ratios are printed. Needs hyperfine.
 set -euo pipefail
 
 build=${1:-build}
-generator=$build/generator/qemu-vm-generator
-floor=$build/bench/io-floor
+generator=$(realpath "$build/generator/qemu-vm-generator")
+floor=$(realpath "$build/bench/io-floor")
 runs=${RUNS:-9}
-sizes=(${SIZES:-1 100 1000})
+read -r -a sizes <<<"${SIZES:-1 100 1000 5000}"
 [ -x "$generator" ] && [ -x "$floor" ] || { echo "build first: meson setup $build && ninja -C $build" >&2; exit 1; }
+command -v hyperfine >/dev/null || { echo "needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
 
 work=$(mktemp -d /dev/shm/qemu-vm-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export QEMU_VM_MACHINE_ID=0123456789abcdef0123456789abcdef QEMU_VM_DEFAULTS=/nonexistent
 
-now_ns() { date +%s%N; }
-
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2)}'; }
-spread() { sort -n | awk 'NR==1 {lo=$1} {hi=$1} END {printf "%.2f-%.2f", lo/1e6, hi/1e6}'; }
-
 make_inputs() {
         local dir=$1 n=$2
         mkdir -p "$dir"
         for i in $(seq -w 1 "$n"); do
+                # Explicit console ports: the auto range has 993 ports, fewer than the VMs at 1000 and up.
                 cat >"$dir/vm$i.conf" <<CONF
 [vm]
 memory = 2G
@@ -44,14 +43,32 @@ bus = scsi
 [net.lan]
 mode = user
 
-[net.mgmt]
-mode = user
-model = e1000e
+[net.wan]
+mode = bridge
+bridge = br0
+
+[tpm]
+
+[vnc]
+port = $((10000 + 10#$i))
 
 [serial]
 log = yes
 CONF
         done
+}
+
+# A fresh, empty output directory before each timed run (hyperfine --prepare, without a shell).
+reset=$work/reset-out
+printf '#!/bin/sh\nrm -rf "%s" && mkdir "%s"\n' "$work/out" "$work/out" >"$reset"
+chmod +x "$reset"
+
+# shape DIR: its entries, files with their sizes, links with their targets, sorted.
+shape() { (cd "$1" && find . -mindepth 1 \( -type f -printf 'f %s %P\n' \) -o \( -type l -printf 'l %P %l\n' \) -o -printf 'd %P\n' | sort); }
+
+median_spread() {
+        sort -n | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+                printf "%.2f %.2f-%.2f\n", m * 1000, a[1] * 1000, a[NR] * 1000 }'
 }
 
 printf '%-6s %14s %16s %14s %16s %8s %12s\n' VMs "generator ms" "(spread)" "floor ms" "(spread)" ratio "gen us/VM"
@@ -61,21 +78,23 @@ for n in "${sizes[@]}"; do
         mkdir "$ref"
         QEMU_VM_CONFIG_DIR=$in "$generator" "$ref"
         (cd "$ref" && find . -mindepth 1 -printf '%y %s %P %l\n') >"$work/manifest-$n"
-        gen_times=() floor_times=()
-        for _ in $(seq "$runs"); do
-                rm -rf "$work/out" && mkdir "$work/out"
-                start=$(now_ns)
-                QEMU_VM_CONFIG_DIR=$in "$generator" "$work/out"
-                gen_times+=($(($(now_ns) - start)))
-                rm -rf "$work/out" && mkdir "$work/out"
-                start=$(now_ns)
-                "$floor" "$in" "$work/manifest-$n" "$work/out"
-                floor_times+=($(($(now_ns) - start)))
+        : >"$work/times-gen" && : >"$work/times-floor"
+        for round in $(seq "$runs"); do
+                QEMU_VM_CONFIG_DIR=$in hyperfine -N --style none --warmup 1 --runs 1 --prepare "$reset" \
+                        --export-json "$work/round.json" \
+                        "$generator $work/out" "$floor $in $work/manifest-$n $work/out" >/dev/null
+                python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+open(sys.argv[2], "a").write("\n".join(map(str, r[0]["times"])) + "\n")
+open(sys.argv[3], "a").write("\n".join(map(str, r[1]["times"])) + "\n")' \
+                        "$work/round.json" "$work/times-gen" "$work/times-floor"
+                # The floor's tree (the last run's) must have the generator's shape, or it measures
+                # something else.
+                [ "$round" != 1 ] || diff -q <(shape "$ref") <(shape "$work/out") >/dev/null ||
+                        { echo "the floor's tree differs from the generator's" >&2; exit 1; }
         done
-        gen=$(printf '%s\n' "${gen_times[@]}" | median)
-        flo=$(printf '%s\n' "${floor_times[@]}" | median)
-        printf '%-6s %14.2f %16s %14.2f %16s %8.2f %12.1f\n' "$n" \
-                "$(echo "$gen / 1000000" | bc -l)" "($(printf '%s\n' "${gen_times[@]}" | spread))" \
-                "$(echo "$flo / 1000000" | bc -l)" "($(printf '%s\n' "${floor_times[@]}" | spread))" \
-                "$(echo "$gen / $flo" | bc -l)" "$(echo "$gen / $n / 1000" | bc -l)"
+        read -r gen gen_spread < <(median_spread <"$work/times-gen")
+        read -r flo flo_spread < <(median_spread <"$work/times-floor")
+        printf '%-6s %14.2f %16s %14.2f %16s %8.2f %12.1f\n' "$n" "$gen" "($gen_spread)" "$flo" "($flo_spread)" \
+                "$(echo "$gen / $flo" | bc -l)" "$(echo "$gen * 1000 / $n" | bc -l)"
 done
