@@ -49,7 +49,7 @@ play() {
 EOF
         run in_container env ANSIBLE_COLLECTIONS_PATH=/root/collections ANSIBLE_NOCOLOR=1 \
                 ansible-playbook -i localhost, /root/play.yml
-        echo "$output" | tail -n 30 >&3
+        echo "# ansible-playbook: $(recap)" >&3
 }
 
 # recap: "ok=N changed=N failed=N" of the run.
