@@ -162,7 +162,7 @@ EOF
         uuid=$(in_container systemctl cat qemu-vm@mach01 | sed -n 's/.*"-uuid" "\([0-9a-f-]*\)".*/\1/p')
         [ -n "$uuid" ]
         run in_container machinectl list --no-legend
-        [[ "$output" == *"mach01 vm       qemu-vm"* ]]
+        grep -qE '^mach01 +vm +qemu-vm( |$)' <<<"$output"
         [ "$(in_container machinectl show -p Class --value mach01)" = vm ]
         [ "$(in_container machinectl show -p Leader --value mach01)" = "$qemu" ]
         [ "$(in_container machinectl show -p Unit --value mach01)" = qemu-vm@mach01.service ]
