@@ -198,7 +198,7 @@ static void shutdown_argv(const VmConfig *c, Strv *v) {
 
 /* systemd-machined's RegisterMachine for the running QEMU: name, UUID (16 bytes), service, class,
  * leader (QEMU, $MAINPID) and root directory (none). `machinectl list` and `machinectl status` then show
- * the VM, `machinectl stop` stops this unit, and machined forgets the VM when the unit stops. */
+ * the VM, `machinectl terminate` stops this unit, and machined forgets the VM when the unit stops. */
 static void write_machine_registration(FILE *f, const VmConfig *c) {
         static const char *const call[] = {
                 QEMU_VM_BUSCTL, "--quiet", "--timeout=5", "call", "org.freedesktop.machine1",
