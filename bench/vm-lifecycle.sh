@@ -8,8 +8,8 @@
 #   unit     a hand-written Type=forking unit with the same ExecStart= and nothing else
 #   qemu-vm  systemctl start / systemctl stop qemu-vm@bench (second and later starts: the disk exists)
 #   sandboxed  (with DIAGNOSE=1) qemu-vm@bench's own unit running QEMU alone, without
-#            qemu-vm-prepare before it and without ExecStop=: what the sandbox costs apart from
-#            the helpers
+#            qemu-vm-prepare before it, ExecStartPost= or ExecStop=: what the sandbox costs apart
+#            from the helpers
 #   unsandboxed-stop  (with DIAGNOSE=1) qemu-vm@bench's own unit with its ExecStop= marked "+", run
 #            outside the sandbox: what the sandbox adds to the stop
 #   libvirt  Debian's libvirt 9: virsh start / virsh shutdown --mode acpi, then waiting for "shut off",
@@ -92,24 +92,22 @@ stop_unit() {
         qmp_floor_stop /run/bench-unit
         in_container systemctl stop bench-unit
 }
+# timed_start UNIT: systemctl start of a unit whose QEMU makes qemu-vm@bench's QMP socket.
+timed_start() { in_container "$timer" start "/run/qemu-vm/$vm/qmp.sock" -- systemctl start "$1"; }
+# timed_stop UNIT: systemctl stop, until the unit's QEMU (its main process) is gone.
+timed_stop() { in_container "$timer" stop "$(in_container systemctl show -p MainPID --value "$1")" -- systemctl stop "$1"; }
 log_qemuvm=$qemuvm_log
-start_qemuvm() { in_container "$timer" start "/run/qemu-vm/$vm/qmp.sock" -- systemctl start "qemu-vm@$vm"; }
-stop_qemuvm() {
-        in_container "$timer" stop "$(in_container systemctl show -p MainPID --value "qemu-vm@$vm")" \
-                -- systemctl stop "qemu-vm@$vm"
-}
+start_qemuvm() { timed_start "qemu-vm@$vm"; }
+stop_qemuvm() { timed_stop "qemu-vm@$vm"; }
 # qemu-vm@bench as `systemctl cat` shows it, %i filled in, its ExecStop= run outside the sandbox.
 unsandboxed_stop_unit() {
         in_container systemctl cat "qemu-vm@$vm" | grep -v '^#' | sed -e "s/%i/$vm/g" -e 's/^ExecStop=/ExecStop=+/'
 }
 log_unsandboxedstop=$qemuvm_log
-start_unsandboxedstop() { in_container "$timer" start "/run/qemu-vm/$vm/qmp.sock" -- systemctl start bench-unsandboxed-stop; }
-stop_unsandboxedstop() {
-        in_container "$timer" stop "$(in_container systemctl show -p MainPID --value bench-unsandboxed-stop)" \
-                -- systemctl stop bench-unsandboxed-stop
-}
+start_unsandboxedstop() { timed_start bench-unsandboxed-stop; }
+stop_unsandboxedstop() { timed_stop bench-unsandboxed-stop; }
 log_sandboxed=$qemuvm_log
-start_sandboxed() { in_container "$timer" start "/run/qemu-vm/$vm/qmp.sock" -- systemctl start bench-sandboxed; }
+start_sandboxed() { timed_start bench-sandboxed; }
 stop_sandboxed() {
         qmp_floor_stop "/run/qemu-vm/$vm"
         in_container systemctl stop bench-sandboxed
