@@ -207,6 +207,11 @@ static void write_machine_registration(FILE *f, const VmConfig *c) {
         Strv argv = {};
         uuid_t id;
 
+        /* machined takes host names only; asking it for another name would only fail at every start. */
+        if (!hostname_is_valid(c->name)) {
+                fprintf(f, "# systemd-machined: not registered, since it takes host names only (no '_', no '-' at the end).\n");
+                return;
+        }
         for (size_t i = 0; i < ELEMENTSOF(call); i++)
                 strv_push(&argv, call[i]);
         strv_push(&argv, c->name);
@@ -218,8 +223,8 @@ static void write_machine_registration(FILE *f, const VmConfig *c) {
         strv_push(&argv, "qemu-vm");
         strv_push(&argv, "vm");
         /* '+': registering takes root; the command reads nothing but these words and the PID systemd
-         * fills in. '-': a host without machined (package systemd-container), or a name machined
-         * refuses (it takes no '_'), still runs the VM; the journal has busctl's reason. */
+         * fills in. '-': a host without machined (package systemd-container), or a name another
+         * machine holds, still runs the VM; the journal has busctl's reason. */
         fprintf(f, "# systemd-machined: machinectl list and status show the running VM as %s (UUID %s).\n",
                 c->name, c->uuid);
         write_exec_line(f, "ExecStartPost", "-+", &argv, "${MAINPID} \"\"");
