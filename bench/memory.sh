@@ -4,8 +4,11 @@
 #
 #   plain    a VM without TPM or console: every process of qemu-vm@'s cgroup other than QEMU
 #            (expected: none)
-#   full     a VM with [tpm] and [vnc]: the processes of swtpm@NAME and novnc@NAME (swtpm, websockify),
-#            and any of qemu-vm@NAME's other than QEMU
+#   full     a VM with [tpm] and [vnc], before any browser connects: the processes of swtpm@NAME and
+#            novnc@NAME (swtpm; websockify starts only on a connection), and any of qemu-vm@NAME's
+#            other than QEMU
+#   full-console  the same VM once a websocket client has done an RFB handshake on its console port
+#            (tests/system/rfb-probe.py): websockify now runs, for [vnc] idle_timeout seconds
 #   libvirt  libvirt 9: every process of libvirtd, virtlogd and virtlockd other than QEMU, while one
 #            domain runs (libvirt in this container puts QEMU into libvirtd's cgroup)
 #
@@ -61,7 +64,7 @@ measure() {
 
 # cycle CONTENDER: boots its guest, measures, stops it.
 cycle() {
-        local c=$1 log qemu
+        local c=$1 log qemu port
         if [ "$c" = libvirt ]; then log=$(libvirt_serial_log lv); else log=/var/log/qemu-vm/$c.log; fi
         local seen
         seen=$(listener_count "$log")
@@ -77,9 +80,12 @@ cycle() {
                 measure plain "$qemu" qemu-vm@plain.service ;;
         full)
                 qemu=$(in_container systemctl show -p MainPID --value qemu-vm@full)
-                # websockify is started beside QEMU; wait until it listens.
-                container_wait_for 30 systemctl is-active --quiet novnc@full.service
-                measure full "$qemu" qemu-vm@full.service swtpm@full.service novnc@full.service ;;
+                local units=(qemu-vm@full.service swtpm@full.service novnc@full.service)
+                measure full "$qemu" "${units[@]}"
+                # A browser's first connection starts websockify, which stays for idle_timeout (60 s).
+                port=$(in_container systemctl cat novnc@full.socket | sed -n 's/^ListenStream=127\.0\.0\.1:\([0-9]*\)$/\1/p')
+                in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "ws://127.0.0.1:$port/" >/dev/null
+                measure full-console "$qemu" "${units[@]}" ;;
         libvirt)
                 qemu=$(in_container cat /run/libvirt/qemu/lv.pid)
                 measure libvirt "$qemu" libvirtd.service virtlogd.service virtlockd.service ;;
@@ -103,7 +109,7 @@ done
 stats() { awk -v c="$1" -v f="$2" '$1 == c { print $f }' "$results" | median_spread; }
 
 echo "# $runs boots each, interleaved; medians (spread min-max) in MiB"
-for c in plain full libvirt; do
+for c in plain full full-console libvirt; do
         read -r rss rss_lo rss_hi < <(stats "$c" 2)
         read -r pss pss_lo pss_hi < <(stats "$c" 3)
         read -r qrss _ _ < <(stats "$c" 4)

@@ -123,8 +123,10 @@ static int plan_build(const Ctl *ctl, const VmSet *set, const VmConfig *c, const
         }
 
         strv_consume(&p->units, vm_unit_name(c->name));
-        if (c->vnc.enabled)
+        if (c->vnc.enabled) {
                 strv_pushf(&p->units, "novnc@%s.service", c->name);
+                strv_pushf(&p->units, "novnc@%s.socket", c->name);
+        }
         if (c->tpm.enabled) {
                 strv_pushf(&p->units, "swtpm@%s.service", c->name);
                 strv_pushf(&p->units, "swtpm@%s.socket", c->name);

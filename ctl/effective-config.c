@@ -129,6 +129,7 @@ json_object *effective_config_build(const VmConfig *c) {
         json_object_object_add(o, "enabled", json_object_new_boolean(c->vnc.enabled));
         add_string(o, "listen", c->vnc.listen);
         json_object_object_add(o, "port", c->vnc.enabled ? json_object_new_int((int) c->vnc.port) : NULL);
+        json_object_object_add(o, "idle_timeout", json_object_new_int((int) c->vnc.idle_timeout));
         json_object_object_add(sections, "vnc", o);
 
         json_object_object_add(sections, "cloud-init", cloud_init_section(&c->cloud_init));

@@ -262,9 +262,9 @@ static char *vm_dropin_text(const VmConfig *c) {
                 if (c->nets[i].ifname)
                         fprintf(f, "Requires=qemu-vm-tap@%s.service\nAfter=qemu-vm-tap@%s.service\n",
                                 c->nets[i].ifname, c->nets[i].ifname);
-        /* novnc@NAME orders itself after the VM and stops and restarts with it (PartOf=). */
+        /* novnc@NAME.socket orders itself after the VM and stops and restarts with it (PartOf=). */
         if (c->vnc.enabled)
-                fprintf(f, "Wants=novnc@%s.service\n", c->name);
+                fprintf(f, "Wants=novnc@%s.socket\n", c->name);
 
         fputs("\n[Service]\n", f);
         if (c->cloud_init.enabled) {
@@ -328,27 +328,51 @@ static char *tpm_dropin_text(const VmConfig *c) {
         return text;
 }
 
-static char *console_dropin_text(const VmConfig *c) {
-        char *text = NULL;
-        size_t size = 0;
-        FILE *f = dropin_open(c->source_path, &text, &size);
-        _cleanup_free_ char *host = console_host_for_url(c->vnc.listen);
-        _cleanup_free_ char *sock = vm_runtime_path(c->name, VM_VNC_SOCKET);
+/* systemctl status shows the Description, and the journal says "Started <Description>" (the service)
+ * and "Listening on <Description>" (the socket). */
+static void write_console_description(FILE *f, const VmConfig *c) {
         _cleanup_free_ char *url = console_url(c);
-        bool wildcard = streq(c->vnc.listen, "0.0.0.0") || streq(c->vnc.listen, "::");
-        Strv argv = {};
 
-        /* systemctl status shows the Description, and the journal says "Started <Description>". */
-        if (wildcard)
+        if (streq(c->vnc.listen, "0.0.0.0") || streq(c->vnc.listen, "::"))
                 fprintf(f, "Description=Browser console of VM %s on port %u of every address, %s\n",
                         c->name, c->vnc.port, url);
         else
                 fprintf(f, "Description=Browser console of VM %s at %s\n", c->name, url);
+}
+
+/* systemd listens on the console's port while the VM runs; a browser's first connection starts
+ * websockify (novnc@NAME.service). */
+static char *console_socket_dropin_text(const VmConfig *c) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = dropin_open(c->source_path, &text, &size);
+        _cleanup_free_ char *host = console_host_for_url(c->vnc.listen);
+
+        write_console_description(f, c);
+        fprintf(f, "\n[Socket]\nListenStream=%s:%u\n", host, c->vnc.port);
+        fclose(f);
+        return text;
+}
+
+static char *console_dropin_text(const VmConfig *c) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = dropin_open(c->source_path, &text, &size);
+        _cleanup_free_ char *sock = vm_runtime_path(c->name, VM_VNC_SOCKET);
+        Strv argv = {};
+
+        write_console_description(f, c);
         fputs("\n[Service]\n", f);
         strv_push(&argv, QEMU_VM_WEBSOCKIFY);
+        /* --inetd: the listening socket is stdin, from novnc@NAME.socket. */
+        strv_push(&argv, "--inetd");
+        if (c->vnc.idle_timeout > 0) {
+                fprintf(f, "# websockify exits when no browser has been connected for %u s; the next one starts it again.\n",
+                        c->vnc.idle_timeout);
+                strv_pushf(&argv, "--idle-timeout=%u", c->vnc.idle_timeout);
+        }
         strv_push(&argv, "--web");
         strv_push(&argv, QEMU_VM_NOVNC_DIR);
-        strv_pushf(&argv, "%s:%u", host, c->vnc.port);
         strv_pushf(&argv, "--unix-target=%s", sock);
         write_exec(f, "ExecStart", &argv);
         strv_clear(&argv);
@@ -419,6 +443,10 @@ int emit_vm(const char *dir, const VmConfig *c, FILE *dry_run) {
         }
         if (c->vnc.enabled) {
                 _cleanup_free_ char *console = xasprintf("novnc@%s.service", c->name);
+                _cleanup_free_ char *console_socket = xasprintf("novnc@%s.socket", c->name);
+                r = emit_companion(dir, console_socket, console_socket_dropin_text(c), dry_run);
+                if (r < 0)
+                        return r;
                 r = emit_companion(dir, console, console_dropin_text(c), dry_run);
                 if (r < 0)
                         return r;

@@ -378,6 +378,7 @@ static const KeyDef vnc_keys[] = {
         { "enabled", parse_boolean, FIELD(VmConfig, vnc.enabled) },
         { "listen", parse_listen, FIELD(VmConfig, vnc.listen) },
         { "port", parse_port, FIELD_O(VmConfig, vnc.port, vnc.port_origin) },
+        { "idle_timeout", parse_unsigned, FIELD(VmConfig, vnc.idle_timeout), RANGE(0, 86400) },
 };
 
 static const KeyDef disk_keys[] = {

@@ -95,6 +95,7 @@ void vm_config_init(VmConfig *c, const char *name, const char *source_path) {
                 .serial_log = true,
                 .tpm.model = _TPM_MODEL_INVALID,
                 .vnc.listen = xstrdup("127.0.0.1"),
+                .vnc.idle_timeout = 60,
         };
 }
 

@@ -134,6 +134,7 @@ typedef struct VncConfig {
         unsigned port;          /* 0: auto, until console_ports_assign() picks one */
         bool port_auto;         /* the port was picked, not given */
         Origin port_origin;
+        unsigned idle_timeout;  /* seconds websockify stays without a browser connected; 0: until the VM stops */
 } VncConfig;
 
 typedef struct VmConfig {

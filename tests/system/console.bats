@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# [vnc]: QEMU's VNC on a unix socket, novnc@NAME (websockify + noVNC) on a per-VM port, in systemd
-# booted in a container: a websocket RFB handshake per VM and a real browser (headless Chromium).
+# [vnc]: QEMU's VNC on a unix socket, novnc@NAME.socket on a per-VM port starting novnc@NAME
+# (websockify + noVNC) on the first connection, in systemd booted in a container: a websocket RFB
+# handshake per VM and a real browser (headless Chromium).
 # BUILD_DIR and SOURCE_ROOT come from meson (tests/meson.build). The browser's screenshot is kept in
 # BUILD_DIR/test-artifacts/.
 
@@ -9,10 +10,10 @@ load helpers
 setup_file() {
         system_suite_setup
         local name
-        for name in con-a con-b; do
-                # console=tty0 puts the kernel's messages on the VGA screen the browser shows.
-                guest_vm "$name" "console=tty0" "[vnc]" "port = auto"
-        done
+        # console=tty0 puts the kernel's messages on the VGA screen the browser shows. con-b's
+        # websockify exits after 3 s without a browser.
+        guest_vm con-a "console=tty0" "[vnc]" "port = auto"
+        guest_vm con-b "console=tty0" "[vnc]" "port = auto" "idle_timeout = 3"
         in_container systemctl daemon-reload
         # What listens before any VM runs (this machine's own services, seen through the overlay).
         tcp_listen_ports >"$BATS_FILE_TMPDIR/ports-before"
@@ -27,16 +28,16 @@ teardown_file() {
         system_suite_teardown
 }
 
-# console_port NAME: the port in novnc@NAME's generated command line.
+# console_port NAME: the port novnc@NAME.socket listens on.
 console_port() {
-        in_container systemctl cat "novnc@$1.service" | grep -o '"127.0.0.1:[0-9]*"' | tr -d '"' | cut -d: -f2
+        in_container systemctl cat "novnc@$1.socket" | sed -n 's/^ListenStream=127\.0\.0\.1:\([0-9]*\)$/\1/p'
 }
 
 wait_for_listener() {
         container_wait_for 30 sh -c "ss -Hltn | awk '{ print \$4 }' | grep -qx '127.0.0.1:$1'"
 }
 
-@test "daemon-reload: each VM gets novnc@NAME on an auto port of its own, the same on every reload" {
+@test "daemon-reload: each VM gets novnc@NAME.socket on an auto port of its own, the same on every reload" {
         local a b
         a=$(console_port con-a)
         b=$(console_port con-b)
@@ -51,28 +52,50 @@ wait_for_listener() {
         [ "$(console_port con-a)" = "$a" ]
         [ "$(console_port con-b)" = "$b" ]
         run in_container systemctl show -p Wants qemu-vm@con-a
-        [[ "$output" == *"novnc@con-a.service"* ]]
+        [[ "$output" == *"novnc@con-a.socket"* ]]
         echo "$a" >"$BATS_FILE_TMPDIR/port-a"
         echo "$b" >"$BATS_FILE_TMPDIR/port-b"
 }
 
-@test "start: novnc@NAME follows its VM, and status and journal give the console's URL" {
+@test "start: the console's port listens with its VM, websockify does not run yet, status and journal give the URL" {
         in_container systemctl start qemu-vm@con-a qemu-vm@con-b
         local a b url
         a=$(cat "$BATS_FILE_TMPDIR/port-a")
         b=$(cat "$BATS_FILE_TMPDIR/port-b")
-        container_wait_for 30 systemctl is-active novnc@con-a.service
-        container_wait_for 30 systemctl is-active novnc@con-b.service
-        # websockify is active once started (Type=simple) and listens a moment later.
+        container_wait_for 30 systemctl is-active novnc@con-a.socket
+        container_wait_for 30 systemctl is-active novnc@con-b.socket
         wait_for_listener "$a"
         wait_for_listener "$b"
+        # No browser yet: no websockify.
+        [ "$(in_container systemctl is-active novnc@con-a.service)" = inactive ]
+        [ "$(in_container systemctl is-active novnc@con-b.service)" = inactive ]
+        ! in_container pgrep -f websockify
         url="http://127.0.0.1:$a/vnc.html?autoconnect=true"
+        run in_container systemctl status --no-pager --full novnc@con-a.socket
+        [[ "$output" == *"Browser console of VM con-a at $url"* ]]
         run in_container systemctl status --no-pager --full novnc@con-a.service
         [[ "$output" == *"Browser console of VM con-a at $url"* ]]
-        run in_container journalctl -u novnc@con-a.service --no-pager
-        [[ "$output" == *"Started novnc@con-a.service - Browser console of VM con-a at $url"* ]]
+        run in_container journalctl -u novnc@con-a.socket --no-pager
+        [[ "$output" == *"Listening on novnc@con-a.socket - Browser console of VM con-a at $url"* ]]
         wait_for_serial con-a "QEMU-VM-GUEST: ready" 1
         wait_for_serial con-b "QEMU-VM-GUEST: ready" 1
+}
+
+@test "an RFB handshake over each console's websocket starts its websockify and gets the desktop name of the right VM" {
+        local a b url
+        a=$(cat "$BATS_FILE_TMPDIR/port-a")
+        b=$(cat "$BATS_FILE_TMPDIR/port-b")
+        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "ws://127.0.0.1:$a/"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ "$output" == "QEMU (con-a) "* ]]
+        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "ws://127.0.0.1:$b/"
+        [ "$status" -eq 0 ]
+        [[ "$output" == "QEMU (con-b) "* ]]
+        [ "$(in_container systemctl is-active novnc@con-a.service)" = active ]
+        url="http://127.0.0.1:$a/vnc.html?autoconnect=true"
+        run in_container journalctl -u novnc@con-a.service --no-pager
+        [[ "$output" == *"Started novnc@con-a.service - Browser console of VM con-a at $url"* ]]
 }
 
 @test "websockify runs as qemu-vm-console and reaches its own VM's VNC socket, nothing else of any VM" {
@@ -89,19 +112,8 @@ wait_for_listener() {
         [[ "$output" == *"/run/qemu-vm/con-a/console/vnc.sock"* ]]
         [[ "$output" != *con-b* ]]
         [[ "$output" != *qmp.sock* ]]
-}
-
-@test "an RFB handshake over each console's websocket gets the desktop name of the right VM" {
-        local a b
-        a=$(cat "$BATS_FILE_TMPDIR/port-a")
-        b=$(cat "$BATS_FILE_TMPDIR/port-b")
-        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "ws://127.0.0.1:$a/"
-        echo "$output"
-        [ "$status" -eq 0 ]
-        [[ "$output" == "QEMU (con-a) "* ]]
-        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "ws://127.0.0.1:$b/"
-        [ "$status" -eq 0 ]
-        [[ "$output" == "QEMU (con-b) "* ]]
+        # No network of its own (PrivateNetwork=yes): it only accepts on the socket systemd hands it.
+        [ "$(in_container readlink "/proc/$pid/ns/net")" != "$(in_container readlink /proc/1/ns/net)" ]
 }
 
 @test "the running VMs add no TCP listener but their two console ports, and QEMU listens on none" {
@@ -114,7 +126,25 @@ wait_for_listener() {
         run in_container ss -Hltnp
         echo "$output"
         [[ "$output" != *qemu-system* ]]
-        [ "$(grep -c websockify <<<"$output")" -eq 2 ]
+        # systemd holds both ports (websockify, where running, shares systemd's socket).
+        [ "$(grep -E ":($a|$b) " <<<"$output" | grep -c '"systemd",pid=1,')" -eq 2 ]
+}
+
+@test "websockify exits once no browser has been connected for idle_timeout; the next browser starts it again" {
+        local b
+        b=$(cat "$BATS_FILE_TMPDIR/port-b")
+        # con-b's websockify (idle_timeout = 3) was started by the RFB handshake above.
+        container_wait_for 30 sh -c 'test "$(systemctl is-active novnc@con-b.service)" = inactive'
+        [ "$(in_container systemctl show -p Result --value novnc@con-b.service)" = success ]
+        run in_container journalctl -u novnc@con-b.service --no-pager
+        [[ "$output" == *"listener exit due to --idle-timeout 3"* ]]
+        # The port still listens, and a new connection gets a new websockify.
+        [ "$(in_container systemctl is-active novnc@con-b.socket)" = active ]
+        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "ws://127.0.0.1:$b/"
+        [ "$status" -eq 0 ]
+        [[ "$output" == "QEMU (con-b) "* ]]
+        # con-a keeps the default, 60 s.
+        [ "$(in_container systemctl is-active novnc@con-a.service)" = active ]
 }
 
 @test "headless Chromium opens con-a's console page and shows its screen" {
@@ -135,17 +165,23 @@ wait_for_listener() {
         [ "$(head -c 8 "$png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
 }
 
-@test "stop: novnc@NAME stops with its VM; start brings both back" {
+@test "stop: the console's port and websockify stop with their VM; start brings the port back" {
+        local a
+        a=$(cat "$BATS_FILE_TMPDIR/port-a")
+        [ "$(in_container systemctl is-active novnc@con-a.service)" = active ]
         in_container systemctl stop qemu-vm@con-a
-        [ "$(in_container systemctl is-active novnc@con-a.service)" = inactive ]
-        [ "$(in_container systemctl is-active novnc@con-b.service)" = active ]
+        run in_container systemctl is-active novnc@con-a.service novnc@con-a.socket
+        [ "$output" = "$(printf 'inactive\ninactive')" ]
+        ! in_container sh -c "ss -Hltn | awk '{ print \$4 }' | grep -qx '127.0.0.1:$a'"
+        [ "$(in_container systemctl is-active novnc@con-b.socket)" = active ]
         in_container systemctl start qemu-vm@con-a
-        container_wait_for 30 systemctl is-active novnc@con-a.service
-        wait_for_listener "$(cat "$BATS_FILE_TMPDIR/port-a")"
-        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "ws://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/port-a")/"
+        container_wait_for 30 systemctl is-active novnc@con-a.socket
+        wait_for_listener "$a"
+        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "ws://127.0.0.1:$a/"
         [[ "$output" == "QEMU (con-a) "* ]]
         in_container systemctl stop qemu-vm@con-a qemu-vm@con-b
-        [ "$(in_container systemctl is-active novnc@con-b.service)" = inactive ]
+        run in_container systemctl is-active novnc@con-b.service novnc@con-b.socket
+        [ "$output" = "$(printf 'inactive\ninactive')" ]
 }
 
 @test "a guest that powers itself off takes its console down; the next start brings a working one" {
@@ -157,10 +193,10 @@ wait_for_listener() {
         in_container systemctl start qemu-vm@con-c
         wait_for_serial con-c "QEMU-VM-GUEST: powering off by itself" 1 60
         container_wait_for 30 sh -c 'test "$(systemctl is-active qemu-vm@con-c)" = inactive'
-        container_wait_for 10 sh -c 'test "$(systemctl is-active novnc@con-c.service)" = inactive'
+        container_wait_for 10 sh -c 'test "$(systemctl is-active novnc@con-c.socket)" = inactive'
         # A new VM run gets a new runtime directory; the console must follow it.
         in_container systemctl start qemu-vm@con-c
-        container_wait_for 30 systemctl is-active novnc@con-c.service
+        container_wait_for 30 systemctl is-active novnc@con-c.socket
         wait_for_listener "$c"
         run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "ws://127.0.0.1:$c/"
         [ "$status" -eq 0 ]

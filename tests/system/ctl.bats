@@ -290,15 +290,15 @@ teardown_file() {
         [[ "$listed" == *"/var/log/qemu-vm/keep.log"* ]]
         [[ "$(json_get 'd["kept"][0]' <<<"$output")" == "/srv/vm-disks/keep-data.qcow2: disk 'data' is outside"* ]]
         in_container test -e /srv/vm-disks/keep-data.qcow2
-        [ "$(json_get '"qemu-vm@keep.service" in d["stopped"] and "swtpm@keep.socket" in d["stopped"]' <<<"$output")" = True ]
+        [ "$(json_get '"qemu-vm@keep.service" in d["stopped"] and "swtpm@keep.socket" in d["stopped"] and "novnc@keep.socket" in d["stopped"]' <<<"$output")" = True ]
 
         # The generator no longer writes anything for it (the template alone has no ExecStart=); its
         # companions are stopped too.
         [ -z "$(in_container systemctl show -p DropInPaths --value qemu-vm@keep)" ]
         ! in_container ls -d /run/systemd/generator/qemu-vm@keep.service.d /run/systemd/generator/swtpm@keep.service.d
         [ "$(in_container systemctl is-active qemu-vm@keep)" = inactive ]
-        run in_container systemctl is-active novnc@keep swtpm@keep.socket
-        [ "$output" = "$(printf 'inactive\ninactive')" ]
+        run in_container systemctl is-active novnc@keep novnc@keep.socket swtpm@keep.socket
+        [ "$output" = "$(printf 'inactive\ninactive\ninactive')" ]
         run vmctl status keep
         [ "$status" -eq 4 ]
 
