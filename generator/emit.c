@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <inttypes.h>
-#include <uuid/uuid.h>
 
 #include "console-ports.h"
 #include "emit.h"
@@ -196,41 +195,6 @@ static void shutdown_argv(const VmConfig *c, Strv *v) {
         strv_pushf(v, "%u", c->shutdown_timeout);
 }
 
-/* systemd-machined's RegisterMachine for the running QEMU: name, UUID (16 bytes), service, class,
- * leader (QEMU, $MAINPID) and root directory (none). `machinectl list` and `machinectl status` then show
- * the VM, `machinectl terminate` stops this unit, and machined forgets the VM when the unit stops. */
-static void write_machine_registration(FILE *f, const VmConfig *c) {
-        static const char *const call[] = {
-                QEMU_VM_BUSCTL, "--quiet", "--timeout=5", "call", "org.freedesktop.machine1",
-                "/org/freedesktop/machine1", "org.freedesktop.machine1.Manager", "RegisterMachine", "sayssus",
-        };
-        Strv argv = {};
-        uuid_t id;
-
-        /* machined takes host names only; asking it for another name would only fail at every start. */
-        if (!hostname_is_valid(c->name)) {
-                fprintf(f, "# systemd-machined: not registered, since it takes host names only (no '_', no '-' at the end).\n");
-                return;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(call); i++)
-                strv_push(&argv, call[i]);
-        strv_push(&argv, c->name);
-        if (uuid_parse(c->uuid, id) < 0)
-                abort();        /* resolve checked it */
-        strv_push(&argv, "16");
-        for (size_t i = 0; i < sizeof id; i++)
-                strv_pushf(&argv, "%u", id[i]);
-        strv_push(&argv, "qemu-vm");
-        strv_push(&argv, "vm");
-        /* '+': registering takes root; the command reads nothing but these words and the PID systemd
-         * fills in. '-': a host without machined (package systemd-container), or a name another
-         * machine holds, still runs the VM; the journal has busctl's reason. */
-        fprintf(f, "# systemd-machined: machinectl list and status show the running VM as %s (UUID %s).\n",
-                c->name, c->uuid);
-        write_exec_line(f, "ExecStartPost", "-+", &argv, "${MAINPID} \"\"");
-        strv_clear(&argv);
-}
-
 static char *vm_dropin_text(const VmConfig *c) {
         char *text = NULL;
         size_t size = 0;
@@ -265,6 +229,13 @@ static char *vm_dropin_text(const VmConfig *c) {
         /* novnc@NAME.socket orders itself after the VM and stops and restarts with it (PartOf=). */
         if (c->vnc.enabled)
                 fprintf(f, "Wants=novnc@%s.socket\n", c->name);
+        /* qemu-vm-machine@NAME likewise, and registers the VM once it runs. machined takes host names
+         * only; asking it for another name would only fail at every start. */
+        if (hostname_is_valid(c->name))
+                fprintf(f, "# systemd-machined: machinectl list and status show the running VM as %s.\n"
+                           "Wants=qemu-vm-machine@%s.service\n", c->name, c->name);
+        else
+                fputs("# systemd-machined: not registered, since it takes host names only (no '_', no '-' at the end).\n", f);
 
         fputs("\n[Service]\n", f);
         if (c->cloud_init.enabled) {
@@ -304,8 +275,6 @@ static char *vm_dropin_text(const VmConfig *c) {
                         strv_clear(&argv);
                 }
         }
-
-        write_machine_registration(f, c);
 
         shutdown_argv(c, &argv);
         write_exec(f, "ExecStop", &argv);
@@ -412,6 +381,25 @@ static char *tap_dropin_text(const VmConfig *c, const NetConfig *n) {
         return text;
 }
 
+/* The template (units/qemu-vm-machine@.service) runs it once the VM runs; this gives the UUID. */
+static char *machine_dropin_text(const VmConfig *c) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = dropin_open(c->source_path, &text, &size);
+        Strv argv = {};
+
+        fputs("\n[Service]\n", f);
+        strv_push(&argv, QEMU_VM_HELPER_DIR "/qemu-vm-register");
+        strv_push(&argv, c->name);
+        strv_push(&argv, c->uuid);
+        /* '-': a host without machined (package systemd-container), or a name another machine holds,
+         * still runs the VM; the journal has the reason. Root: machined registers for root only. */
+        write_exec_prefixed(f, "ExecStart", "-", &argv);
+        strv_clear(&argv);
+        fclose(f);
+        return text;
+}
+
 /* Writes the drop-in of a unit that only exists for VMs with that device. */
 static int emit_companion(const char *dir, const char *unit, char *text, FILE *dry_run) {
         _cleanup_free_ char *relpath = xasprintf("%s.d/" VM_DROPIN_NAME, unit);
@@ -448,6 +436,13 @@ int emit_vm(const char *dir, const VmConfig *c, FILE *dry_run) {
                 if (r < 0)
                         return r;
                 r = emit_companion(dir, console, console_dropin_text(c), dry_run);
+                if (r < 0)
+                        return r;
+        }
+
+        if (hostname_is_valid(c->name)) {
+                _cleanup_free_ char *machine = xasprintf("qemu-vm-machine@%s.service", c->name);
+                r = emit_companion(dir, machine, machine_dropin_text(c), dry_run);
                 if (r < 0)
                         return r;
         }

@@ -26,15 +26,17 @@ setup() {
         grep -q '"--qmp" "/run/qemu-vm/bad/qmp-shutdown.sock"' "$out/qemu-vm@bad.service.d/50-qemu-vm.conf"
 }
 
-@test "all good: exit 0, one drop-in per VM, no temporary files left" {
+@test "all good: exit 0, the VM's drop-in and its registration's per VM, no temporary files left" {
         printf '[vm]\n' >"$QEMU_VM_CONFIG_DIR/other.conf"
         run "$GENERATOR" "$out"
         [ "$status" -eq 0 ]
         [ -z "$output" ]
         run find "$out" -type f
-        [ "${#lines[@]}" -eq 2 ]
+        [ "${#lines[@]}" -eq 4 ]
         [ -f "$out/qemu-vm@good.service.d/50-qemu-vm.conf" ]
         [ -f "$out/qemu-vm@other.service.d/50-qemu-vm.conf" ]
+        [ -f "$out/qemu-vm-machine@good.service.d/50-qemu-vm.conf" ]
+        [ -f "$out/qemu-vm-machine@other.service.d/50-qemu-vm.conf" ]
 }
 
 @test "autostart links the template under machines.target.wants" {

@@ -41,9 +41,10 @@ at_most() {
         at_most qemu-vm@offline.service 0.9
 }
 
-@test "swtpm@: 0.2; novnc@: 1.1; qemu-vm-tap@ (CAP_NET_ADMIN on the host's network): 1.3" {
+@test "swtpm@: 0.2; novnc@: 0.6; qemu-vm-machine@: 0.7; qemu-vm-tap@ (CAP_NET_ADMIN on the host's network): 1.3" {
         at_most swtpm@web01.service 0.2
-        at_most novnc@web01.service 1.1
+        at_most novnc@web01.service 0.6
+        at_most qemu-vm-machine@web01.service 0.7
         at_most qemu-vm-tap@vm-bridged-0.service 1.3
 }
 

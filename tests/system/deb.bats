@@ -38,7 +38,9 @@ teardown_file() {
         in_container dpkg -i /opt/qemu-vm.deb
         for path in /lib/systemd/system-generators/qemu-vm-generator /lib/systemd/system/qemu-vm@.service \
                 /lib/systemd/system/qemu-vm-tap@.service /lib/systemd/system/swtpm@.socket \
+                /lib/systemd/system/qemu-vm-machine@.service /lib/systemd/system/novnc@.socket \
                 /usr/libexec/qemu-vm/qemu-vm-prepare /usr/libexec/qemu-vm/qemu-vm-shutdown \
+                /usr/libexec/qemu-vm/qemu-vm-register \
                 /usr/lib/sysusers.d/qemu-vm.conf /usr/lib/tmpfiles.d/qemu-vm.conf \
                 /usr/share/man/man8/qemu-vm@.service.8.gz /usr/share/bash-completion/completions/qemu-vmctl; do
                 in_container test -e "$path" || { echo "missing $path" >&2; return 1; }
