@@ -8,10 +8,10 @@
 #   unit     a hand-written Type=forking unit with the same ExecStart= and nothing else
 #   qemu-vm  systemctl start / systemctl stop qemu-vm@bench (second and later starts: the disk exists)
 #   sandboxed  (with DIAGNOSE=1) qemu-vm@bench's own unit running QEMU alone, without
-#            qemu-vm-prepare before it, ExecStartPost= or ExecStop=: what the sandbox costs apart
-#            from the helpers
+#            qemu-vm-prepare before it, ExecStop= or the machined registration: what the sandbox
+#            costs apart from the helpers
 #   unsandboxed-stop  (with DIAGNOSE=1) qemu-vm@bench's own unit with its ExecStop= marked "+", run
-#            outside the sandbox: what the sandbox adds to the stop
+#            outside the sandbox, without the registration: what the sandbox adds to the stop
 #   libvirt  Debian's libvirt 9: virsh start / virsh shutdown --mode acpi, then waiting for "shut off",
 #            of an equivalent domain (direct kernel boot, q35, TCG, cpu max, virtio disk, serial to a
 #            file); LIBVIRT=0 leaves it out
@@ -62,12 +62,17 @@ mapfile -t bare_argv < <(argv_in /run/bench-bare)
 } | put_file /etc/systemd/system/bench-unit.service
 in_container systemctl daemon-reload
 
-# qemu-vm@bench as `systemctl cat` shows it, with QEMU's argv alone as ExecStart= and no other
-# command (a command continues while its line ends in a backslash), %i filled in.
+# own_unit: qemu-vm@bench as `systemctl cat` shows it, %i filled in, for a copy under another name:
+# without comments, and without wanting qemu-vm-machine@bench, which binds to qemu-vm@bench and so
+# would start that beside the copy.
+own_unit() {
+        in_container systemctl cat "qemu-vm@$vm" | grep -v -e '^#' -e '^Wants=qemu-vm-machine@' | sed "s/%i/$vm/g"
+}
+
+# qemu-vm@bench with QEMU's argv alone as ExecStart= and no other command (a command continues while
+# its line ends in a backslash).
 sandboxed_unit() {
-        in_container systemctl cat "qemu-vm@$vm" |
-                awk '/^#/ { next } /^Exec[A-Za-z]*=/ { skip = 1 } !skip { print } { if (!/\\$/) skip = 0 }' |
-                sed "s/%i/$vm/g"
+        own_unit | awk '/^Exec[A-Za-z]*=/ { skip = 1 } !skip { print } { if (!/\\$/) skip = 0 }'
         exec_line "/run/qemu-vm/$vm"
 }
 
@@ -99,10 +104,8 @@ timed_stop() { in_container "$timer" stop "$(in_container systemctl show -p Main
 log_qemuvm=$qemuvm_log
 start_qemuvm() { timed_start "qemu-vm@$vm"; }
 stop_qemuvm() { timed_stop "qemu-vm@$vm"; }
-# qemu-vm@bench as `systemctl cat` shows it, %i filled in, its ExecStop= run outside the sandbox.
-unsandboxed_stop_unit() {
-        in_container systemctl cat "qemu-vm@$vm" | grep -v '^#' | sed -e "s/%i/$vm/g" -e 's/^ExecStop=/ExecStop=+/'
-}
+# qemu-vm@bench with its ExecStop= run outside the sandbox.
+unsandboxed_stop_unit() { own_unit | sed 's/^ExecStop=/ExecStop=+/'; }
 log_unsandboxedstop=$qemuvm_log
 start_unsandboxedstop() { timed_start bench-unsandboxed-stop; }
 stop_unsandboxedstop() { timed_stop bench-unsandboxed-stop; }
