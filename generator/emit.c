@@ -195,6 +195,11 @@ static void shutdown_argv(const VmConfig *c, Strv *v) {
         strv_pushf(v, "%u", c->shutdown_timeout);
 }
 
+/* machined takes host names only; asking it for another name would only fail at every start. */
+static bool machined_takes_name(const char *name) {
+        return hostname_is_valid(name);
+}
+
 static char *vm_dropin_text(const VmConfig *c) {
         char *text = NULL;
         size_t size = 0;
@@ -229,9 +234,8 @@ static char *vm_dropin_text(const VmConfig *c) {
         /* novnc@NAME.socket orders itself after the VM and stops and restarts with it (PartOf=). */
         if (c->vnc.enabled)
                 fprintf(f, "Wants=novnc@%s.socket\n", c->name);
-        /* qemu-vm-machine@NAME likewise, and registers the VM once it runs. machined takes host names
-         * only; asking it for another name would only fail at every start. */
-        if (hostname_is_valid(c->name))
+        /* qemu-vm-machine@NAME likewise, and registers the VM once it runs. */
+        if (machined_takes_name(c->name))
                 fprintf(f, "# systemd-machined: machinectl list and status show the running VM as %s.\n"
                            "Wants=qemu-vm-machine@%s.service\n", c->name, c->name);
         else
@@ -440,7 +444,7 @@ int emit_vm(const char *dir, const VmConfig *c, FILE *dry_run) {
                         return r;
         }
 
-        if (hostname_is_valid(c->name)) {
+        if (machined_takes_name(c->name)) {
                 _cleanup_free_ char *machine = xasprintf("qemu-vm-machine@%s.service", c->name);
                 r = emit_companion(dir, machine, machine_dropin_text(c), dry_run);
                 if (r < 0)
