@@ -15,13 +15,13 @@
 # Same test guest as bench/vm-lifecycle.sh, read once its ACPI listener is up. Per process: VmRSS
 # (/proc/PID/status: what `ps` shows, shared libraries counted whole) and Pss
 # (/proc/PID/smaps_rollup: shared pages divided among their users). QEMU's own figures are printed
-# beside, for scale. RUNS boots each (default 3), interleaved; medians and spreads of the sums.
+# beside, for scale. RUNS boots each (default 9), interleaved; medians and spreads of the sums.
 # Needs root; libvirt is installed inside the container only (bench/bench-container.bash).
 set -euo pipefail
 
 # shellcheck source=bench-container.bash
 source "$(dirname "$0")/bench-container.bash"
-runs=${RUNS:-3}
+runs=${RUNS:-9}
 bench_download_libvirt
 bench_boot_container
 

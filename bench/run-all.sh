@@ -5,7 +5,7 @@
 #   bench/generator.sh      the generator against its I/O floor, 1 to 5000 VMs   (about 2 minutes)
 #   bench/vm-lifecycle.sh   start and graceful stop against bare QEMU, a
 #                           hand-written unit and libvirt, with DIAGNOSE=1       (about 15 minutes)
-#   bench/memory.sh         processes added per VM against libvirt's daemons     (about 5 minutes)
+#   bench/memory.sh         processes added per VM against libvirt's daemons     (about 10 minutes)
 #   bench/host-shutdown.sh  5 and 20 guests against libvirt-guests              (about 65 minutes)
 #
 # Each section starts with the time, the commit and the load average, so a run on a busy machine
