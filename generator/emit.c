@@ -31,12 +31,11 @@ static FILE *dropin_open(const char *source_path, char **text, size_t *size) {
         return f;
 }
 
-/* Writes KEY=PREFIX followed by the arguments, each quoted for the unit file, then TAIL as it is (for
- * systemd's own variables; NULL for none). An argument that starts with '-' begins a continuation line,
- * so `systemctl cat` reads like a shell script. */
-static void write_exec_line(FILE *f, const char *key, const char *prefix, const Strv *argv, const char *tail) {
+/* Writes KEY=PREFIX followed by the arguments, each quoted for the unit file. An argument that starts
+ * with '-' begins a continuation line, so `systemctl cat` reads like a shell script. */
+static void write_exec_prefixed(FILE *f, const char *key, const char *prefix, const Strv *argv) {
         static const char continuation[] = " \\\n        ";
-        size_t size = strlen(key) + strlen(prefix) + (tail ? strlen(tail) + 1 : 0) + 3;
+        size_t size = strlen(key) + strlen(prefix) + 3;
 
         /* Built in one buffer and written at once: this is most of the generator's work. */
         for (size_t i = 0; i < argv->n; i++)
@@ -48,14 +47,8 @@ static void write_exec_line(FILE *f, const char *key, const char *prefix, const 
                         t = stpcpy(t, argv->items[i][0] == '-' ? continuation : " ");
                 t += unit_exec_arg_escape_into(t, argv->items[i]);
         }
-        if (tail)
-                t = stpcpy(stpcpy(t, " "), tail);
         *t++ = '\n';
         fwrite(line, 1, (size_t) (t - line), f);
-}
-
-static void write_exec_prefixed(FILE *f, const char *key, const char *prefix, const Strv *argv) {
-        write_exec_line(f, key, prefix, argv, NULL);
 }
 
 static void write_exec(FILE *f, const char *key, const Strv *argv) {
@@ -306,7 +299,7 @@ static char *tpm_dropin_text(const VmConfig *c) {
 static void write_console_description(FILE *f, const VmConfig *c) {
         _cleanup_free_ char *url = console_url(c);
 
-        if (streq(c->vnc.listen, "0.0.0.0") || streq(c->vnc.listen, "::"))
+        if (console_listens_everywhere(c))
                 fprintf(f, "Description=Browser console of VM %s on port %u of every address, %s\n",
                         c->name, c->vnc.port, url);
         else

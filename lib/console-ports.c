@@ -16,11 +16,14 @@ char *console_host_for_url(const char *address) {
         return strchr(address, ':') ? xasprintf("[%s]", address) : xstrdup(address);
 }
 
+bool console_listens_everywhere(const VmConfig *c) {
+        return streq(c->vnc.listen, "0.0.0.0") || streq(c->vnc.listen, "::");
+}
+
 char *console_url(const VmConfig *c) {
         if (!c->vnc.enabled)
                 return NULL;
-        bool wildcard = streq(c->vnc.listen, "0.0.0.0") || streq(c->vnc.listen, "::");
-        _cleanup_free_ char *host = wildcard ? xstrdup("HOST") : console_host_for_url(c->vnc.listen);
+        _cleanup_free_ char *host = console_listens_everywhere(c) ? xstrdup("HOST") : console_host_for_url(c->vnc.listen);
         return xasprintf("http://%s:%u/vnc.html?autoconnect=true", host, c->vnc.port);
 }
 

@@ -20,8 +20,11 @@
 /* The port a VM named NAME tries first with "port = auto". */
 unsigned console_port_preferred(const char *name);
 
-/* An address as it goes into a URL or websockify's listen argument: IPv6 in brackets. */
+/* An address as it goes into a URL or the socket's ListenStream=: IPv6 in brackets. */
 char *console_host_for_url(const char *address);
+
+/* Whether [vnc] listen is 0.0.0.0 or ::, every address of the host. */
+bool console_listens_everywhere(const VmConfig *c);
 
 /* The browser console's address, "http://127.0.0.1:6080/vnc.html?autoconnect=true"; "HOST" stands for
  * the host's name when the console listens on every address. NULL without [vnc]. */
