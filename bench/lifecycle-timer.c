@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "parse-value.h"
+#include "peer-socket.h"
 #include "qmp.h"
 
 #define QMP_TIMEOUT_MS 60000
@@ -61,7 +62,9 @@ static int qmp_answers(const char *socket_path) {
         long long deadline = qmp_now_ms() + QMP_TIMEOUT_MS;
         for (;;) {
                 QmpClient q = QMP_CLIENT_INIT;
-                int r = qmp_connect(&q, socket_path, QMP_TIMEOUT_MS);
+                int r = unix_connect(socket_path);
+                if (r >= 0)
+                        r = qmp_connect(&q, r, QMP_TIMEOUT_MS);
                 qmp_close(&q);
                 if (r == 0)
                         return 0;
@@ -76,7 +79,9 @@ static int qmp_answers(const char *socket_path) {
 
 static int press_power_button(const char *socket_path) {
         QmpClient q = QMP_CLIENT_INIT;
-        int r = qmp_connect(&q, socket_path, QMP_TIMEOUT_MS);
+        int r = unix_connect(socket_path);
+        if (r >= 0)
+                r = qmp_connect(&q, r, QMP_TIMEOUT_MS);
         if (r == 0)
                 r = qmp_command(&q, "system_powerdown", NULL, QMP_TIMEOUT_MS, NULL, NULL);
         qmp_close(&q);

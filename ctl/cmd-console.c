@@ -7,12 +7,12 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <termios.h>
 
 #include "ctl.h"
 #include "log.h"
 #include "paths.h"
+#include "vm-qmp.h"
 #include "vms.h"
 
 #define DETACH_KEY 0x1d /* Ctrl+] */
@@ -57,25 +57,6 @@ static int write_all(int fd, const char *buf, size_t n) {
                 n -= (size_t) k;
         }
         return 0;
-}
-
-static int serial_connect(const char *vm) {
-        _cleanup_free_ char *path = vm_runtime_path(vm, VM_SERIAL_SOCKET);
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd;
-
-        if (strlen(path) >= sizeof sa.sun_path)
-                return -ENAMETOOLONG;
-        strcpy(sa.sun_path, path);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
-        if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
-                int r = -errno;
-                close(fd);
-                return r;
-        }
-        return fd;
 }
 
 typedef enum End { END_DETACHED, END_CLOSED, END_INPUT_CLOSED, END_ERROR } End;
@@ -130,7 +111,7 @@ int cmd_console(Ctl *ctl, int argc, char *argv[]) {
                 return CTL_EXIT_FAILED;
         }
 
-        _cleanup_close_ int sock = serial_connect(name);
+        _cleanup_close_ int sock = vm_socket_connect(name, VM_SERIAL_SOCKET);
         /* --json: where the console is, for scripts that attach with a tool of their own; no session. */
         if (ctl->json) {
                 _cleanup_free_ char *path = vm_runtime_path(name, VM_SERIAL_SOCKET), *log = vm_serial_log_path(name);
@@ -148,7 +129,8 @@ int cmd_console(Ctl *ctl, int argc, char *argv[]) {
                 return CTL_EXIT_NOT_RUNNING;
         }
         if (sock < 0) {
-                log_error("Cannot connect to the serial console of VM %s: %s", name, strerror(-sock));
+                _cleanup_free_ char *why = vm_socket_error(name, VM_SERIAL_SOCKET, sock);
+                log_error("Cannot connect to the serial console of VM %s: %s", name, why);
                 return CTL_EXIT_FAILED;
         }
         signal(SIGPIPE, SIG_IGN);

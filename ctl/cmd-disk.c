@@ -2,8 +2,8 @@
 /* qemu-vmctl attach-disk NAME PATH [--id ID] [--readonly] [--format qcow2|raw] and detach-disk NAME ID:
  * hot-plug over QMP, for the running VM only (the file stays the truth for the next start).
  *
- * attach: qemu-vmctl opens PATH itself and hands QEMU the descriptor (add-fd), so QEMU, which runs
- * unprivileged, needs no access to the path; then blockdev-add (node "disk-ID") and device_add
+ * attach: qemu-vmctl opens PATH itself, following no symlink, and hands QEMU the descriptor (add-fd), so
+ * QEMU, which runs unprivileged, needs no access to the path; a block device only with --block-device; then blockdev-add (node "disk-ID") and device_add
  * (virtio-blk-pci "dev-disk-ID", the names configured disks have too), on a free hot-plug root port on
  * q35. Any failure undoes the steps before it. detach: device_del, wait for DEVICE_DELETED (the guest
  * must let go), then blockdev-del and remove-fd. */
@@ -17,6 +17,7 @@
 #include "log.h"
 #include "names.h"
 #include "parse-value.h"
+#include "path-util.h"
 #include "qemu-argv.h"
 #include "vm-qmp.h"
 #include "vms.h"
@@ -28,6 +29,7 @@ typedef struct DiskOptions {
         const char *id;
         const char *format;     /* NULL: from the file name */
         bool readonly;
+        bool block_device;      /* a block device may be attached only when asked for by name */
         uint64_t timeout_s;
 } DiskOptions;
 
@@ -39,6 +41,9 @@ static int handle_option(int c, const char *arg, void *userdata) {
                 return 0;
         case 'r':
                 o->readonly = true;
+                return 0;
+        case 'b':
+                o->block_device = true;
                 return 0;
         case 'f':
                 o->format = arg;
@@ -217,6 +222,39 @@ static void report(const Ctl *ctl, const char *vm, const char *action, const cha
         ctl_print_json(doc);
 }
 
+/* Opens the image as root for QEMU, which gets only the descriptor. The path may run through
+ * directories QEMU's user owns (its state directory): a symlink planted there would hand the guest any
+ * host file, so no link is followed, and the type is checked on what was opened. Logs why not. */
+static int open_image(const char *path, const DiskOptions *o, struct stat *ret_st) {
+        _cleanup_close_ int inode = open_no_symlinks(path, O_PATH);
+        if (inode == -ELOOP) {
+                log_error("Cannot attach %s: the path runs through a symbolic link, which qemu-vmctl does not follow "
+                          "(QEMU's user may have planted it). Give the path it leads to.", path);
+                return -ELOOP;
+        }
+        if (inode < 0) {
+                errno = -inode;
+                log_error("Cannot attach %s: %m", path);
+                return inode;
+        }
+        if (fstat(inode, ret_st) < 0)
+                return log_error_errno(-errno, "Cannot attach %s: %m", path);
+        if (S_ISBLK(ret_st->st_mode) && !o->block_device) {
+                log_error("Cannot attach %s: it is a block device. Pass --block-device to give the guest the whole device.", path);
+                return -EPERM;
+        }
+        if (!S_ISREG(ret_st->st_mode) && !S_ISBLK(ret_st->st_mode)) {
+                log_error("Cannot attach %s: not a regular file or block device.", path);
+                return -EBADF;
+        }
+        /* Reopened through the descriptor, not the name: the file checked is the file opened. */
+        _cleanup_free_ char *self = xasprintf("/proc/self/fd/%d", inode);
+        int fd = open(self, (o->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return log_error_errno(-errno, "Cannot open %s: %m", path);
+        return fd;
+}
+
 static int attach(const Ctl *ctl, const char *vm, const char *path, const DiskOptions *o) {
         QmpClient q = QMP_CLIENT_INIT;
         DiskNames names = {};
@@ -230,23 +268,13 @@ static int attach(const Ctl *ctl, const char *vm, const char *path, const DiskOp
         int ret = CTL_EXIT_FAILED;
 
         /* Everything that can be checked before QEMU is touched. */
-        if (stat(path, &st) < 0) {
-                log_error("Cannot attach %s: %m", path);
-                return CTL_EXIT_FAILED;
-        }
-        if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-                log_error("Cannot attach %s: not a regular file or block device.", path);
-                return CTL_EXIT_FAILED;
-        }
         if (o->id && !device_id_is_valid(o->id)) {
                 log_error("Invalid disk ID '%s' (letters, digits, '_' and '-', at most %d).", o->id, DEVICE_ID_MAX);
                 return CTL_EXIT_USAGE;
         }
-        _cleanup_close_ int fd = open(path, (o->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-                log_error("Cannot open %s: %m", path);
+        _cleanup_close_ int fd = open_image(path, o, &st);
+        if (fd < 0)
                 return CTL_EXIT_FAILED;
-        }
         int r = connect_running(vm, &q);
         if (r != CTL_EXIT_OK)
                 return r;
@@ -438,10 +466,11 @@ int cmd_attach_disk(Ctl *ctl, int argc, char *argv[]) {
                 { "id", required_argument, NULL, 'i' },
                 { "readonly", no_argument, NULL, 'r' },
                 { "format", required_argument, NULL, 'f' },
+                { "block-device", no_argument, NULL, 'b' },
                 {}
         };
         return disk_command(ctl, argc, argv, options,
-                            "attach-disk NAME PATH [--id ID] [--readonly] [--format qcow2|raw] [--json]", attach);
+                            "attach-disk NAME PATH [--id ID] [--readonly] [--format qcow2|raw] [--block-device] [--json]", attach);
 }
 
 int cmd_detach_disk(Ctl *ctl, int argc, char *argv[]) {

@@ -12,6 +12,7 @@
 #include "format.h"
 #include "log.h"
 #include "parse-value.h"
+#include "escape.h"
 #include "paths.h"
 #include "systemd-bus.h"
 #include "vm-qmp.h"
@@ -126,7 +127,9 @@ static int show_status(const Ctl *ctl, const VmEntry *e, const char *unit, const
                         json_object_object_get_ex(line, "time_usec", &v);
                         _cleanup_free_ char *when = format_time((uint64_t) json_object_get_int64(v));
                         json_object_object_get_ex(line, "message", &v);
-                        printf("%s %s\n", when, json_object_get_string(v));
+                        /* QEMU and the helpers wrote it, maybe at a guest's or an attacker's bidding. */
+                        _cleanup_free_ char *text = string_printable(json_object_get_string(v));
+                        printf("%s %s\n", when, text);
                 }
                 json_object_put(journal);
         }

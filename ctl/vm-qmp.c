@@ -1,20 +1,59 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
+#include "escape.h"
 #include "log.h"
 #include "paths.h"
+#include "peer-socket.h"
+#include "systemd-bus.h"
 #include "vm-qmp.h"
 
 /* QEMU serves one client per QMP socket: a timeout usually means someone else holds it. */
-static char *connect_error(int r) {
+char *vm_socket_error(const char *vm, const char *file, int r) {
+        if (r == -EPERM)
+                return xasprintf("the process listening on %s is not QEMU of VM %s (the unit's main process)", file, vm);
+        if (r == -ELOOP || r == -ENOTSOCK)
+                return xasprintf("%s is not a socket (refusing to follow a link QEMU's user may have planted)", file);
         return xasprintf("%s%s", strerror(-r), r == -ETIMEDOUT ? " (is another QMP client connected to qmp.sock?)" : "");
 }
 
+/* QEMU's PID as systemd knows it (MainPID of qemu-vm@NAME): the only process whose sockets root
+ * trusts. -ENOENT when the VM is not running. */
+static int vm_main_pid(const char *vm, pid_t *ret) {
+        _cleanup_free_ char *unit = vm_unit_name(vm);
+        sd_bus *bus = NULL;
+        UnitState s = {};
+        int r = sd_bus_open_system(&bus);
+        if (r >= 0)
+                r = unit_state_get(bus, unit, &s);
+        sd_bus_flush_close_unref(bus);
+        if (r < 0)
+                return r;
+        *ret = (pid_t) s.main_pid;
+        unit_state_clear(&s);
+        return *ret > 0 ? 0 : -ENOENT;
+}
+
+int vm_socket_connect(const char *vm, const char *file) {
+        _cleanup_free_ char *dir = vm_runtime_path(vm, "");
+        pid_t pid;
+        int r = vm_main_pid(vm, &pid);
+        if (r < 0)
+                return r;
+        return peer_socket_connect(dir, file, pid);
+}
+
+static int vm_qmp_open(const char *vm, QmpClient *q) {
+        int fd = vm_socket_connect(vm, VM_QMP_SOCKET);
+        if (fd < 0)
+                return fd;
+        return qmp_connect(q, fd, VM_QMP_TIMEOUT_MS);
+}
+
 int vm_qmp_connect(const char *vm, QmpClient *q) {
-        _cleanup_free_ char *sock = vm_runtime_path(vm, VM_QMP_SOCKET);
-        int r = qmp_connect(q, sock, VM_QMP_TIMEOUT_MS);
+        int r = vm_qmp_open(vm, q);
         if (r < 0) {
-                _cleanup_free_ char *why = connect_error(r);
+                _cleanup_free_ char *sock = vm_runtime_path(vm, VM_QMP_SOCKET), *why = vm_socket_error(vm, VM_QMP_SOCKET, r);
                 log_error("Cannot talk to QEMU of VM %s over %s: %s", vm, sock, why);
                 qmp_close(q);
         }
@@ -22,14 +61,13 @@ int vm_qmp_connect(const char *vm, QmpClient *q) {
 }
 
 int vm_qemu_status(const char *vm, char **ret_status, char **ret_error) {
-        _cleanup_free_ char *sock = vm_runtime_path(vm, VM_QMP_SOCKET);
         QmpClient q = QMP_CLIENT_INIT;
         json_object *reply = NULL, *v;
         int r;
 
-        r = qmp_connect(&q, sock, VM_QMP_TIMEOUT_MS);
+        r = vm_qmp_open(vm, &q);
         if (r < 0) {
-                *ret_error = connect_error(r);
+                *ret_error = vm_socket_error(vm, VM_QMP_SOCKET, r);
                 goto finish;
         }
         r = qmp_command(&q, "query-status", NULL, VM_QMP_TIMEOUT_MS, &reply, ret_error);
@@ -40,7 +78,7 @@ int vm_qemu_status(const char *vm, char **ret_status, char **ret_error) {
         if (r < 0)
                 *ret_error = xstrdup(strerror(-r));
         else
-                *ret_status = xstrdup(json_object_get_string(v));
+                *ret_status = string_printable(json_object_get_string(v));
 finish:
         json_object_put(reply);
         qmp_close(&q);

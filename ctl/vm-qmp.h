@@ -8,9 +8,17 @@
 
 #define VM_QMP_TIMEOUT_MS 5000
 
+/* Connects to FILE (VM_QMP_SOCKET, VM_SERIAL_SOCKET) in the VM's runtime directory, only if QEMU (the
+ * unit's main process) listens on it, without following links (lib/peer-socket.h). Returns the
+ * descriptor, -ENOENT when the VM is not running, or another negative errno. */
+int vm_socket_connect(const char *vm, const char *file);
+
+/* Why vm_socket_connect() or a QMP connection failed, in words. */
+char *vm_socket_error(const char *vm, const char *file, int r);
+
 /* Connects; on failure logs why (naming the VM) and returns a negative errno. */
 int vm_qmp_connect(const char *vm, QmpClient *q);
 
 /* QMP query-status: "running", "paused", "guest-panicked", "shutdown", ... On failure *ret_error says
- * why (also when QEMU answered with an error). Logs nothing. */
+ * why (also when QEMU answered with an error). Both are printable. Logs nothing. */
 int vm_qemu_status(const char *vm, char **ret_status, char **ret_error);

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "parse-value.h"
+#include "peer-socket.h"
 #include "qmp.h"
 
 #define CONNECT_TIMEOUT_MS 5000
@@ -110,6 +111,17 @@ static Outcome wait_for_guest(QmpClient *q, unsigned timeout_s) {
         }
 }
 
+/* The QMP socket, only if QEMU itself listens on it: a name in QEMU's runtime directory is QEMU's to
+ * replace. */
+static int connect_qemu(const char *qmp_path, pid_t pid) {
+        _cleanup_free_ char *copy = xstrdup(qmp_path);
+        char *slash = strrchr(copy, '/');
+        if (!slash || slash == copy)
+                return -EINVAL;
+        *slash = '\0';
+        return peer_socket_connect(copy, slash + 1, pid);
+}
+
 static int run(const char *qmp_path, unsigned timeout_s) {
         QmpClient q = QMP_CLIENT_INIT;
         Qemu qemu = find_qemu();
@@ -121,7 +133,9 @@ static int run(const char *qmp_path, unsigned timeout_s) {
                 return 0;
         }
 
-        r = qmp_connect(&q, qmp_path, CONNECT_TIMEOUT_MS);
+        r = connect_qemu(qmp_path, qemu.pid);
+        if (r >= 0)
+                r = qmp_connect(&q, r, CONNECT_TIMEOUT_MS);
         if (r < 0) {
                 qmp_close(&q);
                 if (wait_for_exit(&qemu, 0)) {

@@ -2,9 +2,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 
+#include "escape.h"
 #include "qmp.h"
 #include "util.h"
 
@@ -19,9 +19,10 @@ static int remaining(long long deadline) {
         return left < 0 ? 0 : (int) left;
 }
 
-/* Reads one message, waiting until deadline. */
+/* Reads one message, waiting until deadline. The peer is untrusted (a compromised QEMU): a message
+ * longer than QMP_MESSAGE_MAX fails, and the deadline holds however fast bytes arrive. */
 static int read_message(QmpClient *q, long long deadline, json_object **ret) {
-        for (;;) {
+        for (bool waited = false;; waited = true) {
                 char *nl = q->len ? memchr(q->buf, '\n', q->len) : NULL;
                 if (nl) {
                         size_t n = (size_t) (nl - q->buf) + 1;
@@ -36,6 +37,11 @@ static int read_message(QmpClient *q, long long deadline, json_object **ret) {
                         *ret = o;
                         return 0;
                 }
+                if (q->len >= QMP_MESSAGE_MAX)
+                        return -EMSGSIZE;
+                /* The first look at the socket may be with no time left (timeout 0 polls once). */
+                if (waited && qmp_now_ms() >= deadline)
+                        return -ETIMEDOUT;
 
                 struct pollfd p = { .fd = q->fd, .events = POLLIN };
                 int r = poll(&p, 1, remaining(deadline));
@@ -48,7 +54,8 @@ static int read_message(QmpClient *q, long long deadline, json_object **ret) {
                         return -ETIMEDOUT;
 
                 if (q->allocated - q->len < 4096) {
-                        q->allocated = q->allocated * 2 + 4096;
+                        size_t want = q->allocated * 2 + 4096;
+                        q->allocated = want < QMP_MESSAGE_MAX + 1 ? want : QMP_MESSAGE_MAX + 1;
                         q->buf = xrealloc(q->buf, q->allocated);
                 }
                 ssize_t k = read(q->fd, q->buf + q->len, q->allocated - q->len - 1);
@@ -63,8 +70,15 @@ static int read_message(QmpClient *q, long long deadline, json_object **ret) {
         }
 }
 
+/* Keeps at most QMP_EVENTS_MAX events: a peer that floods them loses its oldest, not root's memory. */
 static void queue_event(QmpClient *q, json_object *event) {
-        q->events = xrealloc(q->events, (q->n_events + 1) * sizeof(json_object *));
+        if (q->n_events == QMP_EVENTS_MAX) {
+                json_object_put(q->events[0]);
+                memmove(q->events, q->events + 1, --q->n_events * sizeof(json_object *));
+                q->n_events_dropped++;
+        }
+        if (!q->events)
+                q->events = xcalloc(QMP_EVENTS_MAX, sizeof(json_object *));
         q->events[q->n_events++] = event;
 }
 
@@ -133,7 +147,7 @@ int qmp_command_with_fd(QmpClient *q, const char *command, json_object *argument
                         json_object *desc = NULL;
                         if (ret_error) {
                                 json_object_object_get_ex(v, "desc", &desc);
-                                *ret_error = xstrdup(desc ? json_object_get_string(desc) : "unknown error");
+                                *ret_error = string_printable(desc ? json_object_get_string(desc) : "unknown error");
                         }
                         json_object_put(reply);
                         return -EIO;
@@ -167,22 +181,13 @@ int qmp_next_event(QmpClient *q, int timeout_ms, json_object **ret) {
         }
 }
 
-int qmp_connect(QmpClient *q, const char *socket_path, int timeout_ms) {
+int qmp_connect(QmpClient *q, int fd, int timeout_ms) {
         long long deadline = qmp_now_ms() + timeout_ms;
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
         json_object *greeting;
         int r;
 
-        if (strlen(socket_path) >= sizeof sa.sun_path)
-                return -ENAMETOOLONG;
-        strcpy(sa.sun_path, socket_path);
-
-        q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (q->fd < 0)
-                return -errno;
-        if (connect(q->fd, (struct sockaddr *) &sa, sizeof sa) < 0)
-                return -errno;
-
+        assert(fd >= 0);
+        q->fd = fd;
         r = read_message(q, deadline, &greeting);
         if (r < 0)
                 return r;

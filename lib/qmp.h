@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* A small client for the QEMU Machine Protocol: connect and negotiate, run commands with ids, and
- * receive events, each with a timeout. Messages are JSON objects, one per line. */
+/* A small client for the QEMU Machine Protocol: negotiate, run commands with ids, and receive events,
+ * each with a timeout. Messages are JSON objects, one per line. Its callers run as root and QEMU may
+ * be compromised, so what the peer sends is bounded: in time (every call keeps its deadline), in
+ * memory (QMP_MESSAGE_MAX, QMP_EVENTS_MAX), and in what reaches a terminal (errors are printable). */
 
 #include <json-c/json.h>
+
+/* The longest line taken from QEMU. Its longest reply to what qemu-vm asks (query-named-block-nodes,
+ * query-pci) is a few kilobytes per device. */
+#define QMP_MESSAGE_MAX (1024 * 1024)
+/* Events kept while waiting for a reply; older ones are dropped. */
+#define QMP_EVENTS_MAX 256
 
 typedef struct QmpClient {
         int fd;
@@ -13,16 +21,18 @@ typedef struct QmpClient {
         unsigned next_id;
         json_object **events;   /* events that arrived while waiting for a reply */
         size_t n_events;
+        size_t n_events_dropped;
 } QmpClient;
 
 #define QMP_CLIENT_INIT { .fd = -1 }
 
-/* Connects to the socket, reads the greeting and leaves capabilities negotiation mode.
- * Returns 0, -ETIMEDOUT, or another negative errno. */
-int qmp_connect(QmpClient *q, const char *socket_path, int timeout_ms);
+/* Takes the connected socket fd (qmp_close() closes it), reads the greeting and leaves capabilities
+ * negotiation mode. Returns 0, -ETIMEDOUT, -EMSGSIZE (a line past QMP_MESSAGE_MAX), or another
+ * negative errno. */
+int qmp_connect(QmpClient *q, int fd, int timeout_ms);
 
 /* Runs a command (arguments may be NULL; ownership is taken) and waits for its reply.
- * On a QMP error returns -EIO and, if ret_error is set, its description. On success *ret_return (if
+ * On a QMP error returns -EIO and, if ret_error is set, its description (made printable). On success *ret_return (if
  * set) holds the "return" value, which the caller puts. -ECONNRESET when QEMU closed the socket. */
 int qmp_command(QmpClient *q, const char *command, json_object *arguments, int timeout_ms,
                 json_object **ret_return, char **ret_error);

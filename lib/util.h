@@ -3,6 +3,7 @@
 
 /* Small helpers every file uses: cleanup attributes and string checks. */
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +55,14 @@ static inline void *take_ptr_impl(void **p) {
         return v;
 }
 #define TAKE_PTR(p) take_ptr_impl((void **) &(p))
+
+/* The same for a descriptor: leaves -1 behind. */
+static inline int take_fd_impl(int *fd) {
+        int v = *fd;
+        *fd = -1;
+        return v;
+}
+#define TAKE_FD(fd) take_fd_impl(&(fd))
 
 /* malloc() failures end the program: a generator or a helper cannot do anything useful without memory. */
 void *xmalloc(size_t n);

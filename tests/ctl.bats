@@ -134,6 +134,14 @@ print("\n".join(a.replace("%%", "%").replace("$$", "$") for a in argv[argv.index
         run "$VMCTL" attach-disk web01 "$BATS_TEST_TMPDIR/scratch.img" --id 'bad/id'
         [ "$status" -eq 2 ]
         [[ "$output" == *"Invalid disk ID 'bad/id'"* ]]
+        # A link, last or in a directory, is never followed (QEMU's user may have planted it).
+        ln -s "$BATS_TEST_TMPDIR/scratch.img" "$BATS_TEST_TMPDIR/link.img"
+        ln -s "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR/dirlink"
+        for path in "$BATS_TEST_TMPDIR/link.img" "$BATS_TEST_TMPDIR/dirlink/scratch.img"; do
+                run "$VMCTL" attach-disk web01 "$path"
+                [ "$status" -eq 1 ]
+                [[ "$output" == *"Cannot attach $path: the path runs through a symbolic link, which qemu-vmctl does not follow"* ]]
+        done
 }
 
 @test "console of a VM without a serial console says so" {

@@ -8,6 +8,9 @@
 #   fuzz.sh run FUZZER SECONDS [ARGS...]  libFuzzer for SECONDS from the seeds, with a dictionary of
 #                                         every section and key; a crash leaves crash-* in the
 #                                         current directory (add it to tests/fuzz/findings once fixed)
+#   fuzz.sh run-qmp FUZZER SECONDS [ARGS...]
+#                                         the same for fuzz-qmp, from tests/fuzz/qmp-seeds (a crash
+#                                         found there goes into qmp-seeds once fixed)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -59,8 +62,18 @@ run)
         "$fuzzer" -max_total_time="$seconds" -dict="$work/dict" -max_len=4096 -timeout=10 \
                 -print_final_stats=1 "$@" "$work/corpus" "$work/seeds" "$here/findings"
         ;;
+run-qmp)
+        fuzzer=$2 seconds=$3
+        shift 3
+        work=$(mktemp -d)
+        trap 'rm -rf "$work"' EXIT
+        mkdir -p "$work/corpus"
+        printf '"{\\"QMP\\": "\n"{\\"return\\": "\n"{\\"event\\": "\n"{\\"error\\": "\n"\\"id\\": "\n"\\"desc\\": "\n"\\x0a"\n' >"$work/dict"
+        "$fuzzer" -max_total_time="$seconds" -dict="$work/dict" -max_len=8192 -timeout=10 \
+                -print_final_stats=1 "$@" "$work/corpus" "$here/qmp-seeds"
+        ;;
 *)
-        echo "usage: fuzz.sh seeds OUT_DIR | replay STANDALONE | run FUZZER SECONDS [ARGS...]" >&2
+        echo "usage: fuzz.sh seeds OUT_DIR | replay STANDALONE | run FUZZER SECONDS [ARGS...] | run-qmp FUZZER SECONDS [ARGS...]" >&2
         exit 2
         ;;
 esac

@@ -252,6 +252,90 @@ teardown_file() {
         [ "$(in_container systemctl is-active qemu-vm@hot)" = active ]
 }
 
+@test "attach-disk follows no link QEMU's user planted and takes a block device only when told" {
+        # hot's state directory is QEMU's user's: it may plant links there to any host file.
+        in_container runuser -u qemu-vm -- ln -s /etc/shadow /var/lib/qemu-vm/hot/evil.img
+        in_container runuser -u qemu-vm -- ln -s /etc /var/lib/qemu-vm/hot/etc
+        run vmctl attach-disk hot /var/lib/qemu-vm/hot/evil.img --format raw
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"Cannot attach /var/lib/qemu-vm/hot/evil.img: the path runs through a symbolic link"* ]]
+        run vmctl attach-disk hot /var/lib/qemu-vm/hot/etc/shadow --format raw
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"the path runs through a symbolic link"* ]]
+        in_container mknod /srv/loop-node b 7 0
+        run vmctl attach-disk hot /srv/loop-node --format raw
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"it is a block device. Pass --block-device"* ]]
+        in_container rm /var/lib/qemu-vm/hot/evil.img /var/lib/qemu-vm/hot/etc /srv/loop-node
+        # None of it reached QEMU: no fd set, no block node beyond the VM's own.
+        run vmctl attach-disk hot /srv/extra.qcow2 --id probe --json
+        [ "$status" -eq 0 ]
+        [ "$(json_get 'd["id"]' <<<"$output")" = probe ]
+        run vmctl detach-disk hot probe
+        [ "$status" -eq 0 ]
+}
+
+@test "qemu-vmctl talks only to the VM's own QEMU: a link or an impostor in its runtime directory is refused" {
+        local dir=/run/qemu-vm/hot
+        # QEMU's user swaps hot's QMP socket for a link to keep's: root must not end up in keep.
+        in_container runuser -u qemu-vm -- mv "$dir/qmp.sock" "$dir/qmp.sock.real"
+        in_container runuser -u qemu-vm -- ln -s /run/qemu-vm/keep/qmp.sock "$dir/qmp.sock"
+        run vmctl status hot
+        [[ "$output" == *"QEMU: qmp.sock is not a socket (refusing to follow a link"* ]]
+        run vmctl attach-disk hot /srv/extra.qcow2 --id stolen
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"qmp.sock is not a socket"* ]]
+        in_container rm "$dir/qmp.sock"
+
+        # A process of QEMU's user listens there instead, speaking QMP.
+        put_file /srv/impostor.py <<'EOF'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(4)
+while True:
+    c, _ = s.accept()
+    c.sendall(b'{"QMP": {"version": {}, "capabilities": []}}\n')
+    for line in c.makefile():
+        reply = {"return": {"status": "impostor", "running": True}, "id": json.loads(line).get("id")}
+        c.sendall(json.dumps(reply).encode() + b"\n")
+EOF
+        in_container systemd-run --quiet --unit=impostor --uid=qemu-vm --gid=qemu-vm -p RuntimeMaxSec=60 \
+                python3 /srv/impostor.py "$dir/qmp.sock"
+        container_wait_for 10 test -S "$dir/qmp.sock"
+        run vmctl status hot
+        [[ "$output" == *"QEMU: the process listening on qmp.sock is not QEMU of VM hot"* ]]
+        [[ "$output" != *impostor* ]]
+        run vmctl attach-disk hot /srv/extra.qcow2 --id stolen
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"is not QEMU of VM hot"* ]]
+        in_container systemctl stop impostor
+        in_container rm -f "$dir/qmp.sock" /srv/impostor.py
+        in_container runuser -u qemu-vm -- mv "$dir/qmp.sock.real" "$dir/qmp.sock"
+
+        # The serial socket, the same way.
+        in_container runuser -u qemu-vm -- mv "$dir/serial.sock" "$dir/serial.sock.real"
+        in_container runuser -u qemu-vm -- ln -s /run/qemu-vm/keep/serial.sock "$dir/serial.sock"
+        run vmctl console hot </dev/null
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"serial.sock is not a socket"* ]]
+        in_container rm "$dir/serial.sock"
+        in_container runuser -u qemu-vm -- mv "$dir/serial.sock.real" "$dir/serial.sock"
+
+        # Put back, the real sockets answer again.
+        run vmctl status hot
+        [[ "$output" == *"QEMU: running"* ]]
+}
+
+@test "status makes the journal's lines printable: no terminal escape reaches the admin" {
+        printf 'MESSAGE=evil\033]0;owned\007\033[2Jline\nUNIT=qemu-vm@hot.service\n' | in_container logger --journald
+        container_wait_for 10 sh -c 'journalctl -u qemu-vm@hot -o cat | grep -q evil'
+        run vmctl status hot
+        [[ "$output" == *"evil?]0;owned??[2Jline"* ]]
+        [[ "$output" != *$'\033'* ]]
+        [[ "$output" != *$'\007'* ]]
+}
+
 @test "destroy: refused without --force and for protect = yes, changing nothing" {
         local before
         before=$(artifacts)
