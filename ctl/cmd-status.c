@@ -27,8 +27,11 @@ static json_object *journal_tail(const char *unit, unsigned n) {
 
         if (n == 0 || sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM) < 0)
                 return lines;
+        /* As journalctl -u: UNIT= only from systemd itself, or any local user could log lines "about"
+         * the VM. */
         if (sd_journal_add_match(j, m1, 0) < 0 || sd_journal_add_disjunction(j) < 0 ||
-            sd_journal_add_match(j, m2, 0) < 0 || sd_journal_seek_tail(j) < 0)
+            sd_journal_add_match(j, m2, 0) < 0 || sd_journal_add_match(j, "_PID=1", 0) < 0 ||
+            sd_journal_seek_tail(j) < 0)
                 goto finish;
         while (k < n && sd_journal_previous(j) > 0)
                 k++;

@@ -35,6 +35,7 @@ static int run(const char *out_dir, FILE *dry_run) {
         if (r < 0)
                 return log_error_errno(r, "Failed to read '%s': %m", dir);
         for (size_t i = 0; i < set.n; i++) {
+                vm_config_warn_readable_secrets(&set.items[i].config);
                 int k = emit_vm_entry(out_dir, &set.items[i], dry_run);
                 if (k < 0 && r == 0)
                         r = k;
@@ -60,7 +61,8 @@ static int check_files(char **files, int n) {
                 if (vm_load(&c, dir, name, files[i], is_conf, defaults_file(), &errors) < 0) {
                         config_errors_log(&errors, "");
                         r = -EINVAL;
-                }
+                } else
+                        vm_config_warn_readable_secrets(&c);
                 config_errors_clear(&errors);
                 vm_config_free(&c);
         }

@@ -14,6 +14,7 @@
 #include "names.h"
 #include "parse-value.h"
 #include "password-hash.h"
+#include "path-util.h"
 
 /* Files larger than this are not VM configurations. */
 #define CONFIG_FILE_MAX (1024 * 1024)
@@ -68,12 +69,26 @@ static int parse_string(const KeyDef *def _unused_, const char *value, void *fie
         return 0;
 }
 
-static int parse_path(const KeyDef *def, const char *value, void *field, char **ret_error) {
-        if (value[0] != '/') {
+/* Paths are kept normalised, so that rules comparing them (disk-sharing.c, the state directory's
+ * files) see one spelling: "//", "/./" and a trailing "/" are folded, ".." is refused. */
+static int normalize_path(const KeyDef *def, const char *value, char **ret, char **ret_error) {
+        int r = path_normalize(value, ret);
+        if (r == -EINVAL)
                 *ret_error = xasprintf("'%s' must be an absolute path, got '%s'", def->name, value);
-                return -EINVAL;
-        }
-        return parse_string(def, value, field, ret_error);
+        else if (r < 0)
+                *ret_error = xasprintf("'%s' must not contain '..', got '%s'", def->name, value);
+        return r;
+}
+
+static int parse_path(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        char *path;
+        int r = normalize_path(def, value, &path, ret_error);
+        if (r < 0)
+                return r;
+        char **s = field;
+        free(*s);
+        *s = path;
+        return 0;
 }
 
 static int parse_word(const KeyDef *def, const char *value, void *field, char **ret_error) {
@@ -279,11 +294,11 @@ static int parse_append_string(const KeyDef *def _unused_, const char *value, vo
 
 /* Several files, one per line. */
 static int parse_path_list(const KeyDef *def, const char *value, void *field, char **ret_error) {
-        if (value[0] != '/') {
-                *ret_error = xasprintf("'%s' must be an absolute path, got '%s'", def->name, value);
-                return -EINVAL;
-        }
-        strv_push(field, value);
+        char *path;
+        int r = normalize_path(def, value, &path, ret_error);
+        if (r < 0)
+                return r;
+        strv_consume(field, path);
         return 0;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdarg.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "escape.h"
@@ -157,4 +158,16 @@ void vm_config_free(VmConfig *c) {
         free(c->cloud_init.user_data_file);
         free(c->cloud_init.network_config_file);
         *c = (VmConfig) {};
+}
+
+void vm_config_warn_readable_secrets(const VmConfig *c) {
+        for (size_t i = 0; i < c->n_users; i++) {
+                const Origin *o = &c->users[i].password_hash_origin;
+                struct stat st;
+                if (!c->users[i].password_hash || stat(o->file, &st) < 0 || !(st.st_mode & S_IROTH))
+                        continue;
+                log_warning("%s:%u: password_hash is in a file every local user can read (mode %04o): "
+                            "make it 0600, or 0640 for a group of admins (chmod o-r %s).",
+                            o->file, o->line, (unsigned) (st.st_mode & 07777), o->file);
+        }
 }

@@ -204,3 +204,7 @@ void vm_config_init(VmConfig *c, const char *name, const char *source_path);
 /* "q35" and its versioned names: PCI Express, where only root ports take hot-plugged devices. */
 bool machine_is_q35(const char *machine);
 void vm_config_free(VmConfig *c);
+
+/* Warns, naming file and line, of each password_hash in a file that others may read: unit files are
+ * world-readable anyway, so a hash is kept out of them (README), and its own file must be private. */
+void vm_config_warn_readable_secrets(const VmConfig *c);

@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <sys/stat.h>
+
 #include "disk-sharing.h"
 #include "paths.h"
 
 typedef struct ImageUse {
         const char *path;
+        /* An existing file is known by its device and inode, whatever the path's spelling or links
+         * (a file that does not exist yet, by its normalised path). */
+        bool exists;
+        dev_t dev;
+        ino_t ino;
         char *what;             /* "[disk.data]", "[cdrom.install]", "the backing file of [disk.root]" */
         bool writes;
         bool shareable;
@@ -11,9 +18,19 @@ typedef struct ImageUse {
         Origin origin;
 } ImageUse;
 
+static int file_compare(const ImageUse *x, const ImageUse *y) {
+        if (x->exists != y->exists)
+                return x->exists ? -1 : 1;
+        if (!x->exists)
+                return strcmp(x->path, y->path);
+        if (x->dev != y->dev)
+                return x->dev < y->dev ? -1 : 1;
+        return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
 static int use_compare(const void *a, const void *b) {
         const ImageUse *x = a, *y = b;
-        int r = strcmp(x->path, y->path);
+        int r = file_compare(x, y);
         if (r != 0)
                 return r;
         return x->vm < y->vm ? -1 : x->vm > y->vm;
@@ -25,6 +42,12 @@ static bool compatible(const ImageUse *x, const ImageUse *y) {
 }
 
 static void add_use(ImageUse **uses, size_t *n, ImageUse use) {
+        struct stat st;
+        if (stat(use.path, &st) >= 0) {
+                use.exists = true;
+                use.dev = st.st_dev;
+                use.ino = st.st_ino;
+        }
         *uses = xrealloc(*uses, (*n + 1) * sizeof(ImageUse));
         (*uses)[(*n)++] = use;
 }
@@ -33,16 +56,19 @@ static void collect(const VmConfig *c, size_t vm, ImageUse **uses, size_t *n) {
         for (size_t i = 0; i < c->n_disks; i++) {
                 const DiskConfig *d = &c->disks[i];
                 add_use(uses, n, (ImageUse) {
-                        d->path, xasprintf("[disk.%s]", d->id), !d->readonly, d->shareable, vm, d->path_origin,
+                        .path = d->path, .what = xasprintf("[disk.%s]", d->id), .writes = !d->readonly,
+                        .shareable = d->shareable, .vm = vm, .origin = d->path_origin,
                 });
                 if (d->backing)
                         add_use(uses, n, (ImageUse) {
-                                d->backing, xasprintf("the backing file of [disk.%s]", d->id), false, false, vm, d->origin,
+                                .path = d->backing, .what = xasprintf("the backing file of [disk.%s]", d->id),
+                                .vm = vm, .origin = d->origin,
                         });
         }
         for (size_t i = 0; i < c->n_cdroms; i++)
                 add_use(uses, n, (ImageUse) {
-                        c->cdroms[i].path, xasprintf("[cdrom.%s]", c->cdroms[i].id), false, false, vm, c->cdroms[i].origin,
+                        .path = c->cdroms[i].path, .what = xasprintf("[cdrom.%s]", c->cdroms[i].id), .vm = vm,
+                        .origin = c->cdroms[i].origin,
                 });
 }
 
@@ -77,10 +103,12 @@ static void check_group(VmSet *set, ImageUse *group, size_t n) {
                         kept[n_kept++] = u;
                         continue;
                 }
+                /* The same file by another name (a link): say which. */
+                _cleanup_free_ char *as = streq(u->path, against->path) ? xstrdup("") : xasprintf(" %s", against->path);
                 config_errors_add_at(&set->items[u->vm].errors, u->origin,
-                                     "%s: %s is also %s of VM %s (%s:%u), which %s; several VMs may use one "
+                                     "%s: %s is also %s%s of VM %s (%s:%u), which %s; several VMs may use one "
                                      "image only when none writes it or all have shareable = yes",
-                                     u->what, u->path, against->what, set->items[against->vm].config.name,
+                                     u->what, u->path, against->what, as, set->items[against->vm].config.name,
                                      against->origin.file, against->origin.line,
                                      against->writes ? "writes it" : "does not share it with writers");
         }
@@ -98,7 +126,7 @@ void disk_sharing_check(VmSet *set) {
         qsort(uses, n, sizeof(ImageUse), use_compare);
         for (size_t start = 0; start < n;) {
                 size_t end = start + 1;
-                while (end < n && streq(uses[start].path, uses[end].path))
+                while (end < n && file_compare(&uses[start], &uses[end]) == 0)
                         end++;
                 if (uses[start].vm != uses[end - 1].vm)
                         check_group(set, uses + start, end - start);

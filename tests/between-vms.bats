@@ -304,3 +304,31 @@ generated() {
         for vm in a c d f; do generated $vm; done
         for vm in b e g; do ! generated $vm; done
 }
+
+@test "another spelling of a path is the same file: '//' and '/./' are folded, '..' refused, links followed to the file" {
+        disk_vm alpha 'size = 1G'
+        disk_vm beta 'path = /var/lib/qemu-vm/alpha//data.qcow2'
+        disk_vm gamma 'path = /var/lib/qemu-vm/./alpha/data.qcow2/'
+        disk_vm delta 'path = /var/lib/qemu-vm/delta/../alpha/data.qcow2'
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"beta.conf:4: [disk.data]: /var/lib/qemu-vm/alpha/data.qcow2 is also [disk.data] of VM alpha"* ]]
+        [[ "$output" == *"gamma.conf:4: [disk.data]: /var/lib/qemu-vm/alpha/data.qcow2 is also [disk.data] of VM alpha"* ]]
+        [[ "$output" == *"delta.conf:4: 'path' must not contain '..', got '/var/lib/qemu-vm/delta/../alpha/data.qcow2'"* ]]
+        generated alpha
+        for vm in beta gamma delta; do ! generated $vm; done
+
+        # An existing image reached through a link is known by its inode.
+        rm "$QEMU_VM_CONFIG_DIR"/*.conf
+        local dir=$BATS_TEST_TMPDIR/images
+        mkdir -p "$dir"
+        touch "$dir/shared.img"
+        ln -s shared.img "$dir/link.img"
+        disk_vm one "path = $dir/shared.img" 'format = raw'
+        disk_vm two "path = $dir/link.img" 'format = raw'
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"two.conf:4: [disk.data]: $dir/link.img is also [disk.data] $dir/shared.img of VM one"* ]]
+        generated one
+        ! generated two
+}

@@ -279,3 +279,24 @@ setup() {
         grep -q '^        "--" "/usr/bin/qemu-system' "$out/qemu-vm@good.service.d/50-qemu-vm.conf"
         [ ! -e "$out/qemu-vm@.hidden1.service.d" ]
 }
+
+@test "a password_hash in a file others can read is warned of with file and line; a private file is not" {
+        local hash='$6$saltsalt$Ui6cXUYSyPZB7wH0W.YwUt8FrHAR4Vj6m9.rYmCqwFKl7mcb4/BH0zNXRhJT8E6Ofuyad/9W7YrhnzC0T5p1N1'
+        printf '[vm]\nfirmware = bios\n\n[cloud-init]\n\n[user.alice]\npassword_hash = %s\n' "$hash" >"$QEMU_VM_CONFIG_DIR/web01.conf"
+        chmod 0644 "$QEMU_VM_CONFIG_DIR/web01.conf"
+        run "$GENERATOR" --check "$QEMU_VM_CONFIG_DIR/web01.conf"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"$QEMU_VM_CONFIG_DIR/web01.conf:7: password_hash is in a file every local user can read (mode 0644): make it 0600"* ]]
+        run "$GENERATOR" --dry-run
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"$QEMU_VM_CONFIG_DIR/web01.conf:7: password_hash is in a file every local user can read"* ]]
+        chmod 0640 "$QEMU_VM_CONFIG_DIR/web01.conf"
+        run "$GENERATOR" --check "$QEMU_VM_CONFIG_DIR/web01.conf"
+        [ "$status" -eq 0 ]
+        [ -z "$output" ]
+        # No hash, no warning, whatever the mode.
+        printf '[vm]\nfirmware = bios\n' >"$QEMU_VM_CONFIG_DIR/web01.conf"
+        chmod 0644 "$QEMU_VM_CONFIG_DIR/web01.conf"
+        run "$GENERATOR" --check "$QEMU_VM_CONFIG_DIR/web01.conf"
+        [ -z "$output" ]
+}

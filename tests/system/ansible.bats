@@ -68,6 +68,9 @@ qemu_memory() {
         [[ "$(recap)" == *"failed=0"* ]]
         in_container grep -qx "memory = 256M" /etc/qemu/vms/ans01.conf
         in_container grep -qx "autostart = yes" /etc/qemu/vms/ans01.conf
+        # They may hold password hashes: root's alone.
+        [ "$(in_container stat -c '%a %U:%G' /etc/qemu/vms/ans01.conf /etc/qemu/vms/ans02.conf /etc/qemu/vms)" = \
+                "$(printf '600 root:root\n600 root:root\n750 root:root')" ]
         [ "$(in_container systemctl is-active qemu-vm@ans01)" = active ]
         [ "$(in_container systemctl is-active qemu-vm@ans02)" = active ]
         wait_for_serial ans01 "QEMU-VM-GUEST: acpi listener up" 1

@@ -253,6 +253,7 @@ teardown_file() {
 }
 
 @test "attach-disk follows no link QEMU's user planted and takes a block device only when told" {
+        in_container qemu-img create -q -f qcow2 /srv/probe.qcow2 16M
         # hot's state directory is QEMU's user's: it may plant links there to any host file.
         in_container runuser -u qemu-vm -- ln -s /etc/shadow /var/lib/qemu-vm/hot/evil.img
         in_container runuser -u qemu-vm -- ln -s /etc /var/lib/qemu-vm/hot/etc
@@ -268,7 +269,7 @@ teardown_file() {
         [[ "$output" == *"it is a block device. Pass --block-device"* ]]
         in_container rm /var/lib/qemu-vm/hot/evil.img /var/lib/qemu-vm/hot/etc /srv/loop-node
         # None of it reached QEMU: no fd set, no block node beyond the VM's own.
-        run vmctl attach-disk hot /srv/extra.qcow2 --id probe --json
+        run vmctl attach-disk hot /srv/probe.qcow2 --id probe --json
         [ "$status" -eq 0 ]
         [ "$(json_get 'd["id"]' <<<"$output")" = probe ]
         run vmctl detach-disk hot probe
@@ -282,7 +283,7 @@ teardown_file() {
         in_container runuser -u qemu-vm -- ln -s /run/qemu-vm/keep/qmp.sock "$dir/qmp.sock"
         run vmctl status hot
         [[ "$output" == *"QEMU: qmp.sock is not a socket (refusing to follow a link"* ]]
-        run vmctl attach-disk hot /srv/extra.qcow2 --id stolen
+        run vmctl attach-disk hot /srv/probe.qcow2 --id stolen
         [ "$status" -eq 1 ]
         [[ "$output" == *"qmp.sock is not a socket"* ]]
         in_container rm "$dir/qmp.sock"
@@ -295,10 +296,14 @@ s.bind(sys.argv[1])
 s.listen(4)
 while True:
     c, _ = s.accept()
-    c.sendall(b'{"QMP": {"version": {}, "capabilities": []}}\n')
-    for line in c.makefile():
-        reply = {"return": {"status": "impostor", "running": True}, "id": json.loads(line).get("id")}
-        c.sendall(json.dumps(reply).encode() + b"\n")
+    try:
+        c.sendall(b'{"QMP": {"version": {}, "capabilities": []}}\n')
+        for line in c.makefile():
+            reply = {"return": {"status": "impostor", "running": True}, "id": json.loads(line).get("id")}
+            c.sendall(json.dumps(reply).encode() + b"\n")
+    except OSError:
+        pass
+    c.close()
 EOF
         in_container systemd-run --quiet --unit=impostor --uid=qemu-vm --gid=qemu-vm -p RuntimeMaxSec=60 \
                 python3 /srv/impostor.py "$dir/qmp.sock"
@@ -306,7 +311,7 @@ EOF
         run vmctl status hot
         [[ "$output" == *"QEMU: the process listening on qmp.sock is not QEMU of VM hot"* ]]
         [[ "$output" != *impostor* ]]
-        run vmctl attach-disk hot /srv/extra.qcow2 --id stolen
+        run vmctl attach-disk hot /srv/probe.qcow2 --id stolen
         [ "$status" -eq 1 ]
         [[ "$output" == *"is not QEMU of VM hot"* ]]
         in_container systemctl stop impostor
@@ -325,15 +330,34 @@ EOF
         # Put back, the real sockets answer again.
         run vmctl status hot
         [[ "$output" == *"QEMU: running"* ]]
+        in_container rm -f /srv/probe.qcow2
 }
 
-@test "status makes the journal's lines printable: no terminal escape reaches the admin" {
-        printf 'MESSAGE=evil\033]0;owned\007\033[2Jline\nUNIT=qemu-vm@hot.service\n' | in_container logger --journald
-        container_wait_for 10 sh -c 'journalctl -u qemu-vm@hot -o cat | grep -q evil'
-        run vmctl status hot
+@test "status shows the VM's journal made printable, and no line another user logged about it" {
+        # A compromised QEMU: the VM's own unit and drop-in, with the command replaced.
+        guest_vm esc ""
+        put_file /etc/systemd/system/qemu-vm@esc.service.d/zz-hostile.conf <<'EOF'
+[Service]
+Type=simple
+PIDFile=
+ExecStart=
+ExecStart=/bin/sh -c 'printf "evil\\033]0;owned\\007\\033[2Jline\\n"; exec sleep 300'
+ExecStop=
+EOF
+        in_container systemctl daemon-reload
+        in_container systemctl start qemu-vm@esc
+        container_wait_for 10 sh -c 'journalctl -u qemu-vm@esc -o cat | grep -q evil'
+        # A local user logs a line claiming to be about the VM (UNIT= is any client's to set).
+        in_container runuser -u nobody -- sh -c 'printf "MESSAGE=forged by nobody\nUNIT=qemu-vm@esc.service\n" | logger --journald'
+        sleep 1
+        run vmctl status esc
         [[ "$output" == *"evil?]0;owned??[2Jline"* ]]
         [[ "$output" != *$'\033'* ]]
         [[ "$output" != *$'\007'* ]]
+        [[ "$output" != *"forged by nobody"* ]]
+        in_container systemctl stop qemu-vm@esc
+        in_container rm -r /etc/systemd/system/qemu-vm@esc.service.d /etc/qemu/vms/esc.conf
+        in_container systemctl daemon-reload
 }
 
 @test "destroy: refused without --force and for protect = yes, changing nothing" {
