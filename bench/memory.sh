@@ -65,7 +65,7 @@ measure() {
 # cycle CONTENDER: boots its guest, measures, stops it.
 cycle() {
         local c=$1 log qemu port
-        if [ "$c" = libvirt ]; then log=$(libvirt_serial_log lv); else log=/var/log/qemu-vm/$c.log; fi
+        if [ "$c" = libvirt ]; then log=$(libvirt_serial_log lv); else log=/var/log/qemu-vm/$c/serial.log; fi
         local seen
         seen=$(listener_count "$log")
         if [ "$c" = libvirt ]; then

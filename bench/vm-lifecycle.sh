@@ -38,7 +38,7 @@ in_container systemctl daemon-reload
 
 # qemu-vm's own start makes the disk; its QEMU's argv is what bare and unit run, in other runtime
 # dirs, on the same disk and serial log.
-qemuvm_log=/var/log/qemu-vm/$vm.log
+qemuvm_log=/var/log/qemu-vm/$vm/serial.log
 in_container systemctl start "qemu-vm@$vm"
 wait_for_listener "$qemuvm_log" 1
 pid=$(in_container systemctl show -p MainPID --value "qemu-vm@$vm")

@@ -51,16 +51,16 @@ systemctl daemon-reload
 systemctl start qemu-vm@demo
 echo "Started qemu-vm@demo; waiting for the guest to report on its serial console..."
 for _ in $(seq 240); do
-        grep -q "QEMU-VM-GUEST: ready" /var/log/qemu-vm/demo.log 2>/dev/null && break
+        grep -q "QEMU-VM-GUEST: ready" /var/log/qemu-vm/demo/serial.log 2>/dev/null && break
         sleep 0.5
 done
-grep "QEMU-VM-GUEST:" /var/log/qemu-vm/demo.log || true
+grep "QEMU-VM-GUEST:" /var/log/qemu-vm/demo/serial.log || true
 systemctl status --no-pager qemu-vm@demo || true
 cat <<TEXT
 
 The demo VM runs. Try:
   systemctl cat qemu-vm@demo            # the whole truth: QEMU command line and helpers
   journalctl -u qemu-vm@demo
-  tail -f /var/log/qemu-vm/demo.log     # its serial console
+  tail -f /var/log/qemu-vm/demo/serial.log     # its serial console
   systemctl stop qemu-vm@demo           # ACPI power-down; the guest powers itself off
 TEXT

@@ -114,7 +114,7 @@ static void check_kvm(Checks *c) {
         free(probe.detail);
 }
 
-/* A character device the unprivileged QEMU must open itself: it runs as user qemu-vm with the
+/* A character device the unprivileged QEMU must open itself: it runs as its VM's own user with the
  * supplementary group kvm (units/qemu-vm@.service), so others' or kvm's read-write access will do. */
 static void check_device(Checks *c, const char *path, const char *needed_for, const char *hint) {
         struct group *kvm = getgrnam("kvm");
@@ -123,8 +123,8 @@ static void check_device(Checks *c, const char *path, const char *needed_for, co
         if (stat(path, &st) < 0 || !S_ISCHR(st.st_mode))
                 report(c, WARN, path, "missing: no %s (%s)", needed_for, hint);
         else if ((st.st_mode & 0006) != 0006 && !(kvm && st.st_gid == kvm->gr_gid && (st.st_mode & 0060) == 0060))
-                report(c, WARN, path, "mode %04o: QEMU, running as user %s with group kvm, cannot open it, so no %s "
-                       "(make it 0666, or 0660 with group kvm)", st.st_mode & 07777, QEMU_VM_USER, needed_for);
+                report(c, WARN, path, "mode %04o: QEMU, running as its VM's user with group kvm, cannot open it, so no %s "
+                       "(make it 0666, or 0660 with group kvm)", st.st_mode & 07777, needed_for);
         else
                 report(c, PASS, path, "present, mode %04o", st.st_mode & 07777);
 }

@@ -167,10 +167,13 @@ static int plan_build(const Ctl *ctl, const VmSet *set, const VmConfig *c, const
         if (exists(state_dir))
                 strv_push(&p->dirs, state_dir);
 
-        _cleanup_free_ char *tpm_dir = vm_tpm_state_dir(c->name), *log_path = vm_serial_log_path(c->name);
+        _cleanup_free_ char *tpm_dir = vm_tpm_state_dir(c->name), *log_path = vm_serial_log_path(c->name),
+                            *log_dir = vm_log_dir(c->name);
         if (exists(tpm_dir))
                 plan_whole_dir(p, tpm_dir);
         plan_file(p, log_path);
+        if (exists(log_dir))
+                strv_push(&p->dirs, log_dir);
         return 0;
 }
 

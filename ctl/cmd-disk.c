@@ -66,6 +66,16 @@ static int command(QmpClient *q, const char *vm, const char *cmd, json_object *a
         return r;
 }
 
+/* QEMU's replies are untrusted: what is not of the expected type counts as absent (json-c asserts on
+ * an array call on anything else). */
+static size_t array_length(json_object *a) {
+        return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
+static const char *string_of(json_object *o) {
+        return json_object_is_type(o, json_type_string) ? json_object_get_string(o) : NULL;
+}
+
 /* What QEMU has under a disk's three names, read once per command: device IDs (-device id=...,
  * device_add id=...: the children of /machine/peripheral), block node names ("disk-ID" for hot-plugged
  * disks) and the fd sets attach-disk made (opaque "qemu-vmctl:disk-ID"). The last two outlive a device
@@ -93,11 +103,11 @@ static int disk_names_load(QmpClient *q, const char *vm, DiskNames *ret) {
         json_object_object_add(args, "path", json_object_new_string("/machine/peripheral"));
         if (command(q, vm, "qom-list", args, &reply) < 0)
                 goto fail;
-        for (size_t i = 0; i < json_object_array_length(reply); i++) {
+        for (size_t i = 0; i < array_length(reply); i++) {
                 json_object *p = json_object_array_get_idx(reply, i), *type;
                 if (json_object_object_get_ex(p, "name", &v) && json_object_object_get_ex(p, "type", &type) &&
-                    startswith(json_object_get_string(type), "child<"))
-                        strv_push(&n.devices, json_object_get_string(v));
+                    string_of(v) && string_of(type) && startswith(string_of(type), "child<"))
+                        strv_push(&n.devices, string_of(v));
         }
         json_object_put(reply);
 
@@ -105,22 +115,22 @@ static int disk_names_load(QmpClient *q, const char *vm, DiskNames *ret) {
         json_object_object_add(args, "flat", json_object_new_boolean(true));
         if (command(q, vm, "query-named-block-nodes", args, &reply) < 0)
                 goto fail;
-        for (size_t i = 0; i < json_object_array_length(reply); i++)
-                if (json_object_object_get_ex(json_object_array_get_idx(reply, i), "node-name", &v))
-                        strv_push(&n.nodes, json_object_get_string(v));
+        for (size_t i = 0; i < array_length(reply); i++)
+                if (json_object_object_get_ex(json_object_array_get_idx(reply, i), "node-name", &v) && string_of(v))
+                        strv_push(&n.nodes, string_of(v));
         json_object_put(reply);
 
         if (command(q, vm, "query-fdsets", NULL, &reply) < 0)
                 goto fail;
-        for (size_t i = 0; i < json_object_array_length(reply); i++) {
+        for (size_t i = 0; i < array_length(reply); i++) {
                 json_object *set = json_object_array_get_idx(reply, i), *fds, *setid;
                 if (!json_object_object_get_ex(set, "fds", &fds) || !json_object_object_get_ex(set, "fdset-id", &setid))
                         continue;
-                for (size_t k = 0; k < json_object_array_length(fds); k++)
-                        if (json_object_object_get_ex(json_object_array_get_idx(fds, k), "opaque", &v)) {
+                for (size_t k = 0; k < array_length(fds); k++)
+                        if (json_object_object_get_ex(json_object_array_get_idx(fds, k), "opaque", &v) && string_of(v)) {
                                 n.fdset_ids = xrealloc(n.fdset_ids, (n.fdset_opaques.n + 1) * sizeof(int64_t));
                                 n.fdset_ids[n.fdset_opaques.n] = json_object_get_int64(setid);
-                                strv_push(&n.fdset_opaques, json_object_get_string(v));
+                                strv_push(&n.fdset_opaques, string_of(v));
                         }
         }
         json_object_put(reply);
@@ -155,6 +165,14 @@ static bool disk_names_in_use(const DiskNames *n, const char *id) {
         return disk_names_has_device(n, id) || disk_names_has_node(n, id) || disk_names_fdset(n, id) >= 0;
 }
 
+/* Exactly the names qemu-argv.c gives hot-plug ports, "hotplug" and digits: QEMU's reply is printed. */
+static bool is_hotplug_port(const char *id) {
+        if (!id || !startswith(id, QEMU_VM_HOTPLUG_PORT_PREFIX))
+                return false;
+        const char *digits = id + strlen(QEMU_VM_HOTPLUG_PORT_PREFIX);
+        return *digits && strspn(digits, "0123456789") == strlen(digits);
+}
+
 /* The first empty hot-plug root port ("hotplug0", ...): query-pci lists what sits behind each bridge.
  * *ret stays NULL when the VM has none (i440fx takes devices on its own bus). */
 static int free_hotplug_port(QmpClient *q, const char *vm, char **ret, bool *ret_has_ports) {
@@ -164,22 +182,21 @@ static int free_hotplug_port(QmpClient *q, const char *vm, char **ret, bool *ret
                 return r;
         *ret = NULL;
         *ret_has_ports = false;
-        for (size_t b = 0; b < json_object_array_length(reply) && !*ret; b++) {
+        for (size_t b = 0; b < array_length(reply) && !*ret; b++) {
                 json_object *bus = json_object_array_get_idx(reply, b), *devices;
                 if (!json_object_object_get_ex(bus, "devices", &devices))
                         continue;
-                for (size_t i = 0; i < json_object_array_length(devices) && !*ret; i++) {
+                for (size_t i = 0; i < array_length(devices) && !*ret; i++) {
                         json_object *dev = json_object_array_get_idx(devices, i), *id, *bridge, *bbus, *behind;
-                        if (!json_object_object_get_ex(dev, "qdev_id", &id) ||
-                            !startswith(json_object_get_string(id), QEMU_VM_HOTPLUG_PORT_PREFIX))
+                        if (!json_object_object_get_ex(dev, "qdev_id", &id) || !is_hotplug_port(string_of(id)))
                                 continue;
                         *ret_has_ports = true;
                         if (json_object_object_get_ex(dev, "pci_bridge", &bridge) &&
                             json_object_object_get_ex(bridge, "bus", &bbus) &&
-                            json_object_object_get_ex(bridge, "devices", &behind) && json_object_array_length(behind) > 0)
+                            json_object_object_get_ex(bridge, "devices", &behind) && array_length(behind) > 0)
                                 continue;
                         (void) bbus;
-                        *ret = xstrdup(json_object_get_string(id));
+                        *ret = xstrdup(string_of(id));
                 }
         }
         json_object_put(reply);
@@ -239,6 +256,13 @@ static int open_image(const char *path, const DiskOptions *o, struct stat *ret_s
         }
         if (fstat(inode, ret_st) < 0)
                 return log_error_errno(-errno, "Cannot attach %s: %m", path);
+        /* A hard link in a directory QEMU's user owns may be another file of root's (where the kernel
+         * lets it link files it cannot read: fs.protected_hardlinks=0). */
+        if (S_ISREG(ret_st->st_mode) && ret_st->st_nlink > 1) {
+                log_error("Cannot attach %s: the file has %ju names (hard links); qemu-vmctl attaches a file that has one.",
+                          path, (uintmax_t) ret_st->st_nlink);
+                return -EMLINK;
+        }
         if (S_ISBLK(ret_st->st_mode) && !o->block_device) {
                 log_error("Cannot attach %s: it is a block device. Pass --block-device to give the guest the whole device.", path);
                 return -EPERM;
@@ -369,9 +393,9 @@ static int wait_device_deleted(QmpClient *q, const char *dev_id, long long deadl
                 int r = qmp_next_event(q, left > 0 ? (int) left : 0, &event);
                 if (r < 0)
                         return r;
-                bool match = json_object_object_get_ex(event, "event", &v) && streq(json_object_get_string(v), "DEVICE_DELETED") &&
+                bool match = json_object_object_get_ex(event, "event", &v) && streq_ptr(string_of(v), "DEVICE_DELETED") &&
                              json_object_object_get_ex(event, "data", &data) && json_object_object_get_ex(data, "device", &v) &&
-                             streq(json_object_get_string(v), dev_id);
+                             streq_ptr(string_of(v), dev_id);
                 json_object_put(event);
                 if (match)
                         return 0;

@@ -35,7 +35,7 @@ static int vm_main_pid(const char *vm, pid_t *ret) {
 }
 
 int vm_socket_connect(const char *vm, const char *file) {
-        _cleanup_free_ char *dir = vm_runtime_path(vm, "");
+        _cleanup_free_ char *dir = vm_runtime_dir(vm);
         pid_t pid;
         int r = vm_main_pid(vm, &pid);
         if (r < 0)

@@ -64,6 +64,47 @@ static void write_mount_dependency(FILE *f, const char *path) {
         fprintf(f, "RequiresMountsFor=%s\n", escaped);
 }
 
+/* How qemu-vm-prepare makes the disk when it is missing. */
+static void push_disk_creation(Strv *v, const DiskConfig *d) {
+        strv_push(v, "--format");
+        strv_push(v, disk_format_table[d->format]);
+        if (d->size > 0) {
+                strv_push(v, "--size");
+                strv_pushf(v, "%" PRIu64, d->size);
+        }
+        if (d->backing) {
+                strv_push(v, "--backing");
+                strv_push(v, d->backing);
+                strv_push(v, "--backing-format");
+                strv_push(v, disk_format_table[d->backing_format]);
+        }
+}
+
+/* Writable disks outside the state directory: the VM's user may not write their directories, so root
+ * makes a missing one for it, and re-owns one the shared user of older releases still owns. Shareable
+ * disks belong to no single VM: their owner gives each VM's user access (qemu-vm.conf(5)). Returns
+ * false when there is none. */
+static bool outside_disks_argv(const VmConfig *c, const char *user, Strv *v) {
+        bool any = false;
+
+        for (size_t i = 0; i < c->n_disks; i++) {
+                const DiskConfig *d = &c->disks[i];
+                if (d->readonly || d->shareable || vm_path_in_state_dir(c->name, d->path))
+                        continue;
+                if (!any) {
+                        strv_push(v, QEMU_VM_HELPER_DIR "/qemu-vm-prepare");
+                        strv_push(v, "--owner");
+                        strv_push(v, user);
+                        any = true;
+                }
+                strv_push(v, "--disk");
+                strv_push(v, d->path);
+                if (d->size > 0 || d->backing)
+                        push_disk_creation(v, d);
+        }
+        return any;
+}
+
 static void prepare_argv(const VmConfig *c, Strv *v) {
         strv_push(v, QEMU_VM_HELPER_DIR "/qemu-vm-prepare");
         if (c->firmware != FIRMWARE_BIOS) {
@@ -76,21 +117,11 @@ static void prepare_argv(const VmConfig *c, Strv *v) {
                 const DiskConfig *d = &c->disks[i];
                 strv_push(v, "--disk");
                 strv_push(v, d->path);
-                /* A read-only disk or one without size or backing must already exist; prepare checks. */
-                if (d->readonly || (d->size == 0 && !d->backing))
+                /* A read-only disk or one without size or backing must already exist; prepare checks.
+                 * One outside the state directory root has made (outside_disks_argv()). */
+                if (d->readonly || (d->size == 0 && !d->backing) || !vm_path_in_state_dir(c->name, d->path))
                         continue;
-                strv_push(v, "--format");
-                strv_push(v, disk_format_table[d->format]);
-                if (d->size > 0) {
-                        strv_push(v, "--size");
-                        strv_pushf(v, "%" PRIu64, d->size);
-                }
-                if (d->backing) {
-                        strv_push(v, "--backing");
-                        strv_push(v, d->backing);
-                        strv_push(v, "--backing-format");
-                        strv_push(v, disk_format_table[d->backing_format]);
-                }
+                push_disk_creation(v, d);
         }
         for (size_t i = 0; i < c->n_cdroms; i++) {
                 strv_push(v, "--require");
@@ -188,6 +219,12 @@ static void shutdown_argv(const VmConfig *c, Strv *v) {
         strv_pushf(v, "%u", c->shutdown_timeout);
 }
 
+/* The VM's QEMU and unprivileged helpers run as its own user and group (qemu-vm-account@NAME). */
+static void write_user(FILE *f, const char *user) {
+        fprintf(f, "# Its own user: no other VM's QEMU may open its disks, NVRAM, seed, log, sockets or taps.\n"
+                   "User=%s\nGroup=%s\n", user, user);
+}
+
 /* machined takes host names only; asking it for another name would only fail at every start. */
 static bool machined_takes_name(const char *name) {
         return hostname_is_valid(name);
@@ -197,7 +234,10 @@ static char *vm_dropin_text(const VmConfig *c) {
         char *text = NULL;
         size_t size = 0;
         FILE *f = dropin_open(c->source_path, &text, &size);
+        char user[VM_USER_NAME_MAX];
         Strv argv = {};
+
+        vm_user_name(c->name, user);
 
         for (size_t i = 0; i < c->n_disks; i++) {
                 write_mount_dependency(f, c->disks[i].path);
@@ -216,6 +256,8 @@ static char *vm_dropin_text(const VmConfig *c) {
                         for (size_t k = 0; k < c->users[i].ssh_keys.n; k++)
                                 write_mount_dependency(f, c->users[i].ssh_keys.items[k]);
         }
+        /* The VM's own user exists before anything runs as it or hands it a socket or a tap. */
+        fprintf(f, "Requires=qemu-vm-account@%s.service\nAfter=qemu-vm-account@%s.service\n", c->name, c->name);
         /* The TPM's socket must listen before QEMU connects; swtpm itself starts on that connection. */
         if (c->tpm.enabled)
                 fprintf(f, "Requires=swtpm@%s.socket\nAfter=swtpm@%s.socket\n", c->name, c->name);
@@ -235,6 +277,12 @@ static char *vm_dropin_text(const VmConfig *c) {
                 fputs("# systemd-machined: not registered, since it takes host names only (no '_', no '-' at the end).\n", f);
 
         fputs("\n[Service]\n", f);
+        write_user(f, user);
+        if (outside_disks_argv(c, user, &argv)) {
+                /* '+': as root, following no link; qemu-img itself runs as the VM's user. */
+                write_exec_prefixed(f, "ExecStartPre", "+", &argv);
+                strv_clear(&argv);
+        }
         if (c->cloud_init.enabled) {
                 /* '+': as root, since the keys, user-data and password hash it reads may be readable by
                  * root alone. It writes the seed and nothing else, owned by the VM's user. */
@@ -279,6 +327,42 @@ static char *vm_dropin_text(const VmConfig *c) {
 
         fprintf(f, "TimeoutStopSec=%u\n", c->shutdown_timeout + STOP_TIMEOUT_SLACK);
         sandbox_write(f, c);
+        fclose(f);
+        return text;
+}
+
+/* The template (units/qemu-vm-account@.service) runs systemd-sysusers; this says which user to make. The
+ * user stays when the VM goes: files it owns outside qemu-vm's directories would otherwise fall to
+ * whichever user gets its uid next. */
+static char *account_dropin_text(const char *name, const char *source_path) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = dropin_open(source_path, &text, &size);
+        char user[VM_USER_NAME_MAX];
+        Strv argv = {};
+
+        vm_user_name(name, user);
+        fprintf(f, "Description=User %s of VM %s\n\n[Service]\n", user, name);
+        strv_push(&argv, QEMU_VM_SYSUSERS);
+        strv_push(&argv, "--inline");
+        /* sysusers.d(5): a system user and its group, uid allocated once and kept across reboots. */
+        strv_pushf(&argv, "u %s - \"qemu-vm VM %s\" - -", user, name);
+        write_exec(f, "ExecStart", &argv);
+        strv_clear(&argv);
+        fclose(f);
+        return text;
+}
+
+/* The VM's user may connect to its TPM's socket, and no other VM's. */
+static char *tpm_socket_dropin_text(const VmConfig *c) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = dropin_open(c->source_path, &text, &size);
+        char user[VM_USER_NAME_MAX];
+
+        vm_user_name(c->name, user);
+        fprintf(f, "Requires=qemu-vm-account@%s.service\nAfter=qemu-vm-account@%s.service\n\n"
+                   "[Socket]\nSocketGroup=%s\n", c->name, c->name, user);
         fclose(f);
         return text;
 }
@@ -354,22 +438,27 @@ static char *tap_dropin_text(const VmConfig *c, const NetConfig *n) {
         char tap_mac[MAC_STRING_MAX];
         Strv argv = {};
 
+        char user[VM_USER_NAME_MAX];
+
+        vm_user_name(c->name, user);
         tap_mac_from_guest(n->mac, tap_mac);
         /* BindsTo=: deleted when the VM stops, also when the guest powers off by itself. PartOf=: made
-         * anew when the VM is restarted. */
+         * anew when the VM is restarted. Owned by the VM's user: no other VM's QEMU may attach to it. */
         fprintf(f, "Description=Tap %s of VM %s ([net.%s] on bridge %s)\n"
                    "BindsTo=qemu-vm@%s.service\n"
                    "PartOf=qemu-vm@%s.service\n"
+                   "Requires=qemu-vm-account@%s.service\n"
+                   "After=qemu-vm-account@%s.service\n"
                    "\n[Service]\n"
                    "# The guest's MAC is %s; the tap's own differs in the first byte (fe, or fa).\n",
-                n->ifname, c->name, n->id, n->bridge, c->name, c->name, n->mac);
+                n->ifname, c->name, n->id, n->bridge, c->name, c->name, c->name, c->name, n->mac);
         strv_push(&argv, QEMU_VM_HELPER_DIR "/qemu-vm-tap");
         strv_push(&argv, "create");
         strv_push(&argv, n->ifname);
         strv_push(&argv, "--bridge");
         strv_push(&argv, n->bridge);
         strv_push(&argv, "--owner");
-        strv_push(&argv, QEMU_VM_USER);
+        strv_push(&argv, user);
         strv_push(&argv, "--mac");
         strv_push(&argv, tap_mac);
         write_exec(f, "ExecStart", &argv);
@@ -405,6 +494,11 @@ static int emit_companion(const char *dir, const char *unit, char *text, FILE *d
         return r;
 }
 
+static int emit_account(const char *dir, const char *name, const char *source_path, FILE *dry_run) {
+        _cleanup_free_ char *account = xasprintf("qemu-vm-account@%s.service", name);
+        return emit_companion(dir, account, account_dropin_text(name, source_path), dry_run);
+}
+
 int emit_vm(const char *dir, const VmConfig *c, FILE *dry_run) {
         _cleanup_free_ char *text = NULL;
         _cleanup_free_ char *relpath = xasprintf("qemu-vm@%s.service.d/" VM_DROPIN_NAME, c->name);
@@ -412,8 +506,15 @@ int emit_vm(const char *dir, const VmConfig *c, FILE *dry_run) {
         int r;
 
         /* The units the VM depends on first: a VM never requires one whose drop-in failed to be written. */
+        r = emit_account(dir, c->name, c->source_path, dry_run);
+        if (r < 0)
+                return r;
         if (c->tpm.enabled) {
                 _cleanup_free_ char *tpm = xasprintf("swtpm@%s.service", c->name);
+                _cleanup_free_ char *tpm_socket = xasprintf("swtpm@%s.socket", c->name);
+                r = emit_companion(dir, tpm_socket, tpm_socket_dropin_text(c), dry_run);
+                if (r < 0)
+                        return r;
                 r = emit_companion(dir, tpm, tpm_dropin_text(c), dry_run);
                 if (r < 0)
                         return r;
@@ -482,10 +583,22 @@ int emit_broken_vm(const char *dir, const char *name, const char *source_path, c
         FILE *f = dropin_open(source_path, &text, &size);
         Strv argv = {};
 
+        /* A VM may still run from before its file went bad: its user stays, so that stopping it can
+         * reach its QMP socket. A name no VM could ever have had runs the message as nobody, with none
+         * of the VM directories. */
+        bool valid_name = vm_name_is_valid(name);
+        char user[VM_USER_NAME_MAX];
+        vm_user_name(name, user);
+        if (valid_name)
+                fprintf(f, "Requires=qemu-vm-account@%s.service\nAfter=qemu-vm-account@%s.service\n", name, name);
         fputs("\n[Service]\n"
               "# The configuration has errors: starting this VM fails and prints them.\n"
               "Type=oneshot\n"
               "Restart=no\n", f);
+        if (valid_name)
+                write_user(f, user);
+        else
+                fputs("User=nobody\nGroup=nogroup\nStateDirectory=\nRuntimeDirectory=\nLogsDirectory=\n", f);
         strv_push(&argv, QEMU_VM_HELPER_DIR "/qemu-vm-config-error");
         for (size_t i = 0; i < errors->n; i++)
                 strv_consume(&argv, config_error_format(&errors->items[i]));
@@ -505,7 +618,9 @@ int emit_broken_vm(const char *dir, const char *name, const char *source_path, c
         fclose(f);
 
         _cleanup_free_ char *relpath = xasprintf("qemu-vm@%s.service.d/" VM_DROPIN_NAME, name);
-        int r = unit_file_write(dir, relpath, text, dry_run);
+        int r = valid_name ? emit_account(dir, name, source_path, dry_run) : 0;
+        if (r >= 0)
+                r = unit_file_write(dir, relpath, text, dry_run);
         free(text);
         return r;
 }

@@ -8,11 +8,6 @@ static bool under(const char *path, const char *dir) {
         return strncmp(path, dir, n) == 0 && path[n] == '/';
 }
 
-static bool in_state_dir(const VmConfig *c, const char *path) {
-        _cleanup_free_ char *dir = vm_state_path(c->name, "");
-        return startswith(path, dir);
-}
-
 /* Every file QEMU or qemu-vm-prepare opens that the config names. */
 static void collect_images(const VmConfig *c, Strv *paths) {
         for (size_t i = 0; i < c->n_disks; i++) {
@@ -51,13 +46,12 @@ void sandbox_write(FILE *f, const VmConfig *c) {
         collect_images(c, &images);
         for (size_t i = 0; i < c->n_disks; i++) {
                 const DiskConfig *d = &c->disks[i];
-                if (d->readonly || in_state_dir(c, d->path))
+                if (d->readonly || vm_path_in_state_dir(c->name, d->path))
                         continue;
-                /* A disk qemu-vm-prepare may still have to create needs its directory writable. */
-                bool may_create = d->size > 0 || d->backing;
-                _cleanup_free_ char *dir = may_create ? strndup(d->path, (size_t) (strrchr(d->path, '/') - d->path)) : NULL;
-                _cleanup_free_ char *escaped = unit_specifier_escape(may_create ? (dir[0] ? dir : "/") : d->path);
-                /* '-': a missing path is not systemd's "226/NAMESPACE" but qemu-vm-prepare's clear error. */
+                /* The file alone, never its directory, which other VMs' disks may share: a missing disk
+                 * is made by root before (ExecStartPre=+qemu-vm-prepare --owner). '-': a missing path is
+                 * not systemd's "226/NAMESPACE" but qemu-vm-prepare's clear error. */
+                _cleanup_free_ char *escaped = unit_specifier_escape(d->path);
                 fprintf(f, "ReadWritePaths=-%s\n", escaped);
         }
         if (any_under(&images, home_dirs))

@@ -15,27 +15,23 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <uuid/uuid.h>
 
+#include "disk-outside.h"
 #include "log.h"
 #include "meson-config.h"
 #include "names.h"
 #include "parse-value.h"
+#include "paths.h"
+#include "qemu-img.h"
 #include "seed-content.h"
 #include "seed-iso.h"
 #include "strv.h"
-
-typedef struct DiskRequest {
-        const char *path;
-        const char *format;     /* NULL: the disk must already exist */
-        const char *size;       /* bytes, or NULL to take the backing file's size */
-        const char *backing;
-        const char *backing_format;
-} DiskRequest;
 
 static char *dir_of(const char *path) {
         _cleanup_free_ char *copy = xstrdup(path);
@@ -190,64 +186,6 @@ static int ensure_nvram(const char *path, const char *template) {
         return 0;
 }
 
-/* Runs qemu-img create, returning its last line of error output in *ret_error on failure. */
-static int run_qemu_img(const DiskRequest *d, const char *tmp, char **ret_error) {
-        Strv argv = {};
-        int pipefd[2];
-        int r;
-
-        strv_push(&argv, QEMU_VM_QEMU_IMG);
-        strv_push(&argv, "create");
-        strv_push(&argv, "-q");
-        strv_push(&argv, "-f");
-        strv_push(&argv, d->format);
-        if (d->backing) {
-                strv_push(&argv, "-b");
-                strv_push(&argv, d->backing);
-                strv_push(&argv, "-F");
-                strv_push(&argv, d->backing_format ?: "qcow2");
-        }
-        strv_push(&argv, tmp);
-        if (d->size)
-                strv_push(&argv, d->size);
-
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
-                return -errno;
-        pid_t pid = fork();
-        if (pid < 0)
-                return -errno;
-        if (pid == 0) {
-                dup2(pipefd[1], STDERR_FILENO);
-                dup2(pipefd[1], STDOUT_FILENO);
-                execv(argv.items[0], argv.items);
-                fprintf(stderr, "cannot run %s: %m\n", argv.items[0]);
-                _exit(127);
-        }
-        close(pipefd[1]);
-        strv_clear(&argv);
-
-        char output[4096];
-        size_t len = 0;
-        ssize_t n;
-        while ((n = read(pipefd[0], output + len, sizeof output - 1 - len)) > 0)
-                len += (size_t) n;
-        close(pipefd[0]);
-        output[len] = 0;
-
-        int status;
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        r = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
-        if (r < 0) {
-                while (len > 0 && output[len - 1] == '\n')
-                        output[--len] = 0;
-                char *last = strrchr(output, '\n');
-                *ret_error = xstrdup(last ? last + 1 : (len ? output : "qemu-img failed"));
-        }
-        return r;
-}
-
 static int ensure_disk(const DiskRequest *d) {
         _cleanup_free_ char *tmp = NULL, *error = NULL;
         _cleanup_close_ int fd = -1;
@@ -267,7 +205,7 @@ static int ensure_disk(const DiskRequest *d) {
         if (r < 0)
                 return log_error_errno(r, "Cannot create disk '%s': %m", d->path);
 
-        r = run_qemu_img(d, tmp, &error);
+        r = qemu_img_create(d, tmp, NULL, &error);
         if (r < 0) {
                 (void) unlink(tmp);
                 log_error("Cannot create disk '%s': %s", d->path, error);
@@ -368,6 +306,24 @@ static int ensure_seed(const char *path, const SeedSpec *spec) {
         return r;
 }
 
+/* --owner USER: as root, the disks outside the state directory (disk-outside.h). */
+static int ensure_disks_outside(const DiskRequest *disks, size_t n, const char *owner) {
+        struct passwd *pw = getpwnam(owner);
+        if (!pw)
+                return log_error_errno(-ENOENT, "User '%s' does not exist (qemu-vm-account@ makes it).", owner);
+        struct passwd copy = *pw;
+        copy.pw_name = xstrdup(pw->pw_name);
+        struct passwd *legacy = getpwnam(QEMU_VM_LEGACY_USER);
+        uid_t legacy_uid = legacy ? legacy->pw_uid : (uid_t) -1;
+        int r = 0;
+
+        for (size_t i = 0; i < n; i++)
+                if (disk_outside_ensure(&disks[i], &copy, legacy_uid) < 0)
+                        r = -1;
+        free(copy.pw_name);
+        return r;
+}
+
 static int require_file(const char *path) {
         if (access(path, R_OK) < 0)
                 return log_error_errno(-errno, "Cannot read '%s': %m", path);
@@ -394,6 +350,7 @@ static void help(void) {
         printf("Usage: qemu-vm-prepare [--nvram PATH --nvram-template PATH]\n"
                "                       [--disk PATH [--format FMT [--size BYTES] [--backing PATH [--backing-format FMT]]]]...\n"
                "                       [--require PATH]... [--console-dir PATH] [-- COMMAND [ARG]...]\n"
+               "       qemu-vm-prepare --owner USER --disk PATH [--format FMT [--size BYTES] [--backing PATH [--backing-format FMT]]]...\n"
                "       qemu-vm-prepare --cloud-init-seed PATH --instance-namespace UUID --hostname NAME [--fqdn NAME]\n"
                "                       [--ssh-keys-file PATH]... [--user-data-file PATH] [--network-config-file PATH]\n"
                "                       [--user NAME [--shell PATH] [--sudo] [--ssh-keys-file PATH]... [--password-hash-at FILE:LINE]]...\n"
@@ -401,6 +358,7 @@ static void help(void) {
                "Creates missing disks and the UEFI NVRAM of a VM; never touches existing ones.\n"
                "Creates the directory of its VNC socket, open to group %s.\n"
                "Then, if all is in place, replaces itself with COMMAND (QEMU).\n"
+               "With --owner (as root): creates missing disks outside the state directory, owned by USER.\n"
                "Or builds its cloud-init seed (NoCloud, volume cidata), replacing it only when the content changed.\n"
                "--ssh-keys-file before any --user is for the image's default user.\n", QEMU_VM_CONSOLE_GROUP);
 }
@@ -527,7 +485,7 @@ static void shield_from_machinectl(void) {
 
 int main(int argc, char *argv[]) {
         enum { ARG_NVRAM = 0x100, ARG_NVRAM_TEMPLATE, ARG_DISK, ARG_FORMAT, ARG_SIZE, ARG_BACKING,
-               ARG_BACKING_FORMAT, ARG_REQUIRE, ARG_CONSOLE_DIR };
+               ARG_BACKING_FORMAT, ARG_REQUIRE, ARG_CONSOLE_DIR, ARG_OWNER };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "nvram", required_argument, NULL, ARG_NVRAM },
@@ -539,10 +497,11 @@ int main(int argc, char *argv[]) {
                 { "backing-format", required_argument, NULL, ARG_BACKING_FORMAT },
                 { "require", required_argument, NULL, ARG_REQUIRE },
                 { "console-dir", required_argument, NULL, ARG_CONSOLE_DIR },
+                { "owner", required_argument, NULL, ARG_OWNER },
                 SEED_OPTIONS,
                 {}
         };
-        const char *nvram = NULL, *nvram_template = NULL, *console_dir = NULL, *seed = NULL;
+        const char *nvram = NULL, *nvram_template = NULL, *console_dir = NULL, *seed = NULL, *owner = NULL;
         SeedSpec spec = {};
         int option_index = 0;
         _cleanup_free_ DiskRequest *disks = xcalloc((size_t) argc, sizeof(DiskRequest));
@@ -580,6 +539,7 @@ int main(int argc, char *argv[]) {
                 case ARG_BACKING_FORMAT: last->backing_format = optarg; break;
                 case ARG_REQUIRE: strv_push(&required, optarg); break;
                 case ARG_CONSOLE_DIR: console_dir = optarg; break;
+                case ARG_OWNER: owner = optarg; break;
                 case SEED_PATH: seed = optarg; break;
                 default:
                         if (c < SEED_PATH || seed_option(&spec, c, options[option_index].name, optarg) < 0) {
@@ -607,6 +567,13 @@ int main(int argc, char *argv[]) {
                 log_error("Cloud-init options need --cloud-init-seed.");
                 seed_spec_free(&spec);
                 return 2;
+        }
+        if (owner) {
+                if (nvram || required.n > 0 || console_dir || command) {
+                        log_error("--owner is a run of its own (it runs as root), for disks only.");
+                        return 2;
+                }
+                return ensure_disks_outside(disks, n_disks, owner) < 0 ? 1 : 0;
         }
 
         for (size_t i = 0; i < required.n; i++)

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sys/syscall.h>
 
+#include "escape.h"
 #include "log.h"
 #include "parse-value.h"
 #include "peer-socket.h"
@@ -95,15 +96,19 @@ static Outcome wait_for_guest(QmpClient *q, unsigned timeout_s) {
                 if (r < 0)
                         return OUTCOME_QEMU_GONE;
 
-                const char *name = json_object_object_get_ex(event, "event", &v) ? json_object_get_string(v) : "";
+                const char *name = json_object_object_get_ex(event, "event", &v) ? json_object_get_string(v) : NULL;
+                if (!name)
+                        name = "";
                 if (streq(name, "SHUTDOWN")) {
                         json_object *data = NULL, *guest = NULL, *reason = NULL;
                         json_object_object_get_ex(event, "data", &data);
                         json_object_object_get_ex(data, "guest", &guest);
                         json_object_object_get_ex(data, "reason", &reason);
+                        /* QEMU's text: made printable, or a newline in it would forge a journal line. */
+                        _cleanup_free_ char *why = string_printable(reason && json_object_get_string(reason)
+                                                                    ? json_object_get_string(reason) : "unknown");
                         log_info("Guest powered off (SHUTDOWN event: guest=%s, reason=%s).",
-                                 guest && json_object_get_boolean(guest) ? "true" : "false",
-                                 reason ? json_object_get_string(reason) : "unknown");
+                                 guest && json_object_get_boolean(guest) ? "true" : "false", why);
                         json_object_put(event);
                         return OUTCOME_GUEST_SHUTDOWN;
                 }

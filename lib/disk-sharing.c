@@ -43,7 +43,10 @@ static bool compatible(const ImageUse *x, const ImageUse *y) {
 
 static void add_use(ImageUse **uses, size_t *n, ImageUse use) {
         struct stat st;
-        if (stat(use.path, &st) >= 0) {
+        /* A link in a state directory is QEMU's user's to plant: followed, it would make another VM's
+         * disk look like this one's and get that VM refused. Such a path is known by its name. */
+        bool follow = !startswith(use.path, QEMU_VM_STATE_DIR "/");
+        if ((follow ? stat(use.path, &st) : lstat(use.path, &st)) >= 0 && !S_ISLNK(st.st_mode)) {
                 use.exists = true;
                 use.dev = st.st_dev;
                 use.ino = st.st_ino;

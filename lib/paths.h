@@ -11,14 +11,31 @@ static inline char *vm_state_path(const char *vm, const char *file) {
         return xasprintf("%s/%s/%s", QEMU_VM_STATE_DIR, vm, file);
 }
 
-/* /run/qemu-vm/NAME: RuntimeDirectory=qemu-vm/%i, sockets and the pid file. */
+/* Whether PATH (normalised, as the parser keeps paths) lies in the VM's state directory, which the VM's
+ * user owns: there it makes its disks itself; elsewhere root makes them for it (ExecStartPre=+). */
+static inline bool vm_path_in_state_dir(const char *vm, const char *path) {
+        _cleanup_free_ char *dir = vm_state_path(vm, "");
+        return startswith(path, dir);
+}
+
+/* /run/qemu-vm/NAME, no slash at the end: RuntimeDirectory=qemu-vm/%i. */
+static inline char *vm_runtime_dir(const char *vm) {
+        return xasprintf("%s/%s", QEMU_VM_RUNTIME_DIR, vm);
+}
+
+/* /run/qemu-vm/NAME/FILE: sockets and the pid file. */
 static inline char *vm_runtime_path(const char *vm, const char *file) {
         return xasprintf("%s/%s/%s", QEMU_VM_RUNTIME_DIR, vm, file);
 }
 
-/* /var/log/qemu-vm/NAME.log: LogsDirectory=qemu-vm, the serial console's log. */
+/* /var/log/qemu-vm/NAME: LogsDirectory=qemu-vm/%i, the VM's own (no VM reaches another's log). */
+static inline char *vm_log_dir(const char *vm) {
+        return xasprintf("%s/%s", QEMU_VM_LOG_DIR, vm);
+}
+
+/* /var/log/qemu-vm/NAME/serial.log: the serial console's log. */
 static inline char *vm_serial_log_path(const char *vm) {
-        return xasprintf("%s/%s.log", QEMU_VM_LOG_DIR, vm);
+        return xasprintf("%s/%s/serial.log", QEMU_VM_LOG_DIR, vm);
 }
 
 /* /run/swtpm/NAME/swtpm.sock: ListenStream= of swtpm@NAME.socket. */
@@ -31,8 +48,9 @@ static inline char *vm_tpm_state_dir(const char *vm) {
         return xasprintf("%s/%s", QEMU_VM_SWTPM_STATE_DIR, vm);
 }
 
-/* The user QEMU and the helpers run as (units/qemu-vm@.service, units/qemu-vm.sysusers). */
-#define QEMU_VM_USER "qemu-vm"
+/* The user every VM's QEMU ran as before each VM had a user of its own (lib/vm-ids.h, vm_user_name()):
+ * files it still owns are re-owned to the VM's user once (units/qemu-vm.sysusers keeps it). */
+#define QEMU_VM_LEGACY_USER "qemu-vm"
 
 #define VM_NVRAM_FILE "nvram.fd"
 /* The NoCloud seed qemu-vm-prepare builds from [cloud-init] (volume "cidata"). */

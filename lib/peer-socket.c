@@ -3,17 +3,19 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
+#include "path-util.h"
 #include "peer-socket.h"
 #include "util.h"
 
 /* An O_PATH descriptor of the socket: connect() through /proc/self/fd/N reaches exactly that inode, with
  * no second look-up of the name that a swap could race. */
 static int open_socket_inode(const char *dir, const char *name) {
-        _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int dfd = open_no_symlinks(dir, O_PATH | O_DIRECTORY);
         if (dfd < 0)
-                return errno == ENOTDIR ? -ELOOP : -errno;
+                return dfd == -ENOTDIR ? -ELOOP : dfd;
         int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
@@ -30,6 +32,20 @@ static int open_socket_inode(const char *dir, const char *name) {
         return fd;
 }
 
+/* A listener whose backlog is full makes connect() wait; SO_SNDTIMEO bounds that (and every send). */
+static int socket_with_timeout(void) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        struct timeval tv = { .tv_sec = PEER_SOCKET_TIMEOUT_S };
+        if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
 int peer_socket_connect(const char *dir, const char *name, pid_t peer_pid) {
         assert(dir);
         assert(name);
@@ -40,11 +56,11 @@ int peer_socket_connect(const char *dir, const char *name, pid_t peer_pid) {
 
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d", inode);
-        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        _cleanup_close_ int fd = socket_with_timeout();
         if (fd < 0)
-                return -errno;
+                return fd;
         if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
-                return -errno;
+                return errno == EAGAIN ? -ETIMEDOUT : -errno;
 
         struct ucred peer;
         socklen_t len = sizeof peer;
@@ -60,10 +76,10 @@ int unix_connect(const char *path) {
         if (strlen(path) >= sizeof sa.sun_path)
                 return -ENAMETOOLONG;
         strcpy(sa.sun_path, path);
-        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        _cleanup_close_ int fd = socket_with_timeout();
         if (fd < 0)
-                return -errno;
+                return fd;
         if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
-                return -errno;
+                return errno == EAGAIN ? -ETIMEDOUT : -errno;
         return TAKE_FD(fd);
 }

@@ -7,11 +7,15 @@
 
 #include <sys/types.h>
 
-/* Connects to the AF_UNIX stream socket NAME in directory DIR without following a symlink in either
- * (DIR's parents are trusted: root's), then checks that the peer is the process PEER_PID (SO_PEERCRED:
+/* How long a connect() (a listener with a full backlog) or a send() may block. */
+#define PEER_SOCKET_TIMEOUT_S 5
+
+/* Connects to the AF_UNIX stream socket NAME in directory DIR without following a symlink anywhere in
+ * the path, then checks that the peer is the process PEER_PID (SO_PEERCRED:
  * the process that listens, which for QEMU is the daemon systemd knows as MainPID). Returns the
  * connected descriptor, -ELOOP for a symlink, -ENOTSOCK for anything but a socket, -EPERM when another
- * process listens, or another negative errno (-ENOENT, -ECONNREFUSED: nothing listens). */
+ * process listens, -ETIMEDOUT when the listener does not accept within PEER_SOCKET_TIMEOUT_S, or
+ * another negative errno (-ENOENT, -ECONNREFUSED: nothing listens). */
 int peer_socket_connect(const char *dir, const char *name, pid_t peer_pid);
 
 /* A plain connect() to PATH, following links: only for a socket in a directory the caller trusts

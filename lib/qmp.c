@@ -19,15 +19,23 @@ static int remaining(long long deadline) {
         return left < 0 ? 0 : (int) left;
 }
 
+/* An upper bound of the objects and arrays in a line (brackets inside strings count too). */
+static size_t count_nodes(const char *s) {
+        size_t n = 0;
+        for (; *s; s++)
+                n += *s == '{' || *s == '[';
+        return n;
+}
+
 /* Reads one message, waiting until deadline. The peer is untrusted (a compromised QEMU): a message
  * longer than QMP_MESSAGE_MAX fails, and the deadline holds however fast bytes arrive. */
-static int read_message(QmpClient *q, long long deadline, json_object **ret) {
+static int read_message(QmpClient *q, long long deadline, json_object **ret, size_t *ret_size) {
         for (bool waited = false;; waited = true) {
                 char *nl = q->len ? memchr(q->buf, '\n', q->len) : NULL;
                 if (nl) {
                         size_t n = (size_t) (nl - q->buf) + 1;
                         *nl = 0;
-                        json_object *o = json_tokener_parse(q->buf);
+                        json_object *o = count_nodes(q->buf) > QMP_MESSAGE_NODES_MAX ? NULL : json_tokener_parse(q->buf);
                         memmove(q->buf, q->buf + n, q->len - n);
                         q->len -= n;
                         if (!o || !json_object_is_type(o, json_type_object)) {
@@ -35,6 +43,8 @@ static int read_message(QmpClient *q, long long deadline, json_object **ret) {
                                 return -EBADMSG;
                         }
                         *ret = o;
+                        if (ret_size)
+                                *ret_size = n;
                         return 0;
                 }
                 if (q->len >= QMP_MESSAGE_MAX)
@@ -70,16 +80,27 @@ static int read_message(QmpClient *q, long long deadline, json_object **ret) {
         }
 }
 
-/* Keeps at most QMP_EVENTS_MAX events: a peer that floods them loses its oldest, not root's memory. */
-static void queue_event(QmpClient *q, json_object *event) {
-        if (q->n_events == QMP_EVENTS_MAX) {
-                json_object_put(q->events[0]);
-                memmove(q->events, q->events + 1, --q->n_events * sizeof(json_object *));
-                q->n_events_dropped++;
-        }
-        if (!q->events)
+/* Keeps at most QMP_EVENTS_MAX events and QMP_EVENTS_BYTES_MAX bytes of them: a peer that floods them
+ * loses its oldest, not root's memory. */
+static void drop_oldest_event(QmpClient *q) {
+        json_object_put(q->events[0]);
+        q->events_bytes -= q->event_sizes[0];
+        q->n_events--;
+        memmove(q->events, q->events + 1, q->n_events * sizeof(json_object *));
+        memmove(q->event_sizes, q->event_sizes + 1, q->n_events * sizeof(size_t));
+        q->n_events_dropped++;
+}
+
+static void queue_event(QmpClient *q, json_object *event, size_t size) {
+        if (!q->events) {
                 q->events = xcalloc(QMP_EVENTS_MAX, sizeof(json_object *));
-        q->events[q->n_events++] = event;
+                q->event_sizes = xcalloc(QMP_EVENTS_MAX, sizeof(size_t));
+        }
+        while (q->n_events > 0 && (q->n_events == QMP_EVENTS_MAX || q->events_bytes + size > QMP_EVENTS_BYTES_MAX))
+                drop_oldest_event(q);
+        q->events[q->n_events] = event;
+        q->event_sizes[q->n_events++] = size;
+        q->events_bytes += size;
 }
 
 /* The whole message in one sendmsg(), with fd (unless -1) as SCM_RIGHTS: QEMU takes a passed fd with
@@ -112,6 +133,25 @@ int qmp_command(QmpClient *q, const char *command, json_object *arguments, int t
         return qmp_command_with_fd(q, command, arguments, -1, timeout_ms, ret_return, ret_error);
 }
 
+/* The reply to our command: its error (-EIO) or its return value. Takes reply. */
+static int take_reply(json_object *reply, json_object **ret_return, char **ret_error) {
+        json_object *v;
+        if (json_object_object_get_ex(reply, "error", &v)) {
+                json_object *desc = NULL;
+                if (ret_error) {
+                        json_object_object_get_ex(v, "desc", &desc);
+                        *ret_error = string_printable(desc && json_object_get_string(desc) ? json_object_get_string(desc)
+                                                                                          : "unknown error");
+                }
+                json_object_put(reply);
+                return -EIO;
+        }
+        if (ret_return)
+                *ret_return = json_object_object_get_ex(reply, "return", &v) ? json_object_get(v) : NULL;
+        json_object_put(reply);
+        return 0;
+}
+
 int qmp_command_with_fd(QmpClient *q, const char *command, json_object *arguments, int fd, int timeout_ms,
                         json_object **ret_return, char **ret_error) {
         long long deadline = qmp_now_ms() + timeout_ms;
@@ -132,31 +172,19 @@ int qmp_command_with_fd(QmpClient *q, const char *command, json_object *argument
 
         for (;;) {
                 json_object *reply, *v;
-                r = read_message(q, deadline, &reply);
+                size_t size;
+                r = read_message(q, deadline, &reply, &size);
                 if (r < 0)
                         return r;
-                if (json_object_object_get_ex(reply, "event", NULL)) {
-                        queue_event(q, reply);
-                        continue;
-                }
-                if (!json_object_object_get_ex(reply, "id", &v) || (unsigned) json_object_get_int(v) != id) {
+                if (json_object_object_get_ex(reply, "event", NULL))
+                        queue_event(q, reply, size);
+                else if (!json_object_object_get_ex(reply, "id", &v) || (unsigned) json_object_get_int(v) != id)
                         json_object_put(reply);
-                        continue;
-                }
-                if (json_object_object_get_ex(reply, "error", &v)) {
-                        json_object *desc = NULL;
-                        if (ret_error) {
-                                json_object_object_get_ex(v, "desc", &desc);
-                                *ret_error = string_printable(desc ? json_object_get_string(desc) : "unknown error");
-                        }
-                        json_object_put(reply);
-                        return -EIO;
-                }
-                if (ret_return) {
-                        *ret_return = json_object_object_get_ex(reply, "return", &v) ? json_object_get(v) : NULL;
-                }
-                json_object_put(reply);
-                return 0;
+                else
+                        return take_reply(reply, ret_return, ret_error);
+                /* Whatever else keeps arriving, the command's time is its time. */
+                if (qmp_now_ms() >= deadline)
+                        return -ETIMEDOUT;
         }
 }
 
@@ -165,12 +193,15 @@ int qmp_next_event(QmpClient *q, int timeout_ms, json_object **ret) {
 
         if (q->n_events > 0) {
                 *ret = q->events[0];
-                memmove(q->events, q->events + 1, --q->n_events * sizeof(json_object *));
+                q->events_bytes -= q->event_sizes[0];
+                q->n_events--;
+                memmove(q->events, q->events + 1, q->n_events * sizeof(json_object *));
+                memmove(q->event_sizes, q->event_sizes + 1, q->n_events * sizeof(size_t));
                 return 0;
         }
         for (;;) {
                 json_object *msg;
-                int r = read_message(q, deadline, &msg);
+                int r = read_message(q, deadline, &msg, NULL);
                 if (r < 0)
                         return r;
                 if (json_object_object_get_ex(msg, "event", NULL)) {
@@ -178,6 +209,8 @@ int qmp_next_event(QmpClient *q, int timeout_ms, json_object **ret) {
                         return 0;
                 }
                 json_object_put(msg);   /* a late reply to a command we gave up on */
+                if (qmp_now_ms() >= deadline)
+                        return -ETIMEDOUT;
         }
 }
 
@@ -188,7 +221,7 @@ int qmp_connect(QmpClient *q, int fd, int timeout_ms) {
 
         assert(fd >= 0);
         q->fd = fd;
-        r = read_message(q, deadline, &greeting);
+        r = read_message(q, deadline, &greeting, NULL);
         if (r < 0)
                 return r;
         bool ok = json_object_object_get_ex(greeting, "QMP", NULL);
@@ -205,6 +238,7 @@ void qmp_close(QmpClient *q) {
         for (size_t i = 0; i < q->n_events; i++)
                 json_object_put(q->events[i]);
         free(q->events);
+        free(q->event_sizes);
         free(q->buf);
         *q = (QmpClient) QMP_CLIENT_INIT;
 }

@@ -11,8 +11,13 @@
 /* The longest line taken from QEMU. Its longest reply to what qemu-vm asks (query-named-block-nodes,
  * query-pci) is a few kilobytes per device. */
 #define QMP_MESSAGE_MAX (1024 * 1024)
-/* Events kept while waiting for a reply; older ones are dropped. */
+/* Events kept while waiting for a reply, in number and in the bytes of their lines; older ones are
+ * dropped. */
 #define QMP_EVENTS_MAX 256
+#define QMP_EVENTS_BYTES_MAX (64 * 1024)
+/* Objects and arrays in one message: parsed, each costs json-c a few hundred bytes, so a line of
+ * "[{},{},...]" would take hundreds of times its size. */
+#define QMP_MESSAGE_NODES_MAX 20000
 
 typedef struct QmpClient {
         int fd;
@@ -20,7 +25,8 @@ typedef struct QmpClient {
         size_t len, allocated;
         unsigned next_id;
         json_object **events;   /* events that arrived while waiting for a reply */
-        size_t n_events;
+        size_t *event_sizes;    /* the length of each one's line */
+        size_t n_events, events_bytes;
         size_t n_events_dropped;
 } QmpClient;
 

@@ -64,6 +64,13 @@ void vm_tap_ifname(const char *vm_name, unsigned index, char ret[TAP_IFNAME_MAX]
                 snprintf(ret, TAP_IFNAME_MAX, "vm%08x-%u", string_hash_fnv1a(vm_name), index % 100u);
 }
 
+void vm_user_name(const char *vm_name, char ret[VM_USER_NAME_MAX]) {
+        int n = snprintf(ret, VM_USER_NAME_MAX, "vm-%s", vm_name);
+
+        if (n < 0 || n >= VM_USER_NAME_MAX)
+                snprintf(ret, VM_USER_NAME_MAX, "vm-%.19s-%08x", vm_name, string_hash_fnv1a(vm_name));
+}
+
 void tap_mac_from_guest(const char guest_mac[MAC_STRING_MAX], char ret[MAC_STRING_MAX]) {
         snprintf(ret, MAC_STRING_MAX, "%s%s", startswith(guest_mac, "fe:") ? "fa" : "fe", guest_mac + 2);
 }

@@ -8,6 +8,8 @@
 #define UUID_STRING_MAX 37
 #define MAC_STRING_MAX 18
 #define TAP_IFNAME_MAX 16
+/* sysusers.d(5) takes user names of at most 31 characters. */
+#define VM_USER_NAME_MAX 32
 
 /* A name-based (SHA-1) UUID of the VM's name in this project's namespace: the same on every host and
  * across reinstalls, so guests that license or inventory by UUID keep theirs. */
@@ -27,6 +29,11 @@ void vm_mac_from_ipv4(const uint8_t ip[4], char ret[MAC_STRING_MAX]);
  * "vm-NAME-INDEX" when that fits in 15 bytes, else "vm" + 8 hex digits of the name's FNV-1a hash + "-INDEX". Stable, and unique on the
  * host unless two long names share a hash, which the generator reports (host-unique.c). */
 void vm_tap_ifname(const char *vm_name, unsigned index, char ret[TAP_IFNAME_MAX]);
+
+/* The user and group the VM's QEMU and unprivileged helpers run as, made by qemu-vm-account@NAME:
+ * "vm-NAME" when that fits in 31 characters, else "vm-" + the name's first 19 characters + "-" + 8 hex
+ * digits of its FNV-1a hash. One per VM, so that no VM can open another's files, sockets or taps. */
+void vm_user_name(const char *vm_name, char ret[VM_USER_NAME_MAX]);
 
 /* The tap's own MAC: the guest's with the first byte fe (fa when the guest's starts with fe), as
  * libvirt does: never the guest's own, which the bridge would then deliver to the host, and high, so

@@ -44,7 +44,7 @@ json_get() {
         run --separate-stderr "$VMCTL" console web01 --json
         [ "$status" -eq 3 ]
         [ "$(json_get '(d["running"], d["socket"], d["log"])' <<<"$output")" = \
-                "(False, '/run/qemu-vm/web01/serial.sock', '/var/log/qemu-vm/web01.log')" ]
+                "(False, '/run/qemu-vm/web01/serial.sock', '/var/log/qemu-vm/web01/serial.log')" ]
         run "$VMCTL" --version
         [ "$status" -eq 0 ]
         [[ "$output" == "qemu-vmctl "[0-9]* ]]

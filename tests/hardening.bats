@@ -41,7 +41,8 @@ at_most() {
         at_most qemu-vm@offline.service 0.9
 }
 
-@test "swtpm@: 0.2; novnc@: 0.6; qemu-vm-machine@: 0.7; qemu-vm-tap@ (CAP_NET_ADMIN on the host's network): 1.3" {
+@test "swtpm@: 0.2; novnc@: 0.6; qemu-vm-machine@: 0.7; qemu-vm-tap@ (CAP_NET_ADMIN on the host's network): 1.3; qemu-vm-account@ (root for /etc/passwd, CAP_CHOWN): 1.2" {
+        at_most qemu-vm-account@web01.service 1.2
         at_most swtpm@web01.service 0.2
         at_most novnc@web01.service 0.6
         at_most qemu-vm-machine@web01.service 0.7
@@ -56,7 +57,10 @@ at_most() {
         [ "$(grep -c '^DeviceAllow=' <<<"$output")" -eq 3 ]
         [[ "$output" == *$'\nSystemCallFilter=@system-service\n'* ]]
         [[ "$output" == *$'\nProtectSystem=strict\n'* ]]
-        # A disk outside the state directory that qemu-vm-prepare may create: its directory.
-        [[ "$output" == *$'\nReadWritePaths=-/srv/vms\n'* ]]
+        # A disk outside the state directory that root makes for it: the file, never its directory
+        # (other VMs' disks may lie there too).
+        [[ "$output" == *$'\nReadWritePaths=-/srv/vms/offline.qcow2\n'* ]]
+        [[ "$output" != *$'\nReadWritePaths=-/srv/vms\n'* ]]
+        [[ "$output" == *$'\nUser=vm-offline\nGroup=vm-offline\n'* ]]
         [[ "$output" == *$'\nIPAddressDeny=any'* ]]
 }

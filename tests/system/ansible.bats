@@ -90,7 +90,7 @@ qemu_memory() {
         play ans01 restarted 320M ans02 started 256M
         [ "$status" -eq 0 ]
         [ "$(qemu_memory ans01)" = 320M ]
-        in_container grep -q "QEMU-VM-GUEST: power button pressed, powering off" /var/log/qemu-vm/ans01.log
+        in_container grep -q "QEMU-VM-GUEST: power button pressed, powering off" /var/log/qemu-vm/ans01/serial.log
         [ "$(qemu_memory ans02)" = 256M ]
 }
 

@@ -6,7 +6,7 @@
 load helpers
 
 SEED=/var/lib/qemu-vm/ci01/cloud-init.iso
-LOG=/var/log/qemu-vm/ci01.log
+LOG=/var/log/qemu-vm/ci01/serial.log
 
 setup_file() {
         system_suite_setup
@@ -54,7 +54,7 @@ guest_says() {
         # mac = from-address: 02:00 and the address's bytes, on the guest's NIC.
         [[ "$(guest_says nics 1)" == *"/02:00:0a:14:1e:28"* ]]
         # Made as root, owned by the VM's user, readable by no one else.
-        [ "$(in_container stat -c '%U %a' "$SEED")" = "qemu-vm 600" ]
+        [ "$(in_container stat -c '%U %a' "$SEED")" = "vm-ci01 600" ]
         run in_container journalctl -u qemu-vm@ci01 --no-pager
         [[ "$output" == *"Made cloud-init seed $SEED (iid-"* ]]
 }

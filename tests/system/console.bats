@@ -105,7 +105,7 @@ wait_for_listener() {
         [ "$(in_container stat -c %U "/proc/$pid")" = qemu-vm-console ]
         [ "$(in_container stat -c '%G %a' /run/qemu-vm/con-a/console/vnc.sock)" = "qemu-vm-console 770" ]
         # The QMP socket stays the VM user's alone.
-        [ "$(in_container stat -c '%U %G %a' /run/qemu-vm/con-a/qmp.sock)" = "qemu-vm qemu-vm 750" ]
+        [ "$(in_container stat -c '%U %G %a' /run/qemu-vm/con-a/qmp.sock)" = "vm-con-a vm-con-a 750" ]
         # In websockify's mount namespace /run/qemu-vm holds con-a's console directory only.
         run in_container nsenter -t "$pid" -m find /run/qemu-vm
         [ "$status" -eq 0 ]

@@ -70,7 +70,7 @@ EOF
         in_container test -S /run/qemu-vm/web01/serial.sock
         wait_for_serial web01 "QEMU-VM-GUEST: ready" 1
         local log
-        log=$(in_container cat /var/log/qemu-vm/web01.log)
+        log=$(in_container cat /var/log/qemu-vm/web01/serial.log)
         [[ "$log" == *"QEMU-VM-GUEST: disks=vda,vdb"* ]]
         [[ "$log" == *"QEMU-VM-GUEST: efi=yes"* ]]
         [[ "$log" == *"QEMU-VM-GUEST: bootcount=1"* ]]
@@ -80,11 +80,11 @@ EOF
         # QEMU runs unprivileged, with no capabilities.
         local pid
         pid=$(in_container systemctl show -p MainPID --value qemu-vm@web01)
-        [ "$(in_container ps -o user= -p "$pid")" = qemu-vm ]
+        [ "$(in_container ps -o user= -p "$pid")" = vm-web01 ]
         [ "$(in_container grep CapEff "/proc/$pid/status" | awk '{print $2}')" = 0000000000000000 ]
-        # Disks and NVRAM were created, owned by the qemu-vm user.
-        [ "$(in_container stat -c %U /var/lib/qemu-vm/web01/root.qcow2)" = qemu-vm ]
-        [ "$(in_container stat -c %U /var/lib/qemu-vm/web01/nvram.fd)" = qemu-vm ]
+        # Disks and NVRAM were created, owned by the VM's own user.
+        [ "$(in_container stat -c %U /var/lib/qemu-vm/web01/root.qcow2)" = vm-web01 ]
+        [ "$(in_container stat -c %U /var/lib/qemu-vm/web01/nvram.fd)" = vm-web01 ]
         in_container journalctl -u qemu-vm@web01 --no-pager | grep -q "Created disk /var/lib/qemu-vm/web01/root.qcow2"
 }
 
@@ -95,7 +95,7 @@ EOF
         [ "$output" = inactive ]
         run in_container systemctl is-failed qemu-vm@web01
         [ "$output" = inactive ]
-        in_container grep -q "QEMU-VM-GUEST: power button pressed, powering off" /var/log/qemu-vm/web01.log
+        in_container grep -q "QEMU-VM-GUEST: power button pressed, powering off" /var/log/qemu-vm/web01/serial.log
         run in_container journalctl -u qemu-vm@web01 --no-pager
         [[ "$output" == *"Guest powered off (SHUTDOWN event: guest=true, reason=guest-shutdown)"* ]]
         [[ "$output" != *"asking QEMU to quit"* ]]
@@ -108,7 +108,7 @@ EOF
         in_container systemctl start qemu-vm@web01
         wait_for_serial web01 "QEMU-VM-GUEST: ready" 2
         # The guest read back the counter it wrote to its disk on the first boot, and wrote 2.
-        in_container grep -q "QEMU-VM-GUEST: bootcount=2" /var/log/qemu-vm/web01.log
+        in_container grep -q "QEMU-VM-GUEST: bootcount=2" /var/log/qemu-vm/web01/serial.log
         [ "$(in_container stat -c '%i %s' /var/lib/qemu-vm/web01/root.qcow2)" = "$disk_before" ]
         [ "$(in_container stat -c '%i %s' /var/lib/qemu-vm/web01/nvram.fd)" = "$nvram_before" ]
         run in_container journalctl -u qemu-vm@web01 --no-pager
@@ -125,7 +125,7 @@ EOF
         in_container systemctl daemon-reload
         in_container systemctl start qemu-vm@deaf
         wait_for_serial deaf "QEMU-VM-GUEST: ready" 1
-        in_container grep -q "QEMU-VM-GUEST: ignoring ACPI" /var/log/qemu-vm/deaf.log
+        in_container grep -q "QEMU-VM-GUEST: ignoring ACPI" /var/log/qemu-vm/deaf/serial.log
         local start end
         start=$(date +%s)
         in_container systemctl stop qemu-vm@deaf
@@ -137,7 +137,7 @@ EOF
         run in_container journalctl -u qemu-vm@deaf --no-pager
         [[ "$output" == *"Guest did not power off within 8 s; asking QEMU to quit."* ]]
         [[ "$output" == *"pressing the power button again"* ]]
-        ! in_container grep -q "power button pressed" /var/log/qemu-vm/deaf.log
+        ! in_container grep -q "power button pressed" /var/log/qemu-vm/deaf/serial.log
 }
 
 @test "a guest that powers itself off leaves the unit inactive, not failed, and it is not restarted" {
@@ -176,11 +176,11 @@ EOF
         sleep 2
         [ "$(in_container systemctl is-active qemu-vm@mach01)" = active ]
         [ "$(in_container systemctl show -p MainPID --value qemu-vm@mach01)" = "$qemu" ]
-        ! in_container grep -q "power button pressed" /var/log/qemu-vm/mach01.log
+        ! in_container grep -q "power button pressed" /var/log/qemu-vm/mach01/serial.log
         # terminate stops the unit: the guest powers itself down through ExecStop=.
         in_container machinectl terminate mach01
         container_wait_for 60 sh -c 'test "$(systemctl is-active qemu-vm@mach01)" = inactive'
-        in_container grep -q "QEMU-VM-GUEST: power button pressed, powering off" /var/log/qemu-vm/mach01.log
+        in_container grep -q "QEMU-VM-GUEST: power button pressed, powering off" /var/log/qemu-vm/mach01/serial.log
         container_wait_for 10 sh -c '! machinectl show mach01 >/dev/null 2>&1'
         # Registered again at the next start (by qemu-vm-machine@, once the start has completed), and
         # forgotten again when the guest powers itself off.
@@ -220,7 +220,7 @@ EOF
         [ "$(in_container systemctl is-active qemu-vm@edited)" = active ]
         [ "$(in_container systemctl show -p MainPID --value qemu-vm@edited)" = "$pid" ]
         in_container systemctl stop qemu-vm@edited
-        in_container grep -q "QEMU-VM-GUEST: power button pressed, powering off" /var/log/qemu-vm/edited.log
+        in_container grep -q "QEMU-VM-GUEST: power button pressed, powering off" /var/log/qemu-vm/edited/serial.log
         run in_container journalctl -u qemu-vm@edited --no-pager
         [[ "$output" == *"Guest powered off (SHUTDOWN event: guest=true, reason=guest-shutdown)"* ]]
         # Started now, it fails with the error.
@@ -292,7 +292,7 @@ EOF
         in_container systemctl stop machines.target
         container_wait_for 60 sh -c 'test "$(systemctl is-active qemu-vm@auto)" = inactive'
         [ "$(in_container systemctl is-failed qemu-vm@auto)" = inactive ]
-        in_container grep -q "QEMU-VM-GUEST: power button pressed" /var/log/qemu-vm/auto.log
+        in_container grep -q "QEMU-VM-GUEST: power button pressed" /var/log/qemu-vm/auto/serial.log
 }
 
 @test "hostile paths reach QEMU and the disk exactly, through the unit file's and QEMU's escaping" {
@@ -301,7 +301,7 @@ EOF
         in_container systemctl daemon-reload
         in_container systemctl start qemu-vm@odd
         wait_for_serial odd "QEMU-VM-GUEST: ready" 1
-        in_container grep -q "QEMU-VM-GUEST: disks=vda,vdb" /var/log/qemu-vm/odd.log
+        in_container grep -q "QEMU-VM-GUEST: disks=vda,vdb" /var/log/qemu-vm/odd/serial.log
         # The helper created exactly that file, and QEMU got it with the comma doubled, nothing expanded.
         in_container test -f '/var/lib/qemu-vm/odd/a,file=x%n$HOME.qcow2'
         local pid
@@ -344,7 +344,8 @@ EOF
 }
 
 @test "QEMU's sandbox: its own runtime directory only, read-only system, writable disks, few devices, a syscall filter" {
-        in_container install -d -o qemu-vm -g qemu-vm /srv/vms
+        # root's, as an admin makes it: root makes the disk there for the VM (ExecStartPre=+).
+        in_container install -d /srv/vms
         DATA_DISK_PATH=/srv/vms/boxed-data.qcow2 write_test_vm boxed bios ""
         in_container systemctl daemon-reload
         in_container systemctl start qemu-vm@boxed qemu-vm@web01
@@ -354,12 +355,15 @@ EOF
         # Of /run/qemu-vm and /run/swtpm, QEMU sees its own VM's directory and nothing else.
         [ "$(in_container nsenter -t "$pid" -m ls /run/qemu-vm)" = boxed ]
         [ -z "$(in_container nsenter -t "$pid" -m ls /run/swtpm)" ]
-        # Everything is read-only but its state, runtime and log directories and its disk's directory.
-        run in_container nsenter -t "$pid" -m touch /etc/qemu/probe /var/lib/qemu-vm/web01/probe /usr/probe
+        # Everything is read-only but its state, runtime and log directories and its disk file, not
+        # the disk's directory.
+        run in_container nsenter -t "$pid" -m touch /etc/qemu/probe /var/lib/qemu-vm/web01/probe /usr/probe /srv/vms/probe
         [ "$status" -ne 0 ]
-        [ "$(grep -c 'Read-only file system' <<<"$output")" -eq 3 ]
-        in_container nsenter -t "$pid" -m touch /srv/vms/probe /var/lib/qemu-vm/boxed/probe /run/qemu-vm/boxed/probe
-        in_container rm /srv/vms/probe /var/lib/qemu-vm/boxed/probe /run/qemu-vm/boxed/probe
+        [ "$(grep -c 'Read-only file system' <<<"$output")" -eq 4 ]
+        in_container nsenter -t "$pid" -m touch -c /srv/vms/boxed-data.qcow2
+        [ "$(in_container stat -c %U /srv/vms/boxed-data.qcow2)" = vm-boxed ]
+        in_container nsenter -t "$pid" -m touch /var/lib/qemu-vm/boxed/probe /run/qemu-vm/boxed/probe /var/log/qemu-vm/boxed/probe
+        in_container rm /var/lib/qemu-vm/boxed/probe /run/qemu-vm/boxed/probe /var/log/qemu-vm/boxed/probe
         # Devices: the pseudo devices and at most /dev/kvm, /dev/net/tun, /dev/vhost-net.
         run in_container nsenter -t "$pid" -m sh -c 'ls /dev; ls /dev/net 2>/dev/null'
         local dev
@@ -372,11 +376,11 @@ EOF
         done
         # A seccomp filter, no capabilities, and the QMP and serial sockets for qemu-vm alone.
         in_container grep -q '^Seccomp:[[:space:]]*2' "/proc/$pid/status"
-        # (QEMU daemonizes with umask 027; group qemu-vm has no member but the qemu-vm user.)
-        [[ "$(in_container stat -c '%U %G %a' /run/qemu-vm/boxed/qmp.sock)" =~ ^qemu-vm\ qemu-vm\ 7[05]0$ ]]
-        [[ "$(in_container stat -c '%U %G %a' /run/qemu-vm/boxed/serial.sock)" =~ ^qemu-vm\ qemu-vm\ 7[05]0$ ]]
-        [ "$(in_container stat -c '%U %G %a' /run/qemu-vm/boxed)" = "qemu-vm qemu-vm 750" ]
-        [ -z "$(in_container getent group qemu-vm | cut -d: -f4)" ]
+        # (QEMU daemonizes with umask 027; the VM's group has no member but the VM's user.)
+        [[ "$(in_container stat -c '%U %G %a' /run/qemu-vm/boxed/qmp.sock)" =~ ^vm-boxed\ vm-boxed\ 7[05]0$ ]]
+        [[ "$(in_container stat -c '%U %G %a' /run/qemu-vm/boxed/serial.sock)" =~ ^vm-boxed\ vm-boxed\ 7[05]0$ ]]
+        [ "$(in_container stat -c '%U %G %a' /run/qemu-vm/boxed)" = "vm-boxed vm-boxed 750" ]
+        [ -z "$(in_container getent group vm-boxed | cut -d: -f4)" ]
         # The live manager's own score agrees with the offline one (tests/hardening.bats).
         run in_container systemd-analyze security --no-pager qemu-vm@boxed
         [[ "$output" =~ Overall\ exposure\ level\ for\ qemu-vm@boxed.service:\ (0\.[0-9]|1\.[0-3]) ]]

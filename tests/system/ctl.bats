@@ -20,11 +20,11 @@ json_get() {
 wait_for_disks() {
         local list=$1 count=$2 deadline=$((SECONDS + 60))
         while [ "$SECONDS" -lt "$deadline" ]; do
-                [ "$(in_container grep -cE "QEMU-VM-GUEST: disks=$list"$'\r?$' /var/log/qemu-vm/hot.log)" -ge "$count" ] && return 0
+                [ "$(in_container grep -cE "QEMU-VM-GUEST: disks=$list"$'\r?$' /var/log/qemu-vm/hot/serial.log)" -ge "$count" ] && return 0
                 sleep 0.5
         done
         echo "disks=$list did not appear $count times; the log ends:" >&2
-        in_container tail -n 20 /var/log/qemu-vm/hot.log >&2
+        in_container tail -n 20 /var/log/qemu-vm/hot/serial.log >&2
         return 1
 }
 
@@ -36,8 +36,8 @@ artifacts() {
 
 setup_file() {
         system_suite_setup
+        # root's, as an admin makes it: root makes the VMs' disks there, owned by each VM's user.
         in_container mkdir -p /srv/vm-disks
-        in_container chown qemu-vm:qemu-vm /srv/vm-disks
         # keep: the VM to destroy, running, with a disk in its state dir, one outside, a TPM and a console.
         guest_vm keep "" "[disk.root]" "size = 64M" "[disk.data]" "path = /srv/vm-disks/keep-data.qcow2" \
                 "size = 32M" "[tpm]" "[vnc]"
@@ -255,8 +255,8 @@ teardown_file() {
 @test "attach-disk follows no link QEMU's user planted and takes a block device only when told" {
         in_container qemu-img create -q -f qcow2 /srv/probe.qcow2 16M
         # hot's state directory is QEMU's user's: it may plant links there to any host file.
-        in_container runuser -u qemu-vm -- ln -s /etc/shadow /var/lib/qemu-vm/hot/evil.img
-        in_container runuser -u qemu-vm -- ln -s /etc /var/lib/qemu-vm/hot/etc
+        in_container runuser -u vm-hot -- ln -s /etc/shadow /var/lib/qemu-vm/hot/evil.img
+        in_container runuser -u vm-hot -- ln -s /etc /var/lib/qemu-vm/hot/etc
         run vmctl attach-disk hot /var/lib/qemu-vm/hot/evil.img --format raw
         [ "$status" -eq 1 ]
         [[ "$output" == *"Cannot attach /var/lib/qemu-vm/hot/evil.img: the path runs through a symbolic link"* ]]
@@ -279,8 +279,8 @@ teardown_file() {
 @test "qemu-vmctl talks only to the VM's own QEMU: a link or an impostor in its runtime directory is refused" {
         local dir=/run/qemu-vm/hot
         # QEMU's user swaps hot's QMP socket for a link to keep's: root must not end up in keep.
-        in_container runuser -u qemu-vm -- mv "$dir/qmp.sock" "$dir/qmp.sock.real"
-        in_container runuser -u qemu-vm -- ln -s /run/qemu-vm/keep/qmp.sock "$dir/qmp.sock"
+        in_container runuser -u vm-hot -- mv "$dir/qmp.sock" "$dir/qmp.sock.real"
+        in_container runuser -u vm-hot -- ln -s /run/qemu-vm/keep/qmp.sock "$dir/qmp.sock"
         run vmctl status hot
         [[ "$output" == *"QEMU: qmp.sock is not a socket (refusing to follow a link"* ]]
         run vmctl attach-disk hot /srv/probe.qcow2 --id stolen
@@ -305,7 +305,7 @@ while True:
         pass
     c.close()
 EOF
-        in_container systemd-run --quiet --unit=impostor --uid=qemu-vm --gid=qemu-vm -p RuntimeMaxSec=60 \
+        in_container systemd-run --quiet --unit=impostor --uid=vm-hot --gid=vm-hot -p RuntimeMaxSec=60 \
                 python3 /srv/impostor.py "$dir/qmp.sock"
         container_wait_for 10 test -S "$dir/qmp.sock"
         run vmctl status hot
@@ -316,16 +316,16 @@ EOF
         [[ "$output" == *"is not QEMU of VM hot"* ]]
         in_container systemctl stop impostor
         in_container rm -f "$dir/qmp.sock" /srv/impostor.py
-        in_container runuser -u qemu-vm -- mv "$dir/qmp.sock.real" "$dir/qmp.sock"
+        in_container runuser -u vm-hot -- mv "$dir/qmp.sock.real" "$dir/qmp.sock"
 
         # The serial socket, the same way.
-        in_container runuser -u qemu-vm -- mv "$dir/serial.sock" "$dir/serial.sock.real"
-        in_container runuser -u qemu-vm -- ln -s /run/qemu-vm/keep/serial.sock "$dir/serial.sock"
+        in_container runuser -u vm-hot -- mv "$dir/serial.sock" "$dir/serial.sock.real"
+        in_container runuser -u vm-hot -- ln -s /run/qemu-vm/keep/serial.sock "$dir/serial.sock"
         run vmctl console hot </dev/null
         [ "$status" -eq 1 ]
         [[ "$output" == *"serial.sock is not a socket"* ]]
         in_container rm "$dir/serial.sock"
-        in_container runuser -u qemu-vm -- mv "$dir/serial.sock.real" "$dir/serial.sock"
+        in_container runuser -u vm-hot -- mv "$dir/serial.sock.real" "$dir/serial.sock"
 
         # Put back, the real sockets answer again.
         run vmctl status hot
@@ -395,7 +395,7 @@ EOF
         [[ "$listed" == *"/etc/qemu/vms/keep.conf"* ]]
         [[ "$listed" == *"/var/lib/qemu-vm/keep/root.qcow2"* ]]
         [[ "$listed" == *"/var/lib/swtpm/keep/tpm2-00.permall"* ]]
-        [[ "$listed" == *"/var/log/qemu-vm/keep.log"* ]]
+        [[ "$listed" == *"/var/log/qemu-vm/keep/serial.log"* ]]
         [[ "$(json_get 'd["kept"][0]' <<<"$output")" == "/srv/vm-disks/keep-data.qcow2: disk 'data' is outside"* ]]
         in_container test -e /srv/vm-disks/keep-data.qcow2
         [ "$(json_get '"qemu-vm@keep.service" in d["stopped"] and "swtpm@keep.socket" in d["stopped"] and "novnc@keep.socket" in d["stopped"]' <<<"$output")" = True ]
@@ -413,7 +413,7 @@ EOF
         # The other VM: same QEMU process, same disk file, no new boot.
         [ "$(in_container systemctl show -p MainPID --value qemu-vm@hot)" = "$hot_pid" ]
         [ "$(in_container stat -c '%i %Y' /var/lib/qemu-vm/hot/root.qcow2)" = "$hot_disk" ]
-        [ "$(in_container grep -c 'QEMU-VM-GUEST: booted' /var/log/qemu-vm/hot.log)" = 1 ]
+        [ "$(in_container grep -c 'QEMU-VM-GUEST: booted' /var/log/qemu-vm/hot/serial.log)" = 1 ]
 
         # --remove-disks also deletes a disk outside the state dir.
         run vmctl destroy idle --force --remove-disks data

@@ -38,7 +38,8 @@ teardown_file() {
         in_container dpkg -i /opt/qemu-vm.deb
         for path in /lib/systemd/system-generators/qemu-vm-generator /lib/systemd/system/qemu-vm@.service \
                 /lib/systemd/system/qemu-vm-tap@.service /lib/systemd/system/swtpm@.socket \
-                /lib/systemd/system/qemu-vm-machine@.service /lib/systemd/system/novnc@.socket \
+                /lib/systemd/system/qemu-vm-machine@.service /lib/systemd/system/qemu-vm-account@.service \
+                /lib/systemd/system/novnc@.socket \
                 /usr/libexec/qemu-vm/qemu-vm-prepare /usr/libexec/qemu-vm/qemu-vm-shutdown \
                 /usr/libexec/qemu-vm/qemu-vm-register \
                 /usr/lib/sysusers.d/qemu-vm.conf /usr/lib/tmpfiles.d/qemu-vm.conf \
@@ -63,7 +64,7 @@ teardown_file() {
         in_container systemctl start qemu-vm@debvm
         wait_for_serial debvm "QEMU-VM-GUEST: acpi listener up" 1
         in_container systemctl stop qemu-vm@debvm
-        in_container grep -q "QEMU-VM-GUEST: power button pressed, powering off" /var/log/qemu-vm/debvm.log
+        in_container grep -q "QEMU-VM-GUEST: power button pressed, powering off" /var/log/qemu-vm/debvm/serial.log
         in_container test -s /var/lib/qemu-vm/debvm/root.qcow2
 }
 
@@ -73,7 +74,7 @@ teardown_file() {
         in_container sh -c 'echo "# the admin changed this" >>/etc/qemu/qemu-vm.conf'
         in_container dpkg -r qemu-vm
         [ "$(in_container systemctl is-active qemu-vm@debvm)" != active ]
-        [ "$(in_container grep -c "QEMU-VM-GUEST: power button pressed, powering off" /var/log/qemu-vm/debvm.log)" -eq 2 ]
+        [ "$(in_container grep -c "QEMU-VM-GUEST: power button pressed, powering off" /var/log/qemu-vm/debvm/serial.log)" -eq 2 ]
         ! in_container test -e /lib/systemd/system-generators/qemu-vm-generator
         ! in_container systemctl cat qemu-vm@debvm
         in_container test -f /etc/qemu/vms/debvm.conf

@@ -51,8 +51,8 @@ main_pid() {
         # The first press goes nowhere: nothing listens yet.
         in_container systemctl stop qemu-vm@late
         [ "$(in_container systemctl is-failed qemu-vm@late)" = inactive ]
-        in_container grep -q "QEMU-VM-GUEST: acpi listener up" /var/log/qemu-vm/late.log
-        in_container grep -q "QEMU-VM-GUEST: power button pressed, powering off" /var/log/qemu-vm/late.log
+        in_container grep -q "QEMU-VM-GUEST: acpi listener up" /var/log/qemu-vm/late/serial.log
+        in_container grep -q "QEMU-VM-GUEST: power button pressed, powering off" /var/log/qemu-vm/late/serial.log
         run in_container journalctl -u qemu-vm@late --no-pager
         [[ "$output" == *"pressing the power button again (2)"* ]]
         [[ "$output" == *"Guest powered off (SHUTDOWN event: guest=true, reason=guest-shutdown)"* ]]
@@ -65,9 +65,9 @@ main_pid() {
         in_container systemctl daemon-reload
         in_container systemctl start qemu-vm@tpmkill
         wait_for_serial tpmkill "QEMU-VM-GUEST: acpi listener up" 1
-        in_container grep -q "QEMU-VM-GUEST: tpm-ek=[0-9a-f]" /var/log/qemu-vm/tpmkill.log
+        in_container grep -q "QEMU-VM-GUEST: tpm-ek=[0-9a-f]" /var/log/qemu-vm/tpmkill/serial.log
         local ek pid
-        ek=$(in_container grep -o 'QEMU-VM-GUEST: tpm-ek=.*' /var/log/qemu-vm/tpmkill.log | head -1)
+        ek=$(in_container grep -o 'QEMU-VM-GUEST: tpm-ek=.*' /var/log/qemu-vm/tpmkill/serial.log | head -1)
         pid=$(main_pid tpmkill)
         in_container systemctl kill -s KILL swtpm@tpmkill.service
         # The guest hears the power button, and the VM starts again with a new QEMU and swtpm.
@@ -76,7 +76,7 @@ main_pid() {
         [ "$(main_pid tpmkill)" != "$pid" ]
         [ "$(in_container systemctl is-active qemu-vm@tpmkill)" = active ]
         [ "$(in_container systemctl is-active swtpm@tpmkill.service)" = active ]
-        [ "$(in_container grep -o 'QEMU-VM-GUEST: tpm-ek=.*' /var/log/qemu-vm/tpmkill.log | sed -n 2p)" = "$ek" ]
+        [ "$(in_container grep -o 'QEMU-VM-GUEST: tpm-ek=.*' /var/log/qemu-vm/tpmkill/serial.log | sed -n 2p)" = "$ek" ]
         run in_container journalctl -u swtpm@tpmkill.service --no-pager
         [[ "$output" == *"TPM emulator ended (signal) while VM tpmkill runs: restarting the VM."* ]]
         in_container systemctl stop qemu-vm@tpmkill
@@ -156,7 +156,7 @@ main_pid() {
         [ "$(main_pid steady)" = "$pid" ]
         [ "$(in_container systemctl is-active qemu-vm@steady)" = active ]
         [ "$(in_container systemctl show -p ActiveEnterTimestampMonotonic --value qemu-vm@steady)" = "$since" ]
-        [ "$(in_container grep -c 'QEMU-VM-GUEST: ready' /var/log/qemu-vm/steady.log)" = 1 ]
+        [ "$(in_container grep -c 'QEMU-VM-GUEST: ready' /var/log/qemu-vm/steady/serial.log)" = 1 ]
         # The running QEMU keeps its command line; the unit already shows the next one.
         in_container cat "/proc/$pid/cmdline" | tr '\0' ' ' | grep -q -- '-m 256M '
         in_container systemctl cat qemu-vm@steady | grep -q '"-m" "320M"'
@@ -197,7 +197,7 @@ main_pid() {
         echo "# one VM stopped in $single ms; ten in $all ms" >&3
         for i in $(seq 0 9); do
                 [ "$(in_container systemctl is-active "qemu-vm@fleet$i")" = inactive ]
-                [ "$(in_container grep -c 'QEMU-VM-GUEST: power button pressed, powering off' "/var/log/qemu-vm/fleet$i.log")" -ge 1 ]
+                [ "$(in_container grep -c 'QEMU-VM-GUEST: power button pressed, powering off' "/var/log/qemu-vm/fleet$i/serial.log")" -ge 1 ]
                 in_container qemu-img check -q "/var/lib/qemu-vm/fleet$i/root.qcow2"
         done
         run in_container journalctl --no-pager -o cat -u 'qemu-vm@fleet*'

@@ -64,7 +64,7 @@ put_file() {
 # (the log is appended to across boots).
 wait_for_serial() {
         local name=$1 text=$2 count=$3 seconds=${4:-120}
-        local log=/var/log/qemu-vm/$name.log
+        local log=/var/log/qemu-vm/$name/serial.log
         local deadline=$((SECONDS + seconds))
         while [ "$SECONDS" -lt "$deadline" ]; do
                 if [ "$(in_container grep -cF -- "$text" "$log" 2>/dev/null)" -ge "$count" ] 2>/dev/null; then

@@ -14,7 +14,7 @@ net_vm() {
 
 setup_file() {
         system_suite_setup
-        # As udev makes it on a Debian host (DESIGN.md): QEMU opens the tap as the qemu-vm user.
+        # As udev makes it on a Debian host (DESIGN.md): QEMU opens the tap as its VM's user.
         in_container chmod 0666 /dev/net/tun
         # Tap units wait for network-online.target. This machine enables systemd-networkd, whose
         # wait-online finds no configured link on the container's private network and would hold the
@@ -43,7 +43,7 @@ guest_mac() {
         in_container systemctl cat "qemu-vm@$1" | grep -o 'mac=[0-9a-f:]*' | cut -d= -f2
 }
 
-@test "bridged: both guests set their addresses and ping each other; each tap is on br0, owned by qemu-vm, with the tap MAC" {
+@test "bridged: both guests set their addresses and ping each other; each tap is on br0, owned by its VM's user, with the tap MAC" {
         in_container systemctl start qemu-vm@net-a qemu-vm@net-b
         wait_for_serial net-a "QEMU-VM-GUEST: ping 10.77.0.12 ok" 1
         wait_for_serial net-b "QEMU-VM-GUEST: ping 10.77.0.11 ok" 1
@@ -52,14 +52,15 @@ guest_mac() {
                 tap=vm-$vm-0
                 mac=$(guest_mac "$vm")
                 [[ "$mac" =~ ^[0-9a-f]{2}(:[0-9a-f]{2}){5}$ ]]
-                in_container grep -q "QEMU-VM-GUEST: nics=eth0/$mac" "/var/log/qemu-vm/$vm.log"
+                in_container grep -q "QEMU-VM-GUEST: nics=eth0/$mac" "/var/log/qemu-vm/$vm/serial.log"
                 # The tap's own MAC: the guest's with the first byte fe, or fa when the guest's is fe.
                 local first=fe
                 [ "${mac%%:*}" != fe ] || first=fa
                 [ "$(in_container cat "/sys/class/net/$tap/address")" = "$first:${mac#??:}" ]
                 [ "$(in_container cat "/sys/class/net/$tap/address")" != "$mac" ]
                 [ "$(in_container basename "$(in_container readlink "/sys/class/net/$tap/master")")" = br0 ]
-                [ "$(in_container cat "/sys/class/net/$tap/owner")" = "$(in_container id -u qemu-vm)" ]
+                # Owned by the VM's own user: no other VM's QEMU may open it.
+                [ "$(in_container cat "/sys/class/net/$tap/owner")" = "$(in_container id -u "vm-$vm")" ]
                 [ "$(in_container cat "/sys/class/net/$tap/mtu")" = "$(in_container cat /sys/class/net/br0/mtu)" ]
                 [ "$(in_container systemctl is-active "qemu-vm-tap@$tap.service")" = active ]
         done
@@ -107,8 +108,8 @@ tap_gone() {
         in_container systemctl start qemu-vm@net-a
         wait_for_serial net-a "QEMU-VM-GUEST: ping 10.77.0.12 ok" 4
         run in_container journalctl -u qemu-vm-tap@vm-net-a-0.service --no-pager
-        [[ "$output" == *"Tap vm-net-a-0 taken over: owner qemu-vm"* ]]
-        [ "$(in_container cat /sys/class/net/vm-net-a-0/owner)" = "$(in_container id -u qemu-vm)" ]
+        [[ "$output" == *"Tap vm-net-a-0 taken over: owner vm-net-a"* ]]
+        [ "$(in_container cat /sys/class/net/vm-net-a-0/owner)" = "$(in_container id -u vm-net-a)" ]
 }
 
 @test "user mode: a forward from a host port reaches the guest's web server, which answers with its own UUID" {

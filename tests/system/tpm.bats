@@ -22,7 +22,7 @@ teardown_file() {
 
 # tpm_ek N: the endorsement key hash the guest printed on its Nth boot.
 tpm_ek() {
-        in_container grep -o 'QEMU-VM-GUEST: tpm-ek=.*' /var/log/qemu-vm/tpm01.log | sed -n "$1p" | cut -d= -f2 | tr -d '\r'
+        in_container grep -o 'QEMU-VM-GUEST: tpm-ek=.*' /var/log/qemu-vm/tpm01/serial.log | sed -n "$1p" | cut -d= -f2 | tr -d '\r'
 }
 
 @test "[tpm] makes qemu-vm@tpm01 require and follow swtpm@tpm01.socket; a VM without it has no TPM units" {
@@ -49,7 +49,7 @@ tpm_ek() {
 @test "start: the guest finds tpm0 and reads an endorsement key; swtpm runs unprivileged with its state in /var/lib/swtpm/tpm01" {
         in_container systemctl start qemu-vm@tpm01
         wait_for_serial tpm01 "QEMU-VM-GUEST: ready" 1
-        in_container grep -q "QEMU-VM-GUEST: tpm=yes" /var/log/qemu-vm/tpm01.log
+        in_container grep -q "QEMU-VM-GUEST: tpm=yes" /var/log/qemu-vm/tpm01/serial.log
         local ek
         ek=$(tpm_ek 1)
         [[ "$ek" =~ ^[0-9a-f]{64}$ ]]
@@ -63,7 +63,7 @@ tpm_ek() {
         run in_container journalctl -u swtpm@tpm01.service --no-pager
         [[ "$output" == *"Successfully created RSA 2048 EK with handle 0x81010001"* ]]
         # Only QEMU (group qemu-vm) may connect to the TPM.
-        [ "$(in_container stat -c '%U %G %a' /run/swtpm/tpm01/swtpm.sock)" = "qemu-vm-tpm qemu-vm 660" ]
+        [ "$(in_container stat -c '%U %G %a' /run/swtpm/tpm01/swtpm.sock)" = "qemu-vm-tpm vm-tpm01 660" ]
 }
 
 @test "stop: swtpm ends with the VM while its socket listens on; start again: the same TPM, not manufactured anew" {

@@ -37,6 +37,16 @@ int main(void) {
         check(strlen(t) <= 15 && strncmp(t, "vm", 2) == 0 && t[2] != '-', "longer names are hashed: %s", t);
         vm_tap_ifname("a-very-long-name-of-sixty-three-characters-is-still-a-vm-name-x", 63, t);
         check(strlen(t) <= 15 && ifname_is_valid(t), "the longest name at the last NIC fits: %s", t);
+        char user[VM_USER_NAME_MAX];
+        vm_user_name("web01", user);
+        check(strcmp(user, "vm-web01") == 0, "a VM's user is vm-NAME: %s", user);
+        vm_user_name("abcdefghijklmnopqrstuvwxyz01", user);
+        check(strcmp(user, "vm-abcdefghijklmnopqrstuvwxyz01") == 0, "31 characters still fit: %s", user);
+        vm_user_name("abcdefghijklmnopqrstuvwxyz012", user);
+        check(strlen(user) == 31 && strncmp(user, "vm-abcdefghijklmnopqrs-", 23) == 0, "longer names are hashed: %s", user);
+        char other[VM_USER_NAME_MAX];
+        vm_user_name("abcdefghijklmnopqrstuvwxyz013", other);
+        check(strcmp(user, other) != 0, "two long names with one prefix differ: %s %s", user, other);
         char tm[MAC_STRING_MAX];
         tap_mac_from_guest("52:54:00:12:34:56", tm);
         check(strcmp(tm, "fe:54:00:12:34:56") == 0, "the tap's MAC starts with fe: %s", tm);

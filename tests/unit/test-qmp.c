@@ -63,6 +63,28 @@ static void peer_wrong_ids(int fd) {
                 write_str(fd, "{\"return\": {}, \"id\": 999999}\n");
 }
 
+/* A greeting, then events each holding thousands of empty objects: small lines, large when parsed. */
+static void peer_nested_events(int fd) {
+        static char event[32 * 1024];
+        size_t n = (size_t) snprintf(event, sizeof event, "{\"event\": \"X\", \"data\": [");
+        while (n + 8 < sizeof event)
+                n += (size_t) snprintf(event + n, sizeof event - n, "{},");
+        snprintf(event + n - 1, sizeof event - n + 1, "]}\n");
+        write_str(fd, GREETING);
+        read_line(fd);
+        for (;;)
+                write_str(fd, event);
+}
+
+/* One line of a million empty arrays. */
+static void peer_nested_line(int fd) {
+        static char line[1024 * 1024];
+        memset(line, '[', sizeof line - 2);
+        line[sizeof line - 2] = '\n';
+        write_str(fd, line);
+        pause();
+}
+
 /* Accepts the handshake, then fails the next command with an error holding terminal escapes. */
 static void peer_escape_error(int fd) {
         write_str(fd, GREETING);
@@ -124,6 +146,24 @@ static void test_event_flood(void) {
         stop_peer(pid);
 }
 
+static void test_nested(void) {
+        QmpClient q = QMP_CLIENT_INIT;
+        int fd;
+        pid_t pid = start_peer(peer_nested_events, &fd);
+        int r = qmp_connect(&q, fd, 500);
+        check(r == -ETIMEDOUT, "events of many objects time out (got %d)", r);
+        check(q.n_events > 0 && q.n_events_dropped > 0, "some kept (%zu), older dropped (%zu)", q.n_events, q.n_events_dropped);
+        check(q.events_bytes <= QMP_EVENTS_BYTES_MAX, "queued event lines within QMP_EVENTS_BYTES_MAX (%zu)", q.events_bytes);
+        qmp_close(&q);
+        stop_peer(pid);
+
+        pid = start_peer(peer_nested_line, &fd);
+        r = qmp_connect(&q, fd, 2000);
+        check(r == -EBADMSG, "a line of a million arrays is refused before json-c parses it (got %d)", r);
+        qmp_close(&q);
+        stop_peer(pid);
+}
+
 static void test_wrong_ids(void) {
         QmpClient q = QMP_CLIENT_INIT;
         int fd;
@@ -156,6 +196,7 @@ int main(void) {
         test_endless_line();
         test_event_flood();
         test_wrong_ids();
+        test_nested();
         test_escape_error();
         return tap_done();
 }

@@ -1,0 +1,95 @@
+#!/usr/bin/env bats
+# Isolation between VMs: a hostile process in VM a's own unit and generated drop-in (ExecStart=
+# replaced by tests/system/isolation-probe.py, nothing else changed) tries to reach everything of VM
+# b, which runs beside it with a disk in its state directory, one made by root in a shared directory,
+# one given to it there, UEFI NVRAM, a cloud-init seed, a serial log, a TPM, a console and a tap.
+# Both VMs have each kind of disk the generator knows: in the state directory, outside with a size
+# (made by root), outside without (it must exist).
+# BUILD_DIR and SOURCE_ROOT come from meson (tests/meson.build).
+
+load helpers
+
+setup_file() {
+        system_suite_setup
+        in_container chmod 0666 /dev/net/tun
+        if in_container systemctl cat systemd-networkd-wait-online.service >/dev/null 2>&1; then
+                in_container systemctl mask --runtime --now systemd-networkd-wait-online.service
+        fi
+        in_container ip link add br0 type bridge
+        in_container ip link set br0 up
+        # root's, as an admin makes it: both VMs' disks lie side by side in it.
+        in_container mkdir -p /srv/shared
+        GUEST_FIRMWARE=uefi guest_vm b "" "[disk.root]" "size = 64M" \
+                "[disk.made]" "path = /srv/shared/b-made.qcow2" "size = 16M" \
+                "[disk.given]" "path = /srv/shared/b-given.qcow2" \
+                "[cloud-init]" "[tpm]" "[vnc]" "[net.lan]" "mode = bridge" "bridge = br0"
+        guest_vm a "" "[disk.root]" "size = 64M" \
+                "[disk.made]" "path = /srv/shared/a-made.qcow2" "size = 16M" \
+                "[disk.given]" "path = /srv/shared/a-given.qcow2"
+        container_copy_in "$BATS_TEST_DIRNAME/isolation-probe.py" /srv/isolation-probe.py
+        in_container chmod 0755 /srv/isolation-probe.py
+        put_file /etc/systemd/system/qemu-vm@a.service.d/zz-probe.conf <<'CONF'
+[Service]
+Type=oneshot
+PIDFile=
+ExecStart=
+ExecStart=/usr/bin/python3 /srv/isolation-probe.py a b /srv/shared
+ExecStop=
+CONF
+        in_container systemctl daemon-reload
+        # b's given disk is still owned by the one user all VMs shared before (an upgrade); a's is
+        # given to a's user by the admin, once qemu-vm-account@a has made it.
+        in_container qemu-img create -q -f qcow2 /srv/shared/b-given.qcow2 8M
+        in_container chown qemu-vm:qemu-vm /srv/shared/b-given.qcow2
+        in_container systemctl start qemu-vm-account@a
+        in_container qemu-img create -q -f qcow2 /srv/shared/a-given.qcow2 8M
+        in_container chown vm-a:vm-a /srv/shared/a-given.qcow2
+        in_container systemctl start qemu-vm@b
+        wait_for_serial b "QEMU-VM-GUEST: ready" 1
+}
+
+teardown_file() {
+        system_suite_teardown
+}
+
+@test "each VM runs as a user of its own, which owns its files, its sockets and its tap" {
+        local pid
+        pid=$(in_container systemctl show -p MainPID --value qemu-vm@b)
+        [ "$(in_container ps -o user= -p "$pid")" = vm-b ]
+        # (QEMU writes the log with its daemon's umask, 027: the VM's group has no other member.)
+        [ "$(in_container stat -c '%U %a' /var/lib/qemu-vm/b /var/lib/qemu-vm/b/root.qcow2 /var/lib/qemu-vm/b/nvram.fd \
+                /var/lib/qemu-vm/b/cloud-init.iso /var/log/qemu-vm/b /var/log/qemu-vm/b/serial.log /run/qemu-vm/b)" = \
+                "$(printf 'vm-b 750\nvm-b 600\nvm-b 600\nvm-b 600\nvm-b 750\nvm-b 640\nvm-b 750')" ]
+        # Outside the state directory: made by root for b, and re-owned from the shared user of old.
+        [ "$(in_container stat -c '%U %a' /srv/shared/b-made.qcow2 /srv/shared/b-given.qcow2 /srv/shared)" = \
+                "$(printf 'vm-b 600\nvm-b 600\nroot 755')" ]
+        run in_container journalctl -u qemu-vm@b --no-pager -o cat
+        [[ "$output" == *"Created disk /srv/shared/b-made.qcow2 (qcow2, 16777216 bytes), owned by vm-b."* ]]
+        [[ "$output" == *"Disk /srv/shared/b-given.qcow2 re-owned to vm-b: every VM has a user of its own now."* ]]
+        [ "$(in_container cat /sys/class/net/vm-b-0/owner)" = "$(in_container id -u vm-b)" ]
+        [ "$(in_container stat -c '%G' /run/swtpm/b/swtpm.sock)" = vm-b ]
+        # The unit names b's outside disks alone as writable, never their shared directory.
+        run in_container systemctl show -p ReadWritePaths --value qemu-vm@b
+        [[ "$output" == *"/srv/shared/b-made.qcow2"* && "$output" == *"/srv/shared/b-given.qcow2"* ]]
+        [[ "$output" != *"/srv/shared "* && "$output" != *"/srv/shared" ]]
+}
+
+@test "a hostile process in VM a's own sandbox reaches nothing of VM b, and does reach a's own files" {
+        in_container systemctl start qemu-vm@a
+        run in_container journalctl -u qemu-vm@a --no-pager -o cat
+        local line results
+        results=$(grep -E '^(ATTEMPT|OWN|QEMU processes visible|PROBE DONE)' <<<"$output")
+        # Every attempt and its result, in the test's output.
+        while IFS= read -r line; do echo "# $line" >&3; done <<<"$results"
+        [[ "$results" == *"PROBE DONE"* ]]
+        [ "$(grep -c '^ATTEMPT ' <<<"$results")" -eq 23 ]
+        ! grep -E '^ATTEMPT .*: ALLOWED' <<<"$results"
+        ! grep -E '^OWN .*: FAILED' <<<"$results"
+        [ "$(grep -c '^OWN .*: ok' <<<"$results")" -eq 4 ]
+        [[ "$results" == *"QEMU processes visible: 0"* ]]
+        # The tap is refused for want of ownership, not only because b's QEMU holds it.
+        [[ "$results" == *"ATTEMPT open tap vm-b-0: denied (EPERM)"* ]]
+        # b runs on, untouched.
+        [ "$(in_container systemctl is-active qemu-vm@b)" = active ]
+        [ "$(in_container head -c 4 /var/lib/qemu-vm/b/root.qcow2 | od -An -c | tr -d ' ')" = 'QFI373' ]
+}
