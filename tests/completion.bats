@@ -44,7 +44,7 @@ offers() {
 @test "each command's options; an option's value is not taken for the VM name" {
         [ "$(offers start web01 --)" = "--help --json --timeout --wait" ]
         [ "$(offers destroy web01 --)" = "--force --help --json --remove-disks" ]
-        [ "$(offers attach-disk --)" = "--format --help --id --json --readonly" ]
+        [ "$(offers attach-disk --)" = "--block-device --format --help --id --json --readonly" ]
         [ "$(offers console --)" = "--help --json" ]
         [ "$(offers stop --timeout 5 w)" = "web01" ]
         [ "$(offers stop --timeout '')" = "" ]
