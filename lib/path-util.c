@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "path-util.h"
@@ -40,11 +41,47 @@ int path_normalize(const char *path, char **ret) {
         return 0;
 }
 
+/* O_NOFOLLOW at every step: where openat2() is not to be had (old kernels; seccomp filters that do
+ * not know it, as systemd 252's @system-service, which answer ENOSYS). */
+int open_no_symlinks_walk(const char *path, int flags) {
+        _cleanup_free_ char *copy = xstrdup(path);
+        _cleanup_close_ int dfd = open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        char *p = copy;
+        struct stat st;
+
+        if (dfd < 0)
+                return -errno;
+        for (;;) {
+                p += strspn(p, "/");
+                size_t k = strcspn(p, "/");
+                bool last = p[k + strspn(p + k, "/")] == '\0';
+                if (k == 0)     /* "/" itself */
+                        return last ? openat(dfd, ".", flags | O_CLOEXEC) : -EINVAL;
+                p[k] = '\0';
+                int fd = openat(dfd, p, (last ? flags : O_PATH) | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return -errno;
+                /* With O_PATH, O_NOFOLLOW opens a link itself rather than failing. */
+                int r = fstat(fd, &st) < 0 ? -errno : S_ISLNK(st.st_mode) ? -ELOOP : !last && !S_ISDIR(st.st_mode) ? -ENOTDIR : 0;
+                if (r < 0) {
+                        close(fd);
+                        return r;
+                }
+                if (last)
+                        return fd;
+                close(dfd);
+                dfd = fd;
+                p += k + 1;
+        }
+}
+
 int open_no_symlinks(const char *path, int flags) {
         struct open_how how = {
                 .flags = (uint64_t) flags | O_CLOEXEC,
                 .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
         };
         int fd = (int) syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+        if (fd < 0 && (errno == ENOSYS || errno == EPERM))
+                return open_no_symlinks_walk(path, flags);
         return fd < 0 ? -errno : fd;
 }

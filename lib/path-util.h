@@ -13,3 +13,7 @@ int path_normalize(const char *path, char **ret);
  * directory QEMU's user owns must not lead root's open to another file. Returns the descriptor or a
  * negative errno: -ELOOP for a link. */
 int open_no_symlinks(const char *path, int flags);
+
+/* The same, one component at a time with O_NOFOLLOW: what open_no_symlinks() falls back to where
+ * openat2() is refused (systemd 252's system call filters answer ENOSYS). */
+int open_no_symlinks_walk(const char *path, int flags);
