@@ -14,7 +14,7 @@ if [ ! -d /run/systemd/system ]; then
 fi
 
 packages=(gcc libc6-dev meson ninja-build pkg-config libsystemd-dev libinih-dev uuid-dev libjson-c-dev libisofs-dev libcrypt-dev scdoc
-          systemd-container qemu-system-x86 qemu-utils ovmf cpio kmod)
+          systemd-container qemu-system-x86 qemu-utils ovmf nftables cpio kmod)
 if ! dpkg -s "${packages[@]}" >/dev/null 2>&1; then
         apt-get update
         DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}"

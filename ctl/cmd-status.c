@@ -12,6 +12,7 @@
 #include "format.h"
 #include "log.h"
 #include "parse-value.h"
+#include "console-url.h"
 #include "escape.h"
 #include "paths.h"
 #include "systemd-bus.h"
@@ -76,7 +77,9 @@ static int handle_option(int c, const char *arg, void *userdata) {
 static int show_status(const Ctl *ctl, const VmEntry *e, const char *unit, const UnitState *s, unsigned lines) {
         const char *name = e->config.name;
         bool running = unit_state_is_running(s);
-        _cleanup_free_ char *qstatus = NULL, *qerror = NULL, *url = e->errors.n == 0 ? console_url(&e->config) : NULL;
+        bool has_token = false;
+        _cleanup_free_ char *qstatus = NULL, *qerror = NULL,
+                            *url = e->errors.n == 0 ? console_url_with_token(&e->config, &has_token) : NULL;
         if (running)
                 (void) vm_qemu_status(name, &qstatus, &qerror);
         uint64_t now = (uint64_t) time(NULL) * 1000000, since = running ? s->active_enter_usec : 0;
@@ -122,7 +125,8 @@ static int show_status(const Ctl *ctl, const VmEntry *e, const char *unit, const
                         printf("            %s\n", text);
                 }
                 if (url)
-                        printf("   Console: %s\n", url);
+                        printf("   Console: %s%s\n", url,
+                               has_token || !running ? "" : " (its token is root's and group qemu-vm-console's: run as root)");
                 if (json_object_array_length(journal) > 0)
                         printf("\n");
                 for (size_t i = 0; i < json_object_array_length(journal); i++) {

@@ -5,6 +5,7 @@
 #include "console-ports.h"
 #include "emit.h"
 #include "escape.h"
+#include "loopback-guard.h"
 #include "names.h"
 #include "paths.h"
 #include "qemu-argv.h"
@@ -80,11 +81,12 @@ static void push_disk_creation(Strv *v, const DiskConfig *d) {
         }
 }
 
-/* Writable disks outside the state directory: the VM's user may not write their directories, so root
- * makes a missing one for it, and re-owns one the shared user of older releases still owns. Shareable
- * disks belong to no single VM: their owner gives each VM's user access (qemu-vm.conf(5)). Returns
- * false when there is none. */
-static bool outside_disks_argv(const VmConfig *c, const char *user, Strv *v) {
+/* What root prepares before a start (qemu-vm-prepare as an ExecStartPre=+). Writable disks outside the
+ * state directory: the VM's user may not write their directories, so root makes a missing one for it,
+ * and re-owns one the shared user of older releases still owns. Shareable disks belong to no single
+ * VM: their owner gives each VM's user access (qemu-vm.conf(5)). With [vnc], the console's new token.
+ * Returns false when there is nothing to do. */
+static bool root_prepare_argv(const VmConfig *c, const char *user, Strv *v) {
         bool any = false;
 
         for (size_t i = 0; i < c->n_disks; i++) {
@@ -101,6 +103,15 @@ static bool outside_disks_argv(const VmConfig *c, const char *user, Strv *v) {
                 strv_push(v, d->path);
                 if (d->size > 0 || d->backing)
                         push_disk_creation(v, d);
+        }
+        if (c->vnc.enabled) {
+                if (!any)
+                        strv_push(v, QEMU_VM_HELPER_DIR "/qemu-vm-prepare");
+                strv_push(v, "--console-token");
+                strv_consume(v, vm_console_token_path(c->name));
+                strv_push(v, "--console-socket");
+                strv_consume(v, vm_runtime_path(c->name, VM_VNC_SOCKET));
+                any = true;
         }
         return any;
 }
@@ -143,6 +154,15 @@ static void prepare_argv(const VmConfig *c, Strv *v) {
         if (c->vnc.enabled) {
                 strv_push(v, "--console-dir");
                 strv_consume(v, vm_runtime_path(c->name, VM_CONSOLE_DIR));
+        }
+        if (c->serial && c->serial_log) {
+                /* A logger beside QEMU keeps the log within two files of log_max (helpers/serial-log.c). */
+                strv_push(v, "--serial-log");
+                strv_consume(v, vm_serial_log_path(c->name));
+                strv_push(v, "--serial-log-fifo");
+                strv_consume(v, vm_runtime_path(c->name, VM_SERIAL_LOG_FIFO));
+                strv_push(v, "--serial-log-max");
+                strv_pushf(v, "%" PRIu64, c->serial_log_max);
         }
 }
 
@@ -278,8 +298,14 @@ static char *vm_dropin_text(const VmConfig *c) {
 
         fputs("\n[Service]\n", f);
         write_user(f, user);
-        if (outside_disks_argv(c, user, &argv)) {
+        if (root_prepare_argv(c, user, &argv)) {
                 /* '+': as root, following no link; qemu-img itself runs as the VM's user. */
+                write_exec_prefixed(f, "ExecStartPre", "+", &argv);
+                strv_clear(&argv);
+        }
+        if (vm_has_user_nic(c)) {
+                fputs("# The guest reaches no address of the host through its user-mode NIC (but for DNS).\n", f);
+                loopback_guard_argv(c, user, &argv);
                 write_exec_prefixed(f, "ExecStartPre", "+", &argv);
                 strv_clear(&argv);
         }
@@ -408,7 +434,7 @@ static char *console_dropin_text(const VmConfig *c) {
         char *text = NULL;
         size_t size = 0;
         FILE *f = dropin_open(c->source_path, &text, &size);
-        _cleanup_free_ char *sock = vm_runtime_path(c->name, VM_VNC_SOCKET);
+        _cleanup_free_ char *token = vm_console_token_path(c->name);
         Strv argv = {};
 
         write_console_description(f, c);
@@ -423,7 +449,9 @@ static char *console_dropin_text(const VmConfig *c) {
         }
         strv_push(&argv, "--web");
         strv_push(&argv, QEMU_VM_NOVNC_DIR);
-        strv_pushf(&argv, "--unix-target=%s", sock);
+        /* The token qemu-vm-prepare drew at the VM's start leads to the VNC socket; nothing else does. */
+        strv_push(&argv, "--token-plugin=TokenFile");
+        strv_pushf(&argv, "--token-source=%s", token);
         write_exec(f, "ExecStart", &argv);
         strv_clear(&argv);
         fclose(f);

@@ -31,13 +31,6 @@ static bool any_under(const Strv *paths, const char *const *dirs) {
         return false;
 }
 
-static bool has_user_nic(const VmConfig *c) {
-        for (size_t i = 0; i < c->n_nets; i++)
-                if (c->nets[i].mode == NET_MODE_USER)
-                        return true;
-        return false;
-}
-
 void sandbox_write(FILE *f, const VmConfig *c) {
         static const char *const home_dirs[] = { "/home", "/root", "/run/user", NULL };
         static const char *const tmp_dirs[] = { "/tmp", "/var/tmp", NULL };
@@ -58,7 +51,7 @@ void sandbox_write(FILE *f, const VmConfig *c) {
                 fputs("ProtectHome=read-only\n", f);
         if (any_under(&images, tmp_dirs))
                 fputs("PrivateTmp=no\n", f);
-        if (!has_user_nic(c)) {
+        if (!vm_has_user_nic(c)) {
                 /* QEMU opens taps through /dev/net/tun: local sockets are all it needs. */
                 fputs("RestrictAddressFamilies=\nRestrictAddressFamilies=AF_UNIX\nIPAddressDeny=any\n", f);
         }

@@ -94,6 +94,7 @@ void vm_config_init(VmConfig *c, const char *name, const char *source_path) {
                 .hotplug_slots = 4,
                 .serial = true,
                 .serial_log = true,
+                .serial_log_max = SERIAL_LOG_MAX_DEFAULT,
                 .tpm.model = _TPM_MODEL_INVALID,
                 .vnc.listen = xstrdup("127.0.0.1"),
                 .vnc.idle_timeout = 60,
@@ -102,6 +103,13 @@ void vm_config_init(VmConfig *c, const char *name, const char *source_path) {
 
 bool machine_is_q35(const char *machine) {
         return streq(machine, "q35") || startswith(machine, "pc-q35-");
+}
+
+bool vm_has_user_nic(const VmConfig *c) {
+        for (size_t i = 0; i < c->n_nets; i++)
+                if (c->nets[i].mode == NET_MODE_USER)
+                        return true;
+        return false;
 }
 
 bool net_has_static_config(const NetConfig *n) {

@@ -38,6 +38,12 @@ static inline char *vm_serial_log_path(const char *vm) {
         return xasprintf("%s/%s/serial.log", QEMU_VM_LOG_DIR, vm);
 }
 
+/* /run/qemu-vm-console/NAME.token: the browser console's secret (helpers/console-token.h), root's and
+ * group qemu-vm-console's. */
+static inline char *vm_console_token_path(const char *vm) {
+        return xasprintf("%s/%s.token", QEMU_VM_CONSOLE_TOKEN_DIR, vm);
+}
+
 /* /run/swtpm/NAME/swtpm.sock: ListenStream= of swtpm@NAME.socket. */
 static inline char *vm_tpm_socket_path(const char *vm) {
         return xasprintf("%s/%s/swtpm.sock", QEMU_VM_SWTPM_RUNTIME_DIR, vm);
@@ -60,6 +66,9 @@ static inline char *vm_tpm_state_dir(const char *vm) {
  * qmp.sock can never turn a graceful stop into a pulled plug. */
 #define VM_SHUTDOWN_QMP_SOCKET "qmp-shutdown.sock"
 #define VM_SERIAL_SOCKET "serial.sock"
+/* QEMU writes the serial log into this FIFO; qemu-vm-prepare's logger child writes it to the log, rotated
+ * at [serial] log_max (helpers/serial-log.c). */
+#define VM_SERIAL_LOG_FIFO "serial-log.fifo"
 #define VM_PID_FILE "qemu.pid"
 /* The VNC socket has a directory of its own, group qemu-vm-console: websockify (novnc@NAME) may reach
  * it, and nothing else of the VM (units/novnc@.service). */

@@ -46,6 +46,10 @@
 #                                (hot-plug)
 #   qemu_vm_test.echo=1          after "ready", answer each line typed on the console with
 #                                "echo LINE"
+#   qemu_vm_test.connect=IP:PORT,...  after "ready", every 2 s, try a TCP connection to each and
+#                                print "connect IP:PORT ok" or "connect IP:PORT failed"
+#   qemu_vm_test.flood=KIB       after "ready", print KIB kibibytes of "x" on the console, then
+#                                "flood done"
 #   qemu_vm_test.kmsg=1          keep kernel messages on the console after
 #                                init starts (by default init lowers the console
 #                                loglevel so they cannot split its own lines)
@@ -491,6 +495,25 @@ if has qemu_vm_test.echo=1; then
             say "echo $line"
         done
     ) </dev/console &
+fi
+if targets=$(arg qemu_vm_test.connect); then
+    (
+        while :; do
+            for t in $(echo "$targets" | tr , ' '); do
+                if nc -w 3 "${t%:*}" "${t##*:}" </dev/null >/dev/null 2>&1; then
+                    say "connect $t ok"
+                else
+                    say "connect $t failed"
+                fi
+            done
+            sleep 2
+        done
+    ) &
+fi
+if kib=$(arg qemu_vm_test.flood); then
+    dd if=/dev/zero bs=1024 count="$kib" 2>/dev/null | tr '\0' x >/dev/console
+    echo >/dev/console
+    say "flood done"
 fi
 if after=$(arg qemu_vm_test.poweroff_after); then
     sleep "$after"

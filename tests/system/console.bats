@@ -33,6 +33,16 @@ console_port() {
         in_container systemctl cat "novnc@$1.socket" | sed -n 's/^ListenStream=127\.0\.0\.1:\([0-9]*\)$/\1/p'
 }
 
+# token NAME: the VM's current console token, as root reads it.
+token() {
+        in_container cut -d: -f1 "/run/qemu-vm-console/$1.token"
+}
+
+# ws_url NAME PORT: the websocket noVNC opens, with NAME's token.
+ws_url() {
+        echo "ws://127.0.0.1:$2/websockify?token=$(token "$1")"
+}
+
 wait_for_listener() {
         container_wait_for 30 sh -c "ss -Hltn | awk '{ print \$4 }' | grep -qx '127.0.0.1:$1'"
 }
@@ -85,17 +95,46 @@ wait_for_listener() {
         local a b url
         a=$(cat "$BATS_FILE_TMPDIR/port-a")
         b=$(cat "$BATS_FILE_TMPDIR/port-b")
-        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "ws://127.0.0.1:$a/"
+        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "$(ws_url con-a "$a")"
         echo "$output"
         [ "$status" -eq 0 ]
         [[ "$output" == "QEMU (con-a) "* ]]
-        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "ws://127.0.0.1:$b/"
+        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "$(ws_url con-b "$b")"
         [ "$status" -eq 0 ]
         [[ "$output" == "QEMU (con-b) "* ]]
         [ "$(in_container systemctl is-active novnc@con-a.service)" = active ]
         url="http://127.0.0.1:$a/vnc.html?autoconnect=true"
         run in_container journalctl -u novnc@con-a.service --no-pager
         [[ "$output" == *"Started novnc@con-a.service - Browser console of VM con-a at $url"* ]]
+}
+
+@test "without its token, a console gives nothing of its VM: no token, a wrong one, another VM's" {
+        local a
+        a=$(cat "$BATS_FILE_TMPDIR/port-a")
+        # The token is root's and group qemu-vm-console's, new at each start of the VM.
+        [ "$(in_container stat -c '%U %G %a' /run/qemu-vm-console/con-a.token /run/qemu-vm-console)" = \
+                "$(printf 'root qemu-vm-console 640\nroot qemu-vm-console 750')" ]
+        [[ "$(token con-a)" =~ ^[0-9a-f]{64}$ ]]
+        [ "$(token con-a)" != "$(token con-b)" ]
+        local url
+        for url in "ws://127.0.0.1:$a/" "ws://127.0.0.1:$a/websockify?token=0123" \
+                "ws://127.0.0.1:$a/websockify?token=$(token con-b)"; do
+                run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "$url"
+                echo "$url: $output"
+                [ "$status" -ne 0 ]
+                [[ "$output" != *"QEMU (con-"* ]]
+        done
+        # A local user reads neither the token nor another VM's.
+        run in_container runuser -u nobody -- cat /run/qemu-vm-console/con-a.token
+        [ "$status" -ne 0 ]
+        # Root's qemu-vmctl gives the whole URL; the unit's description, which every user reads, does not.
+        run in_container qemu-vmctl status con-a
+        [[ "$output" == *"Console: http://127.0.0.1:$a/vnc.html?autoconnect=true&path=websockify%3Ftoken%3D$(token con-a)"* ]]
+        run in_container systemctl show -p Description --value novnc@con-a.socket
+        [[ "$output" != *"$(token con-a)"* ]]
+        # Nor does the journal, which the adm group reads.
+        run in_container journalctl --no-pager -o cat -u novnc@con-a.service -u novnc@con-a.socket -u qemu-vm@con-a
+        [[ "$output" != *"$(token con-a)"* ]]
 }
 
 @test "websockify runs as qemu-vm-console and reaches its own VM's VNC socket, nothing else of any VM" {
@@ -140,7 +179,7 @@ wait_for_listener() {
         [[ "$output" == *"listener exit due to --idle-timeout 3"* ]]
         # The port still listens, and a new connection gets a new websockify.
         [ "$(in_container systemctl is-active novnc@con-b.socket)" = active ]
-        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "ws://127.0.0.1:$b/"
+        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "$(ws_url con-b "$b")"
         [ "$status" -eq 0 ]
         [[ "$output" == "QEMU (con-b) "* ]]
         # con-a keeps the default, 60 s.
@@ -153,8 +192,11 @@ wait_for_listener() {
         mkdir -p "$BUILD_DIR/test-artifacts"
         png=$BUILD_DIR/test-artifacts/console-con-a.png
         rm -f "$png"
-        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/browser-console.py" \
-                "http://127.0.0.1:$a/vnc.html?autoconnect=true" "$png"
+        # The URL an admin gets from qemu-vmctl status, token and all.
+        local url
+        url=$(in_container qemu-vmctl status con-a | sed -n 's/^ *Console: //p')
+        [[ "$url" == *"token%3D"* ]]
+        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/browser-console.py" "$url" "$png"
         echo "$output"
         [ "$status" -eq 0 ]
         # noVNC names the page after the desktop; the VGA text console is 720x400 with text on it.
@@ -177,7 +219,7 @@ wait_for_listener() {
         in_container systemctl start qemu-vm@con-a
         container_wait_for 30 systemctl is-active novnc@con-a.socket
         wait_for_listener "$a"
-        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "ws://127.0.0.1:$a/"
+        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "$(ws_url con-a "$a")"
         [[ "$output" == "QEMU (con-a) "* ]]
         in_container systemctl stop qemu-vm@con-a qemu-vm@con-b
         run in_container systemctl is-active novnc@con-b.service novnc@con-b.socket
@@ -198,7 +240,7 @@ wait_for_listener() {
         in_container systemctl start qemu-vm@con-c
         container_wait_for 30 systemctl is-active novnc@con-c.socket
         wait_for_listener "$c"
-        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "ws://127.0.0.1:$c/"
+        run in_container /usr/bin/python3 "$SOURCE_ROOT/tests/system/rfb-probe.py" "$(ws_url con-c "$c")"
         [ "$status" -eq 0 ]
         [[ "$output" == "QEMU (con-c) "* ]]
         in_container systemctl stop qemu-vm@con-c

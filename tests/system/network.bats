@@ -126,6 +126,44 @@ tap_gone() {
         [[ "$output" == *"127.0.0.1:18080"*qemu-system* ]]
 }
 
+@test "user mode: the guest reaches no service of the host's nor a console port through 10.0.2.2; forwards still work" {
+        # A service of the host's on 127.0.0.1 that accepts and closes; a console port (systemd's
+        # socket, which starts websockify).
+        put_file /srv/host-service.py <<'EOF'
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 18099))
+s.listen(8)
+while True:
+    c, _ = s.accept()
+    c.close()
+EOF
+        in_container systemd-run --quiet --unit=host-service -p RuntimeMaxSec=600 /usr/bin/python3 /srv/host-service.py
+        net_vm net-probe "qemu_vm_test.net=10.0.2.15/24 qemu_vm_test.gw=10.0.2.2 qemu_vm_test.connect=10.0.2.2:18099,10.0.2.2:6999" \
+                "mode = user" "[vnc]" "port = 6999"
+        in_container systemctl daemon-reload
+        in_container systemctl start qemu-vm@net-probe
+        wait_for_serial net-probe "QEMU-VM-GUEST: connect 10.0.2.2:18099 failed" 2
+        wait_for_serial net-probe "QEMU-VM-GUEST: connect 10.0.2.2:6999 failed" 2
+        ! in_container grep -q "connect 10.0.2.2:18099 ok" /var/log/qemu-vm/net-probe/serial.log
+        ! in_container grep -q "connect 10.0.2.2:6999 ok" /var/log/qemu-vm/net-probe/serial.log
+        # The rules are the VM user's alone.
+        run in_container nft list table inet qemu-vm-net-probe
+        [[ "$output" == *"meta skuid $(in_container id -u vm-net-probe) ct state new fib daddr type local"* ]]
+        # Forwards from the host into a guest still work (replies are no new connections).
+        in_container systemctl start qemu-vm@net-user
+        wait_for_serial net-user "QEMU-VM-GUEST: httpd up on 8080" 1
+        run in_container /usr/bin/python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:18080/", timeout=20).read().decode().strip())'
+        [ "$status" -eq 0 ]
+        [[ "$output" == "qemu-vm-test-guest uuid="* ]]
+        # Without the rules, the same guest reaches both: what refused it was the rules.
+        in_container nft delete table inet qemu-vm-net-probe
+        wait_for_serial net-probe "QEMU-VM-GUEST: connect 10.0.2.2:18099 ok" 1 60
+        wait_for_serial net-probe "QEMU-VM-GUEST: connect 10.0.2.2:6999 ok" 1 60
+        in_container systemctl stop qemu-vm@net-probe host-service
+}
+
 @test "qemu-vm-tap refuses what it cannot do with one clear line each, and leaves nothing behind" {
         local tap
         tap=$(in_container systemctl cat qemu-vm-tap@vm-net-a-0.service | grep -o '"[^"]*/qemu-vm-tap"' | head -1 | tr -d '"')

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""rfb-probe.py URL: opens a websocket to URL (ws://HOST:PORT/), speaks RFB 3.8 up to ServerInit with
+"""rfb-probe.py URL: opens a websocket to URL (ws://HOST:PORT/PATH?QUERY), speaks RFB 3.8 up to ServerInit with
 no authentication, and prints the desktop name and screen size the server sends. Exits non-zero on
 any deviation. A minimal RFC 6455 client of its own: websockify 0.10's client cannot send (it adds
 an int to bytes when masking)."""
@@ -19,7 +19,8 @@ class WebSocket:
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall(("GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                            "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
-                           "Sec-WebSocket-Protocol: binary\r\n\r\n" % (u.path or "/", u.hostname, u.port, key)).encode())
+                           "Sec-WebSocket-Protocol: binary\r\n\r\n" % ((u.path or "/") + ("?" + u.query if u.query else ""),
+                                                          u.hostname, u.port, key)).encode())
         head = b""
         while b"\r\n\r\n" not in head:
             data = self.sock.recv(1)
