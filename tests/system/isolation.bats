@@ -73,6 +73,28 @@ teardown_file() {
         [[ "$output" != *"/srv/shared "* && "$output" != *"/srv/shared" ]]
 }
 
+@test "upgrade: a VM made when all VMs shared the user qemu-vm keeps its disk and NVRAM, now its own user's" {
+        # As the earlier release left it: the state directory, the disk and the NVRAM qemu-vm's.
+        in_container install -d -o qemu-vm -g qemu-vm -m 0750 /var/lib/qemu-vm/up
+        in_container qemu-img create -q -f qcow2 /var/lib/qemu-vm/up/root.qcow2 64M
+        in_container cp /usr/share/OVMF/OVMF_VARS_4M.fd /var/lib/qemu-vm/up/nvram.fd
+        in_container chown qemu-vm:qemu-vm /var/lib/qemu-vm/up/root.qcow2 /var/lib/qemu-vm/up/nvram.fd
+        in_container chmod 0600 /var/lib/qemu-vm/up/root.qcow2 /var/lib/qemu-vm/up/nvram.fd
+        local before
+        before=$(in_container stat -c '%i %s' /var/lib/qemu-vm/up/root.qcow2 /var/lib/qemu-vm/up/nvram.fd)
+        GUEST_FIRMWARE=uefi guest_vm up "" "[disk.root]" "size = 64M"
+        in_container systemctl daemon-reload
+        in_container systemctl start qemu-vm@up
+        wait_for_serial up "QEMU-VM-GUEST: ready" 1
+        # The same files, not made anew, and the VM's own user's now.
+        [ "$(in_container stat -c '%i %s' /var/lib/qemu-vm/up/root.qcow2 /var/lib/qemu-vm/up/nvram.fd)" = "$before" ]
+        [ "$(in_container stat -c '%U %G' /var/lib/qemu-vm/up /var/lib/qemu-vm/up/root.qcow2 /var/lib/qemu-vm/up/nvram.fd)" = \
+                "$(printf 'vm-up vm-up\nvm-up vm-up\nvm-up vm-up')" ]
+        run in_container journalctl -u qemu-vm@up --no-pager -o cat
+        [[ "$output" == *"Disk /var/lib/qemu-vm/up/root.qcow2 exists, kept."* ]]
+        in_container systemctl stop qemu-vm@up
+}
+
 @test "a guest that prints without end fills no disk: the serial log rotates at log_max, two files at most" {
         guest_vm loud "qemu_vm_test.flood=1024" "[serial]" "log_max = 64K"
         in_container systemctl daemon-reload
