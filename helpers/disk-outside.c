@@ -78,7 +78,7 @@ int disk_outside_ensure(const DiskRequest *d, const struct passwd *pw, uid_t leg
                 return log_error_errno(dfd, "Disk '%s': its directory runs through a symbolic link, which qemu-vm-prepare "
                                        "does not follow as root. Give the path it leads to.", d->path);
         if (dfd < 0)
-                return log_error_errno(dfd, "Disk '%s': cannot open its directory: %m", d->path);
+                return log_error_errno(dfd, "Cannot %s disk '%s': %m", d->format ? "create" : "access", d->path);
 
         if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
                 if (S_ISLNK(st.st_mode))
