@@ -239,6 +239,11 @@ static void shutdown_argv(const VmConfig *c, Strv *v) {
         strv_pushf(v, "%u", c->shutdown_timeout);
 }
 
+/* Units that run as the VM's user or hand it a socket or a tap need it made first. */
+static void write_account_dependency(FILE *f, const char *vm) {
+        fprintf(f, "Requires=qemu-vm-account@%s.service\nAfter=qemu-vm-account@%s.service\n", vm, vm);
+}
+
 /* The VM's QEMU and unprivileged helpers run as its own user and group (qemu-vm-account@NAME). */
 static void write_user(FILE *f, const char *user) {
         fprintf(f, "# Its own user: no other VM's QEMU may open its disks, NVRAM, seed, log, sockets or taps.\n"
@@ -277,7 +282,7 @@ static char *vm_dropin_text(const VmConfig *c) {
                                 write_mount_dependency(f, c->users[i].ssh_keys.items[k]);
         }
         /* The VM's own user exists before anything runs as it or hands it a socket or a tap. */
-        fprintf(f, "Requires=qemu-vm-account@%s.service\nAfter=qemu-vm-account@%s.service\n", c->name, c->name);
+        write_account_dependency(f, c->name);
         /* The TPM's socket must listen before QEMU connects; swtpm itself starts on that connection. */
         if (c->tpm.enabled)
                 fprintf(f, "Requires=swtpm@%s.socket\nAfter=swtpm@%s.socket\n", c->name, c->name);
@@ -387,8 +392,8 @@ static char *tpm_socket_dropin_text(const VmConfig *c) {
         char user[VM_USER_NAME_MAX];
 
         vm_user_name(c->name, user);
-        fprintf(f, "Requires=qemu-vm-account@%s.service\nAfter=qemu-vm-account@%s.service\n\n"
-                   "[Socket]\nSocketGroup=%s\n", c->name, c->name, user);
+        write_account_dependency(f, c->name);
+        fprintf(f, "\n[Socket]\nSocketGroup=%s\n", user);
         fclose(f);
         return text;
 }
@@ -464,9 +469,8 @@ static char *tap_dropin_text(const VmConfig *c, const NetConfig *n) {
         size_t size = 0;
         FILE *f = dropin_open(c->source_path, &text, &size);
         char tap_mac[MAC_STRING_MAX];
-        Strv argv = {};
-
         char user[VM_USER_NAME_MAX];
+        Strv argv = {};
 
         vm_user_name(c->name, user);
         tap_mac_from_guest(n->mac, tap_mac);
@@ -474,12 +478,11 @@ static char *tap_dropin_text(const VmConfig *c, const NetConfig *n) {
          * anew when the VM is restarted. Owned by the VM's user: no other VM's QEMU may attach to it. */
         fprintf(f, "Description=Tap %s of VM %s ([net.%s] on bridge %s)\n"
                    "BindsTo=qemu-vm@%s.service\n"
-                   "PartOf=qemu-vm@%s.service\n"
-                   "Requires=qemu-vm-account@%s.service\n"
-                   "After=qemu-vm-account@%s.service\n"
-                   "\n[Service]\n"
-                   "# The guest's MAC is %s; the tap's own differs in the first byte (fe, or fa).\n",
-                n->ifname, c->name, n->id, n->bridge, c->name, c->name, c->name, c->name, n->mac);
+                   "PartOf=qemu-vm@%s.service\n",
+                n->ifname, c->name, n->id, n->bridge, c->name, c->name);
+        write_account_dependency(f, c->name);
+        fprintf(f, "\n[Service]\n"
+                   "# The guest's MAC is %s; the tap's own differs in the first byte (fe, or fa).\n", n->mac);
         strv_push(&argv, QEMU_VM_HELPER_DIR "/qemu-vm-tap");
         strv_push(&argv, "create");
         strv_push(&argv, n->ifname);
@@ -618,7 +621,7 @@ int emit_broken_vm(const char *dir, const char *name, const char *source_path, c
         char user[VM_USER_NAME_MAX];
         vm_user_name(name, user);
         if (valid_name)
-                fprintf(f, "Requires=qemu-vm-account@%s.service\nAfter=qemu-vm-account@%s.service\n", name, name);
+                write_account_dependency(f, name);
         fputs("\n[Service]\n"
               "# The configuration has errors: starting this VM fails and prints them.\n"
               "Type=oneshot\n"

@@ -77,11 +77,9 @@ static void collect(const VmConfig *c, size_t vm, ImageUse **uses, size_t *n) {
 
 /* The VM in whose state directory PATH lies, or SIZE_MAX. */
 static size_t state_dir_owner(const VmSet *set, const ImageUse *group, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *dir = vm_state_path(set->items[group[i].vm].config.name, "");
-                if (startswith(group[i].path, dir))
+        for (size_t i = 0; i < n; i++)
+                if (vm_path_in_state_dir(set->items[group[i].vm].config.name, group[i].path))
                         return group[i].vm;
-        }
         return SIZE_MAX;
 }
 

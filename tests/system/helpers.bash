@@ -35,6 +35,20 @@ system_suite_teardown() {
         container_shutdown
 }
 
+# host_bridge_setup: br0 in the container, /dev/net/tun open to the VMs' users as a Debian host's udev
+# makes it, and nothing holding the tap units back (they wait for network-online.target; this
+# machine's systemd-networkd-wait-online finds no configured link on the container's private network
+# and would hold the target for its 2-minute timeout, where a host with a configured network reaches
+# it at boot).
+host_bridge_setup() {
+        in_container chmod 0666 /dev/net/tun
+        if in_container systemctl cat systemd-networkd-wait-online.service >/dev/null 2>&1; then
+                in_container systemctl mask --runtime --now systemd-networkd-wait-online.service
+        fi
+        in_container ip link add br0 type bridge
+        in_container ip link set br0 up
+}
+
 # guest_vm NAME PARAMS [LINE...]: /etc/qemu/vms/NAME.conf booting the test guest directly (SeaBIOS,
 # or GUEST_FIRMWARE; TCG, 256M), kernel parameters PARAMS, then LINE... (the VM's further sections).
 # console=ttyS0 comes last: the guest's init writes to /dev/console, which is the last console= given.

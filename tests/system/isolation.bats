@@ -11,12 +11,7 @@ load helpers
 
 setup_file() {
         system_suite_setup
-        in_container chmod 0666 /dev/net/tun
-        if in_container systemctl cat systemd-networkd-wait-online.service >/dev/null 2>&1; then
-                in_container systemctl mask --runtime --now systemd-networkd-wait-online.service
-        fi
-        in_container ip link add br0 type bridge
-        in_container ip link set br0 up
+        host_bridge_setup
         # root's, as an admin makes it: both VMs' disks lie side by side in it.
         in_container mkdir -p /srv/shared
         GUEST_FIRMWARE=uefi guest_vm b "" "[disk.root]" "size = 64M" \

@@ -14,16 +14,7 @@ net_vm() {
 
 setup_file() {
         system_suite_setup
-        # As udev makes it on a Debian host (DESIGN.md): QEMU opens the tap as its VM's user.
-        in_container chmod 0666 /dev/net/tun
-        # Tap units wait for network-online.target. This machine enables systemd-networkd, whose
-        # wait-online finds no configured link on the container's private network and would hold the
-        # target for its 2-minute timeout; a host with a configured network reaches it at boot.
-        if in_container systemctl cat systemd-networkd-wait-online.service >/dev/null 2>&1; then
-                in_container systemctl mask --runtime --now systemd-networkd-wait-online.service
-        fi
-        in_container ip link add br0 type bridge
-        in_container ip link set br0 up
+        host_bridge_setup
         net_vm net-a "qemu_vm_test.net=10.77.0.11/24 qemu_vm_test.ping=10.77.0.12" "mode = bridge" "bridge = br0"
         net_vm net-b "qemu_vm_test.net=10.77.0.12/24 qemu_vm_test.ping=10.77.0.11" "mode = bridge" "bridge = br0"
         net_vm net-user "qemu_vm_test.net=10.0.2.15/24 qemu_vm_test.httpd=8080" "mode = user" \
