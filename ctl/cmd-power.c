@@ -70,12 +70,14 @@ static int wait_until_running(const Ctl *ctl, sd_bus *bus, const char *name, con
                 _cleanup_free_ char *status = NULL, *error = NULL;
                 UnitState s = {};
 
-                if (vm_qemu_status(name, &status, &error) >= 0)
-                        return report(ctl, name, status);
+                /* The unit's state first: its MainPID is the only QEMU whose socket is trusted. */
                 if (unit_state_get(bus, unit, &s) < 0)
                         return CTL_EXIT_FAILED;
                 bool active = unit_state_is_running(&s);
+                uint32_t main_pid = s.main_pid;
                 unit_state_clear(&s);
+                if (active && vm_qemu_status(name, main_pid, &status, &error) >= 0)
+                        return report(ctl, name, status);
                 if (!active) {
                         log_error("VM %s stopped again right after it started. See 'qemu-vmctl status %s'.", name, name);
                         return CTL_EXIT_FAILED;

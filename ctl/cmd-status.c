@@ -81,7 +81,7 @@ static int show_status(const Ctl *ctl, const VmEntry *e, const char *unit, const
         _cleanup_free_ char *qstatus = NULL, *qerror = NULL,
                             *url = e->errors.n == 0 ? console_url_with_token(&e->config, &has_token) : NULL;
         if (running)
-                (void) vm_qemu_status(name, &qstatus, &qerror);
+                (void) vm_qemu_status(name, s->main_pid, &qstatus, &qerror);
         uint64_t now = (uint64_t) time(NULL) * 1000000, since = running ? s->active_enter_usec : 0;
         uint64_t uptime = since && now > since ? (now - since) / 1000000 : 0;
         json_object *journal = journal_tail(unit, lines);

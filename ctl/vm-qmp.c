@@ -34,24 +34,31 @@ static int vm_main_pid(const char *vm, pid_t *ret) {
         return *ret > 0 ? 0 : -ENOENT;
 }
 
-int vm_socket_connect(const char *vm, const char *file) {
+static int socket_connect_to(const char *vm, const char *file, pid_t main_pid) {
         _cleanup_free_ char *dir = vm_runtime_dir(vm);
-        pid_t pid;
-        int r = vm_main_pid(vm, &pid);
-        if (r < 0)
-                return r;
-        return peer_socket_connect(dir, file, pid);
+        if (main_pid <= 0)
+                return -ENOENT;
+        return peer_socket_connect(dir, file, main_pid);
 }
 
-static int vm_qmp_open(const char *vm, QmpClient *q) {
-        int fd = vm_socket_connect(vm, VM_QMP_SOCKET);
+int vm_socket_connect(const char *vm, const char *file) {
+        pid_t pid;
+        int r = vm_main_pid(vm, &pid);
+        return r < 0 ? r : socket_connect_to(vm, file, pid);
+}
+
+static int vm_qmp_open(const char *vm, pid_t main_pid, QmpClient *q) {
+        int fd = socket_connect_to(vm, VM_QMP_SOCKET, main_pid);
         if (fd < 0)
                 return fd;
         return qmp_connect(q, fd, VM_QMP_TIMEOUT_MS);
 }
 
 int vm_qmp_connect(const char *vm, QmpClient *q) {
-        int r = vm_qmp_open(vm, q);
+        pid_t pid;
+        int r = vm_main_pid(vm, &pid);
+        if (r >= 0)
+                r = vm_qmp_open(vm, pid, q);
         if (r < 0) {
                 _cleanup_free_ char *sock = vm_runtime_path(vm, VM_QMP_SOCKET), *why = vm_socket_error(vm, VM_QMP_SOCKET, r);
                 log_error("Cannot talk to QEMU of VM %s over %s: %s", vm, sock, why);
@@ -60,12 +67,12 @@ int vm_qmp_connect(const char *vm, QmpClient *q) {
         return r;
 }
 
-int vm_qemu_status(const char *vm, char **ret_status, char **ret_error) {
+int vm_qemu_status(const char *vm, uint32_t main_pid, char **ret_status, char **ret_error) {
         QmpClient q = QMP_CLIENT_INIT;
         json_object *reply = NULL, *v;
         int r;
 
-        r = vm_qmp_open(vm, &q);
+        r = vm_qmp_open(vm, (pid_t) main_pid, &q);
         if (r < 0) {
                 *ret_error = vm_socket_error(vm, VM_QMP_SOCKET, r);
                 goto finish;

@@ -19,6 +19,7 @@ char *vm_socket_error(const char *vm, const char *file, int r);
 /* Connects; on failure logs why (naming the VM) and returns a negative errno. */
 int vm_qmp_connect(const char *vm, QmpClient *q);
 
-/* QMP query-status: "running", "paused", "guest-panicked", "shutdown", ... On failure *ret_error says
+/* QMP query-status of the QEMU whose PID is MAIN_PID, the unit's MainPID the caller has from systemd
+ * (0: not running). "running", "paused", "guest-panicked", "shutdown", ... On failure *ret_error says
  * why (also when QEMU answered with an error). Both are printable. Logs nothing. */
-int vm_qemu_status(const char *vm, char **ret_status, char **ret_error);
+int vm_qemu_status(const char *vm, uint32_t main_pid, char **ret_status, char **ret_error);
