@@ -90,6 +90,30 @@ teardown_file() {
         in_container systemctl stop qemu-vm@up
 }
 
+@test "root makes no disk through a link a VM's user planted: in a directory of the path, or as the disk itself" {
+        # b's user owns its state directory (b runs): a link there may lead anywhere.
+        in_container runuser -u vm-b -- ln -s /etc /var/lib/qemu-vm/b/planted
+        in_container runuser -u vm-b -- ln -s /etc/shadow /var/lib/qemu-vm/b/shadow.img
+        guest_vm c "" "[disk.made]" "path = /var/lib/qemu-vm/b/planted/c-made.qcow2" "size = 16M"
+        guest_vm d "" "[disk.given]" "path = /var/lib/qemu-vm/b/shadow.img" "format = raw"
+        in_container systemctl daemon-reload
+        local before
+        before=$(in_container stat -c '%U %G %a' /etc/shadow)
+        run in_container systemctl start qemu-vm@c
+        [ "$status" -ne 0 ]
+        run in_container journalctl -u qemu-vm@c --no-pager -o cat
+        [[ "$output" == *"Disk '/var/lib/qemu-vm/b/planted/c-made.qcow2': its directory runs through a symbolic link, which qemu-vm-prepare does not follow as root."* ]]
+        ! in_container test -e /etc/c-made.qcow2
+        run in_container systemctl start qemu-vm@d
+        [ "$status" -ne 0 ]
+        run in_container journalctl -u qemu-vm@d --no-pager -o cat
+        [[ "$output" == *"Disk '/var/lib/qemu-vm/b/shadow.img' is a symbolic link, which qemu-vm-prepare does not follow as root."* ]]
+        # /etc/shadow was neither given to d's user nor touched.
+        [ "$(in_container stat -c '%U %G %a' /etc/shadow)" = "$before" ]
+        in_container rm /var/lib/qemu-vm/b/planted /var/lib/qemu-vm/b/shadow.img /etc/qemu/vms/c.conf /etc/qemu/vms/d.conf
+        in_container systemctl daemon-reload
+}
+
 @test "a guest that prints without end fills no disk: the serial log rotates at log_max, two files at most" {
         guest_vm loud "qemu_vm_test.flood=1024" "[serial]" "log_max = 64K"
         in_container systemctl daemon-reload
