@@ -155,15 +155,6 @@ static void prepare_argv(const VmConfig *c, Strv *v) {
                 strv_push(v, "--console-dir");
                 strv_consume(v, vm_runtime_path(c->name, VM_CONSOLE_DIR));
         }
-        if (c->serial && c->serial_log) {
-                /* A logger beside QEMU keeps the log within two files of log_max (helpers/serial-log.c). */
-                strv_push(v, "--serial-log");
-                strv_consume(v, vm_serial_log_path(c->name));
-                strv_push(v, "--serial-log-fifo");
-                strv_consume(v, vm_runtime_path(c->name, VM_SERIAL_LOG_FIFO));
-                strv_push(v, "--serial-log-max");
-                strv_pushf(v, "%" PRIu64, c->serial_log_max);
-        }
 }
 
 /* OPTION VALUE for each value. */

@@ -31,7 +31,6 @@
 #include "paths.h"
 #include "qemu-img.h"
 #include "seed-content.h"
-#include "serial-log.h"
 #include "seed-iso.h"
 #include "strv.h"
 
@@ -488,8 +487,7 @@ static void shield_from_machinectl(void) {
 
 int main(int argc, char *argv[]) {
         enum { ARG_NVRAM = 0x100, ARG_NVRAM_TEMPLATE, ARG_DISK, ARG_FORMAT, ARG_SIZE, ARG_BACKING,
-               ARG_BACKING_FORMAT, ARG_REQUIRE, ARG_CONSOLE_DIR, ARG_OWNER, ARG_SERIAL_LOG, ARG_SERIAL_LOG_FIFO,
-               ARG_SERIAL_LOG_MAX, ARG_CONSOLE_TOKEN, ARG_CONSOLE_SOCKET };
+               ARG_BACKING_FORMAT, ARG_REQUIRE, ARG_CONSOLE_DIR, ARG_OWNER, ARG_CONSOLE_TOKEN, ARG_CONSOLE_SOCKET };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "nvram", required_argument, NULL, ARG_NVRAM },
@@ -502,17 +500,13 @@ int main(int argc, char *argv[]) {
                 { "require", required_argument, NULL, ARG_REQUIRE },
                 { "console-dir", required_argument, NULL, ARG_CONSOLE_DIR },
                 { "owner", required_argument, NULL, ARG_OWNER },
-                { "serial-log", required_argument, NULL, ARG_SERIAL_LOG },
-                { "serial-log-fifo", required_argument, NULL, ARG_SERIAL_LOG_FIFO },
-                { "serial-log-max", required_argument, NULL, ARG_SERIAL_LOG_MAX },
                 { "console-token", required_argument, NULL, ARG_CONSOLE_TOKEN },
                 { "console-socket", required_argument, NULL, ARG_CONSOLE_SOCKET },
                 SEED_OPTIONS,
                 {}
         };
         const char *nvram = NULL, *nvram_template = NULL, *console_dir = NULL, *seed = NULL, *owner = NULL;
-        const char *serial_log = NULL, *serial_log_fifo = NULL, *console_token = NULL, *console_socket = NULL;
-        uint64_t serial_log_max = 0;
+        const char *console_token = NULL, *console_socket = NULL;
         SeedSpec spec = {};
         int option_index = 0;
         _cleanup_free_ DiskRequest *disks = xcalloc((size_t) argc, sizeof(DiskRequest));
@@ -551,16 +545,8 @@ int main(int argc, char *argv[]) {
                 case ARG_REQUIRE: strv_push(&required, optarg); break;
                 case ARG_CONSOLE_DIR: console_dir = optarg; break;
                 case ARG_OWNER: owner = optarg; break;
-                case ARG_SERIAL_LOG: serial_log = optarg; break;
                 case ARG_CONSOLE_TOKEN: console_token = optarg; break;
                 case ARG_CONSOLE_SOCKET: console_socket = optarg; break;
-                case ARG_SERIAL_LOG_FIFO: serial_log_fifo = optarg; break;
-                case ARG_SERIAL_LOG_MAX:
-                        if (parse_uint_range(optarg, 4096, UINT64_MAX, &serial_log_max) < 0) {
-                                log_error("Invalid --serial-log-max '%s'.", optarg);
-                                return 2;
-                        }
-                        break;
                 case SEED_PATH: seed = optarg; break;
                 default:
                         if (c < SEED_PATH || seed_option(&spec, c, options[option_index].name, optarg) < 0) {
@@ -571,8 +557,7 @@ int main(int argc, char *argv[]) {
         }
         /* What runs once everything is in place: "-- COMMAND..." (QEMU, in the drop-in). */
         char **command = optind < argc && streq(argv[optind - 1], "--") ? argv + optind : NULL;
-        if ((optind != argc && !command) || !!nvram != !!nvram_template ||
-            !!serial_log != !!serial_log_fifo || !!serial_log != !!serial_log_max || (serial_log && !command)) {
+        if ((optind != argc && !command) || !!nvram != !!nvram_template) {
                 help();
                 return 2;
         }
@@ -595,7 +580,7 @@ int main(int argc, char *argv[]) {
                 return 2;
         }
         if (owner || console_token) {
-                if (nvram || required.n > 0 || console_dir || command || serial_log || (!owner && n_disks > 0)) {
+                if (nvram || required.n > 0 || console_dir || command || (!owner && n_disks > 0)) {
                         log_error("--owner and --console-token are a run of their own (as root), with disks only.");
                         return 2;
                 }
@@ -620,9 +605,6 @@ int main(int argc, char *argv[]) {
         if (r < 0)
                 return 1;
         if (command) {
-                /* Last: the logger must not outlive a start that fails before QEMU. */
-                if (serial_log && serial_log_start(serial_log_fifo, serial_log, serial_log_max) < 0)
-                        return 1;
                 shield_from_machinectl();
                 execv(command[0], command);
                 log_error("Cannot run '%s': %m", command[0]);

@@ -94,7 +94,6 @@ void vm_config_init(VmConfig *c, const char *name, const char *source_path) {
                 .hotplug_slots = 4,
                 .serial = true,
                 .serial_log = true,
-                .serial_log_max = SERIAL_LOG_MAX_DEFAULT,
                 .tpm.model = _TPM_MODEL_INVALID,
                 .vnc.listen = xstrdup("127.0.0.1"),
                 .vnc.idle_timeout = 60,

@@ -11,12 +11,6 @@
 #include "strv.h"
 
 /* Where a value came from, for messages of the form "FILE:LINE: ...". */
-/* The serial log's size before it is rotated ([serial] log_max): a guest can print without end, and
- * two files of this size are all it may take of /var. */
-#define SERIAL_LOG_MAX_DEFAULT (16ULL * 1024 * 1024)
-#define SERIAL_LOG_MAX_MIN (64ULL * 1024)
-#define SERIAL_LOG_MAX_MAX (1024ULL * 1024 * 1024 * 1024)
-
 typedef struct Origin {
         const char *file;       /* points into VmConfig.files */
         unsigned line;
@@ -172,7 +166,6 @@ typedef struct VmConfig {
         Origin cmdline_origin;
         bool serial;
         bool serial_log;
-        uint64_t serial_log_max;        /* bytes per file: serial.log, then serial.log.1 */
         TpmConfig tpm;
         VncConfig vnc;
         CloudInitConfig cloud_init;

@@ -66,9 +66,6 @@ static inline char *vm_tpm_state_dir(const char *vm) {
  * qmp.sock can never turn a graceful stop into a pulled plug. */
 #define VM_SHUTDOWN_QMP_SOCKET "qmp-shutdown.sock"
 #define VM_SERIAL_SOCKET "serial.sock"
-/* QEMU writes the serial log into this FIFO; qemu-vm-prepare's logger child writes it to the log, rotated
- * at [serial] log_max (helpers/serial-log.c). */
-#define VM_SERIAL_LOG_FIFO "serial-log.fifo"
 #define VM_PID_FILE "qemu.pid"
 /* The VNC socket has a directory of its own, group qemu-vm-console: websockify (novnc@NAME) may reach
  * it, and nothing else of the VM (units/novnc@.service). */

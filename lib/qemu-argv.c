@@ -55,7 +55,7 @@ static void push_serial(const VmConfig *c, Strv *v) {
 
         _cleanup_free_ char *sock = vm_runtime_path(c->name, VM_SERIAL_SOCKET);
         _cleanup_free_ char *sock_escaped = qemu_option_escape(sock);
-        _cleanup_free_ char *log = vm_runtime_path(c->name, VM_SERIAL_LOG_FIFO);
+        _cleanup_free_ char *log = vm_serial_log_path(c->name);
         _cleanup_free_ char *log_escaped = qemu_option_escape(log);
 
         if (c->serial_log)

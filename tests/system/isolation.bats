@@ -114,25 +114,6 @@ teardown_file() {
         in_container systemctl daemon-reload
 }
 
-@test "a guest that prints without end fills no disk: the serial log rotates at log_max, two files at most" {
-        guest_vm loud "qemu_vm_test.flood=1024" "[serial]" "log_max = 64K"
-        in_container systemctl daemon-reload
-        in_container systemctl start qemu-vm@loud
-        wait_for_serial loud "QEMU-VM-GUEST: flood done" 1 300
-        local log=/var/log/qemu-vm/loud/serial.log
-        # 1 MiB printed; 64 KiB kept in each of serial.log and serial.log.1, the newest in serial.log.
-        [ "$(in_container stat -c %s "$log")" -le 65536 ]
-        [ "$(in_container stat -c %s "$log.1")" -eq 65536 ]
-        [ "$(in_container ls /var/log/qemu-vm/loud)" = "$(printf 'serial.log\nserial.log.1')" ]
-        in_container grep -q "QEMU-VM-GUEST: flood done" "$log"
-        # The logger is a process of the VM's unit, as the VM's user, and goes with QEMU.
-        run in_container systemctl show -p ControlGroup --value qemu-vm@loud
-        [ "$(in_container sh -c "cat /sys/fs/cgroup$output/cgroup.procs | wc -l")" -eq 2 ]
-        in_container systemctl stop qemu-vm@loud
-        [ "$(in_container systemctl is-active qemu-vm@loud)" = inactive ]
-        ! in_container pgrep -u vm-loud
-}
-
 @test "a hostile process in VM a's own sandbox reaches nothing of VM b, and does reach a's own files" {
         in_container systemctl start qemu-vm@a
         run in_container journalctl -u qemu-vm@a --no-pager -o cat
