@@ -51,9 +51,10 @@ teardown_file() {
         local pid
         pid=$(in_container systemctl show -p MainPID --value qemu-vm@b)
         [ "$(in_container ps -o user= -p "$pid")" = vm-b ]
+        # (QEMU writes the serial log with its daemon's umask, 027: the VM's group has no other member.)
         [ "$(in_container stat -c '%U %a' /var/lib/qemu-vm/b /var/lib/qemu-vm/b/root.qcow2 /var/lib/qemu-vm/b/nvram.fd \
                 /var/lib/qemu-vm/b/cloud-init.iso /var/log/qemu-vm/b /var/log/qemu-vm/b/serial.log /run/qemu-vm/b)" = \
-                "$(printf 'vm-b 750\nvm-b 600\nvm-b 600\nvm-b 600\nvm-b 750\nvm-b 600\nvm-b 750')" ]
+                "$(printf 'vm-b 750\nvm-b 600\nvm-b 600\nvm-b 600\nvm-b 750\nvm-b 640\nvm-b 750')" ]
         # Outside the state directory: made by root for b, and re-owned from the shared user of old.
         [ "$(in_container stat -c '%U %a' /srv/shared/b-made.qcow2 /srv/shared/b-given.qcow2 /srv/shared)" = \
                 "$(printf 'vm-b 600\nvm-b 600\nroot 755')" ]
