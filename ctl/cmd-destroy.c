@@ -171,7 +171,9 @@ static int plan_build(const Ctl *ctl, const VmSet *set, const VmConfig *c, const
                             *log_dir = vm_log_dir(c->name);
         if (exists(tpm_dir))
                 plan_whole_dir(p, tpm_dir);
+        _cleanup_free_ char *older_log_path = xasprintf("%s.1", log_path);
         plan_file(p, log_path);
+        plan_file(p, older_log_path);   /* qemu-vm-serial-log's rotation; it stops with the VM (PartOf=) */
         if (exists(log_dir))
                 strv_push(&p->dirs, log_dir);
         return 0;

@@ -282,6 +282,10 @@ static char *vm_dropin_text(const VmConfig *c) {
                 if (c->nets[i].ifname)
                         fprintf(f, "Requires=qemu-vm-tap@%s.service\nAfter=qemu-vm-tap@%s.service\n",
                                 c->nets[i].ifname, c->nets[i].ifname);
+        /* The serial log's FIFO is open before QEMU opens it (units/qemu-vm-serial-log@.service). */
+        if (vm_has_serial_log(c))
+                fprintf(f, "Requires=qemu-vm-serial-log@%s.service\nAfter=qemu-vm-serial-log@%s.service\n",
+                        c->name, c->name);
         /* novnc@NAME.socket orders itself after the VM and stops and restarts with it (PartOf=). */
         if (c->vnc.enabled)
                 fprintf(f, "Wants=novnc@%s.socket\n", c->name);
@@ -489,6 +493,31 @@ static char *tap_dropin_text(const VmConfig *c, const NetConfig *n) {
         return text;
 }
 
+/* The template (units/qemu-vm-serial-log@.service) holds the sandbox; this gives the user and the size. */
+static char *serial_log_dropin_text(const VmConfig *c) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = dropin_open(c->source_path, &text, &size);
+        char user[VM_USER_NAME_MAX];
+        Strv argv = {};
+
+        vm_user_name(c->name, user);
+        write_account_dependency(f, c->name);
+        fputs("\n[Service]\n", f);
+        write_user(f, user);
+        strv_push(&argv, QEMU_VM_HELPER_DIR "/qemu-vm-serial-log");
+        strv_push(&argv, "--fifo");
+        strv_consume(&argv, vm_serial_log_fifo_path(c->name));
+        strv_push(&argv, "--log");
+        strv_consume(&argv, vm_serial_log_path(c->name));
+        strv_push(&argv, "--max");
+        strv_pushf(&argv, "%" PRIu64, c->serial_log_max);
+        write_exec(f, "ExecStart", &argv);
+        strv_clear(&argv);
+        fclose(f);
+        return text;
+}
+
 /* The template (units/qemu-vm-machine@.service) runs it once the VM runs; this gives the UUID. */
 static char *machine_dropin_text(const VmConfig *c) {
         char *text = NULL;
@@ -546,6 +575,12 @@ int emit_vm(const char *dir, const VmConfig *c, FILE *dry_run) {
                         continue;
                 _cleanup_free_ char *tap = xasprintf("qemu-vm-tap@%s.service", c->nets[i].ifname);
                 r = emit_companion(dir, tap, tap_dropin_text(c, &c->nets[i]), dry_run);
+                if (r < 0)
+                        return r;
+        }
+        if (vm_has_serial_log(c)) {
+                _cleanup_free_ char *serial_log = xasprintf("qemu-vm-serial-log@%s.service", c->name);
+                r = emit_companion(dir, serial_log, serial_log_dropin_text(c), dry_run);
                 if (r < 0)
                         return r;
         }
@@ -620,7 +655,7 @@ int emit_broken_vm(const char *dir, const char *name, const char *source_path, c
         if (valid_name)
                 write_user(f, user);
         else
-                fputs("User=nobody\nGroup=nogroup\nStateDirectory=\nRuntimeDirectory=\nLogsDirectory=\n", f);
+                fputs("User=nobody\nGroup=nogroup\nStateDirectory=\nRuntimeDirectory=\n", f);
         strv_push(&argv, QEMU_VM_HELPER_DIR "/qemu-vm-config-error");
         for (size_t i = 0; i < errors->n; i++)
                 strv_consume(&argv, config_error_format(&errors->items[i]));

@@ -128,6 +128,19 @@ static int parse_disk_size(const KeyDef *def, const char *value, void *field, ch
         return 0;
 }
 
+static int parse_log_max(const KeyDef *def, const char *value, void *field, char **ret_error) {
+        uint64_t v;
+        int r = parse_size_field(def, value, &v, ret_error);
+        if (r < 0)
+                return r;
+        if (v < SERIAL_LOG_MAX_MIN || v > SERIAL_LOG_MAX_MAX) {
+                *ret_error = xasprintf("size '%s' for '%s' is out of range (64K to 1T)", value, def->name);
+                return -ERANGE;
+        }
+        *(uint64_t *) field = v;
+        return 0;
+}
+
 static int parse_memory(const KeyDef *def, const char *value, void *field, char **ret_error) {
         uint64_t v;
         int r = parse_size_field(def, value, &v, ret_error);
@@ -382,6 +395,7 @@ static const KeyDef vm_keys[] = {
 static const KeyDef serial_keys[] = {
         { "enabled", parse_boolean, FIELD(VmConfig, serial) },
         { "log", parse_boolean, FIELD(VmConfig, serial_log) },
+        { "log_max", parse_log_max, FIELD(VmConfig, serial_log_max) },
 };
 
 static const KeyDef tpm_keys[] = {

@@ -94,6 +94,7 @@ void vm_config_init(VmConfig *c, const char *name, const char *source_path) {
                 .hotplug_slots = 4,
                 .serial = true,
                 .serial_log = true,
+                .serial_log_max = SERIAL_LOG_MAX_DEFAULT,
                 .tpm.model = _TPM_MODEL_INVALID,
                 .vnc.listen = xstrdup("127.0.0.1"),
                 .vnc.idle_timeout = 60,
@@ -109,6 +110,10 @@ bool vm_has_user_nic(const VmConfig *c) {
                 if (c->nets[i].mode == NET_MODE_USER)
                         return true;
         return false;
+}
+
+bool vm_has_serial_log(const VmConfig *c) {
+        return c->serial && c->serial_log;
 }
 
 bool net_has_static_config(const NetConfig *n) {

@@ -11,6 +11,12 @@
 #include "strv.h"
 
 /* Where a value came from, for messages of the form "FILE:LINE: ...". */
+/* The serial log's size before it is rotated ([serial] log_max): a guest can print without end, and
+ * two files of this size are all it may take of /var. */
+#define SERIAL_LOG_MAX_DEFAULT (16ULL * 1024 * 1024)
+#define SERIAL_LOG_MAX_MIN (64ULL * 1024)
+#define SERIAL_LOG_MAX_MAX (1024ULL * 1024 * 1024 * 1024)
+
 typedef struct Origin {
         const char *file;       /* points into VmConfig.files */
         unsigned line;
@@ -166,6 +172,7 @@ typedef struct VmConfig {
         Origin cmdline_origin;
         bool serial;
         bool serial_log;
+        uint64_t serial_log_max;        /* bytes per file: serial.log, then serial.log.1 */
         TpmConfig tpm;
         VncConfig vnc;
         CloudInitConfig cloud_init;
@@ -207,6 +214,8 @@ void vm_config_free(VmConfig *c);
 
 /* Whether a NIC has mode = user (QEMU's own NAT, which opens sockets on the host for the guest). */
 bool vm_has_user_nic(const VmConfig *c);
+/* Whether the guest's serial output is logged (qemu-vm-serial-log@NAME, through a FIFO). */
+bool vm_has_serial_log(const VmConfig *c);
 
 /* Warns, naming file and line, of each password_hash in a file that others may read: unit files are
  * world-readable anyway, so a hash is kept out of them (README), and its own file must be private. */

@@ -38,6 +38,13 @@ static inline char *vm_serial_log_path(const char *vm) {
         return xasprintf("%s/%s/serial.log", QEMU_VM_LOG_DIR, vm);
 }
 
+/* /run/qemu-vm-serial/NAME/serial.fifo: QEMU writes the serial log into it (logfile=), and
+ * qemu-vm-serial-log@NAME, which made it (RuntimeDirectory=qemu-vm-serial/%i), writes the log files,
+ * rotated at [serial] log_max (helpers/serial-log.c). */
+static inline char *vm_serial_log_fifo_path(const char *vm) {
+        return xasprintf("%s/%s/serial.fifo", QEMU_VM_SERIAL_FIFO_DIR, vm);
+}
+
 /* /run/qemu-vm-console/NAME.token: the browser console's secret (helpers/console-token.h), root's and
  * group qemu-vm-console's. */
 static inline char *vm_console_token_path(const char *vm) {

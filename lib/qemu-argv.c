@@ -55,10 +55,10 @@ static void push_serial(const VmConfig *c, Strv *v) {
 
         _cleanup_free_ char *sock = vm_runtime_path(c->name, VM_SERIAL_SOCKET);
         _cleanup_free_ char *sock_escaped = qemu_option_escape(sock);
-        _cleanup_free_ char *log = vm_serial_log_path(c->name);
+        _cleanup_free_ char *log = vm_serial_log_fifo_path(c->name);
         _cleanup_free_ char *log_escaped = qemu_option_escape(log);
 
-        if (c->serial_log)
+        if (vm_has_serial_log(c))
                 push_option(v, "-chardev", "socket,id=serial0,path=%s,server=on,wait=off,logfile=%s,logappend=on",
                             sock_escaped, log_escaped);
         else

@@ -41,8 +41,9 @@ at_most() {
         at_most qemu-vm@offline.service 0.9
 }
 
-@test "swtpm@: 0.2; novnc@: 0.6; qemu-vm-machine@: 0.7; qemu-vm-tap@ (CAP_NET_ADMIN on the host's network): 1.3; qemu-vm-account@ (root for /etc/passwd, CAP_CHOWN): 1.2" {
+@test "swtpm@: 0.2; novnc@: 0.6; qemu-vm-machine@: 0.7; qemu-vm-tap@ (CAP_NET_ADMIN on the host's network): 1.3; qemu-vm-account@ (root for /etc/passwd, CAP_CHOWN): 1.2; qemu-vm-serial-log@: 0.2" {
         at_most qemu-vm-account@web01.service 1.2
+        at_most qemu-vm-serial-log@web01.service 0.2
         at_most swtpm@web01.service 0.2
         at_most novnc@web01.service 0.6
         at_most qemu-vm-machine@web01.service 0.7

@@ -49,6 +49,16 @@ def symlink_over(path, target):
     return go
 
 
+def write_fifo(path):
+    def go():
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        try:
+            os.write(fd, b"QEMU-VM-GUEST: forged line\n")
+        finally:
+            os.close(fd)
+    return go
+
+
 def connect(path):
     def go():
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -81,6 +91,7 @@ attempt(f"create a file in {state_b}", create(f"{state_b}/probe"))
 attempt(f"create a file in {shared}", create(f"{shared}/probe"))
 attempt(f"replace {log_b}/serial.log with a symlink", symlink_over(f"{log_b}/serial.log", "/etc/passwd"))
 attempt(f"create a file in {log_b}", create(f"{log_b}/probe"))
+attempt(f"write into /run/qemu-vm-serial/{b}/serial.fifo (b's log)", write_fifo(f"/run/qemu-vm-serial/{b}/serial.fifo"))
 for sock in ("qmp.sock", "qmp-shutdown.sock", "serial.sock", "console/vnc.sock"):
     attempt(f"connect {run_b}/{sock}", connect(f"{run_b}/{sock}"))
 attempt(f"connect /run/swtpm/{b}/swtpm.sock", connect(f"/run/swtpm/{b}/swtpm.sock"))
@@ -98,5 +109,5 @@ print(f"QEMU processes visible: {sum(1 for d in os.listdir('/proc') if d.isdigit
 attempt(f"create a file in /var/lib/qemu-vm/{a}", create(f"/var/lib/qemu-vm/{a}/probe"), own=True)
 attempt(f"write {shared}/{a}-made.qcow2", write(f"{shared}/{a}-made.qcow2"), own=True)
 attempt(f"write {shared}/{a}-given.qcow2", write(f"{shared}/{a}-given.qcow2"), own=True)
-attempt(f"create a file in /var/log/qemu-vm/{a}", create(f"/var/log/qemu-vm/{a}/probe"), own=True)
+attempt(f"write into /run/qemu-vm-serial/{a}/serial.fifo", write_fifo(f"/run/qemu-vm-serial/{a}/serial.fifo"), own=True)
 print("PROBE DONE")

@@ -51,7 +51,7 @@ teardown_file() {
         local pid
         pid=$(in_container systemctl show -p MainPID --value qemu-vm@b)
         [ "$(in_container ps -o user= -p "$pid")" = vm-b ]
-        # (QEMU writes the serial log with its daemon's umask, 027: the VM's group has no other member.)
+        # (qemu-vm-serial-log writes the log with UMask=0027: the VM's group has no other member.)
         [ "$(in_container stat -c '%U %a' /var/lib/qemu-vm/b /var/lib/qemu-vm/b/root.qcow2 /var/lib/qemu-vm/b/nvram.fd \
                 /var/lib/qemu-vm/b/cloud-init.iso /var/log/qemu-vm/b /var/log/qemu-vm/b/serial.log /run/qemu-vm/b)" = \
                 "$(printf 'vm-b 750\nvm-b 600\nvm-b 600\nvm-b 600\nvm-b 750\nvm-b 640\nvm-b 750')" ]
@@ -115,6 +115,49 @@ teardown_file() {
         in_container systemctl daemon-reload
 }
 
+@test "a guest that prints without end fills no disk: the serial log rotates at log_max, two files at most" {
+        guest_vm loud "qemu_vm_test.flood=1024" "[serial]" "log_max = 64K"
+        in_container systemctl daemon-reload
+        in_container systemctl start qemu-vm@loud
+        wait_for_serial loud "QEMU-VM-GUEST: flood done" 1 300
+        local log=/var/log/qemu-vm/loud/serial.log
+        # 1 MiB printed; 64 KiB kept in each of serial.log and serial.log.1, the newest in serial.log.
+        [ "$(in_container stat -c %s "$log")" -le 65536 ]
+        [ "$(in_container stat -c %s "$log.1")" -eq 65536 ]
+        [ "$(in_container ls /var/log/qemu-vm/loud)" = "$(printf 'serial.log\nserial.log.1')" ]
+        in_container grep -q "QEMU-VM-GUEST: flood done" "$log"
+        # The logger is a unit of its own, as the VM's user: the VM's unit holds QEMU alone.
+        [ "$(in_container systemctl is-active qemu-vm-serial-log@loud)" = active ]
+        [ "$(in_container ps -o user= -p "$(in_container systemctl show -p MainPID --value qemu-vm-serial-log@loud)")" = vm-loud ]
+        run in_container systemctl show -p ControlGroup --value qemu-vm@loud
+        [ "$(in_container sh -c "cat /sys/fs/cgroup$output/cgroup.procs | wc -l")" -eq 1 ]
+        # It stops with the VM only.
+        run in_container systemctl stop qemu-vm-serial-log@loud
+        [ "$status" -ne 0 ]
+        [ "$(in_container systemctl is-active qemu-vm@loud)" = active ]
+}
+
+@test "QEMU killed with SIGKILL: the VM and its serial logger start again, and the log goes on" {
+        local log=/var/log/qemu-vm/loud/serial.log older pid
+        older=$(in_container stat -c %i "$log.1")
+        pid=$(in_container systemctl show -p MainPID --value qemu-vm@loud)
+        in_container kill -9 "$pid"
+        # The guest floods again after the restart: serial.log.1 is replaced, and the newest
+        # "flood done" is in serial.log.
+        local deadline=$((SECONDS + 300))
+        until [ "$(in_container stat -c %i "$log.1")" != "$older" ] && in_container grep -q "QEMU-VM-GUEST: flood done" "$log"; do
+                [ "$SECONDS" -lt "$deadline" ]
+                sleep 1
+        done
+        [ "$(in_container systemctl show -p NRestarts --value qemu-vm@loud)" = 1 ]
+        [ "$(in_container systemctl is-active qemu-vm@loud qemu-vm-serial-log@loud)" = "$(printf 'active\nactive')" ]
+        [ "$(in_container systemctl show -p MainPID --value qemu-vm@loud)" != "$pid" ]
+        in_container systemctl stop qemu-vm@loud
+        [ "$(in_container systemctl is-active qemu-vm@loud qemu-vm-serial-log@loud)" = "$(printf 'inactive\ninactive')" ]
+        ! in_container pgrep -u vm-loud
+        ! in_container test -e /run/qemu-vm-serial/loud
+}
+
 @test "a hostile process in VM a's own sandbox reaches nothing of VM b, and does reach a's own files" {
         in_container systemctl start qemu-vm@a
         run in_container journalctl -u qemu-vm@a --no-pager -o cat
@@ -123,7 +166,7 @@ teardown_file() {
         # Every attempt and its result, in the test's output.
         while IFS= read -r line; do echo "# $line" >&3; done <<<"$results"
         [[ "$results" == *"PROBE DONE"* ]]
-        [ "$(grep -c '^ATTEMPT ' <<<"$results")" -eq 23 ]
+        [ "$(grep -c '^ATTEMPT ' <<<"$results")" -eq 24 ]
         ! grep -E '^ATTEMPT .*: ALLOWED' <<<"$results"
         ! grep -E '^OWN .*: FAILED' <<<"$results"
         [ "$(grep -c '^OWN .*: ok' <<<"$results")" -eq 4 ]
