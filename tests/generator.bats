@@ -32,8 +32,10 @@ setup() {
         [ "$status" -eq 0 ]
         [ -z "$output" ]
         run find "$out" -type f
-        [ "${#lines[@]}" -eq 6 ]
+        [ "${#lines[@]}" -eq 8 ]
         [ -f "$out/qemu-vm@good.service.d/50-qemu-vm.conf" ]
+        [ -f "$out/qemu-vm-serial-log@good.service.d/50-qemu-vm.conf" ]
+        [ -f "$out/qemu-vm-serial-log@other.service.d/50-qemu-vm.conf" ]
         [ -f "$out/qemu-vm-account@good.service.d/50-qemu-vm.conf" ]
         [ -f "$out/qemu-vm-account@other.service.d/50-qemu-vm.conf" ]
         [ -f "$out/qemu-vm@other.service.d/50-qemu-vm.conf" ]

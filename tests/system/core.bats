@@ -355,15 +355,18 @@ EOF
         # Of /run/qemu-vm and /run/swtpm, QEMU sees its own VM's directory and nothing else.
         [ "$(in_container nsenter -t "$pid" -m ls /run/qemu-vm)" = boxed ]
         [ -z "$(in_container nsenter -t "$pid" -m ls /run/swtpm)" ]
-        # Everything is read-only but its state, runtime and log directories and its disk file, not
-        # the disk's directory.
-        run in_container nsenter -t "$pid" -m touch /etc/qemu/probe /var/lib/qemu-vm/web01/probe /usr/probe /srv/vms/probe
+        # Everything is read-only but its state and runtime directories and its disk file, not the
+        # disk's directory, and not its log directory (qemu-vm-serial-log@ writes the log).
+        run in_container nsenter -t "$pid" -m touch /etc/qemu/probe /var/lib/qemu-vm/web01/probe /usr/probe /srv/vms/probe \
+                /var/log/qemu-vm/boxed/probe
         [ "$status" -ne 0 ]
-        [ "$(grep -c 'Read-only file system' <<<"$output")" -eq 4 ]
+        [ "$(grep -c 'Read-only file system' <<<"$output")" -eq 5 ]
         in_container nsenter -t "$pid" -m touch -c /srv/vms/boxed-data.qcow2
         [ "$(in_container stat -c %U /srv/vms/boxed-data.qcow2)" = vm-boxed ]
-        in_container nsenter -t "$pid" -m touch /var/lib/qemu-vm/boxed/probe /run/qemu-vm/boxed/probe /var/log/qemu-vm/boxed/probe
-        in_container rm /var/lib/qemu-vm/boxed/probe /run/qemu-vm/boxed/probe /var/log/qemu-vm/boxed/probe
+        in_container nsenter -t "$pid" -m touch /var/lib/qemu-vm/boxed/probe /run/qemu-vm/boxed/probe
+        in_container rm /var/lib/qemu-vm/boxed/probe /run/qemu-vm/boxed/probe
+        # Of /run/qemu-vm-serial, its own FIFO's directory alone.
+        [ "$(in_container nsenter -t "$pid" -m ls /run/qemu-vm-serial)" = boxed ]
         # Devices: the pseudo devices and at most /dev/kvm, /dev/net/tun, /dev/vhost-net.
         run in_container nsenter -t "$pid" -m sh -c 'ls /dev; ls /dev/net 2>/dev/null'
         local dev
