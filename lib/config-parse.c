@@ -528,7 +528,7 @@ static void *device_get(VmConfig *c, SectionKind kind, const char *id, Origin or
                         if (streq(c->cdroms[i].id, id))
                                 return &c->cdroms[i];
                 c->cdroms = xrealloc(c->cdroms, (c->n_cdroms + 1) * sizeof(CdromConfig));
-                c->cdroms[c->n_cdroms] = (CdromConfig) { .id = xstrdup(id), .origin = origin, .bus = CDROM_BUS_SATA };
+                c->cdroms[c->n_cdroms] = (CdromConfig) { .id = xstrdup(id), .origin = origin, .bus = CDROM_BUS_SCSI };
                 return &c->cdroms[c->n_cdroms++];
         case SECTION_NET:
                 for (size_t i = 0; i < c->n_nets; i++)

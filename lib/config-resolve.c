@@ -112,11 +112,9 @@ static void resolve_disks(VmConfig *c, ConfigErrors *errors) {
                         sata++;
                 check_boot_index(c, cd, cd->boot, cd->origin, what, errors);
         }
-        if (c->cloud_init.enabled)
-                sata++;         /* the seed */
         if (sata > SATA_PORTS)
-                config_errors_add_at(errors, file_origin(c), "%u sata disks and cdroms%s, but a controller has %d ports",
-                                     sata, c->cloud_init.enabled ? " (with the cloud-init seed)" : "", SATA_PORTS);
+                config_errors_add_at(errors, file_origin(c), "%u sata disks and cdroms, but a controller has %d ports",
+                                     sata, SATA_PORTS);
 }
 
 /* Two forwards of one VM on the same host port cannot both work: QEMU would refuse to start. */

@@ -172,12 +172,13 @@ static void push_cdrom(const CdromConfig *cd, Controllers *ctl, Strv *v) {
         }
 }
 
-/* qemu-vm-prepare builds the seed before each start; a read-only cdrom that never boots. */
+/* qemu-vm-prepare builds the seed before each start; a read-only cdrom that never boots. On virtio-scsi:
+ * Debian's cloud kernel has no AHCI (# CONFIG_SATA_AHCI is not set), a sata cdrom it would never see. */
 static void push_cloud_init_seed(const VmConfig *c, Controllers *ctl, Strv *v) {
         if (!c->cloud_init.enabled)
                 return;
         _cleanup_free_ char *seed = vm_state_path(c->name, VM_CLOUD_INIT_SEED_FILE);
-        CdromConfig cd = { .id = (char *) CLOUD_INIT_CDROM_ID, .path = seed, .bus = CDROM_BUS_SATA };
+        CdromConfig cd = { .id = (char *) CLOUD_INIT_CDROM_ID, .path = seed, .bus = CDROM_BUS_SCSI };
         push_cdrom(&cd, ctl, v);
 }
 
