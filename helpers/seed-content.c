@@ -169,7 +169,9 @@ static int make_cloud_config(const SeedSpec *spec, char **ret, bool *ret_empty) 
         if (spec->fqdn) {
                 fputs("fqdn: ", f);
                 yaml_quoted(f, spec->fqdn);
-                fputc('\n', f);
+                /* cloud-init sets the host name alone; `hostname -f` resolves it through /etc/hosts,
+                 * which it then writes with "127.0.1.1 FQDN HOSTNAME" at each boot (as Proxmox does). */
+                fputs("\nmanage_etc_hosts: true\n", f);
         }
         if (keys.n > 0) {
                 fputs("ssh_authorized_keys:\n", f);

@@ -60,6 +60,8 @@ no_temp_files() {
         [[ "$(yaml meta-data 'd["instance-id"]')" == iid-* ]]
         [ "$(seed_file user-data | head -1)" = "#cloud-config" ]
         [ "$(yaml user-data 'd["fqdn"]')" = web01.example.org ]
+        # So that `hostname -f` prints it: cloud-init writes "127.0.1.1 web01.example.org web01" to /etc/hosts.
+        [ "$(yaml user-data 'd["manage_etc_hosts"]')" = True ]
         # The comment with quotes and a backslash survives YAML quoting unchanged.
         [ "$(yaml user-data 'd["ssh_authorized_keys"][0]')" = "$(cat "$dir/admin.pub")" ]
         [ "$(yaml user-data 'd["users"][0]')" = default ]
