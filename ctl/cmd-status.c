@@ -16,8 +16,12 @@
 #include "escape.h"
 #include "paths.h"
 #include "systemd-bus.h"
+#include "vm-agent.h"
 #include "vm-qmp.h"
 #include "vms.h"
+
+/* status asks the agent only briefly: a guest without one must not hold the command up. */
+#define STATUS_AGENT_TIMEOUT_MS 2000
 
 /* The last n lines the VM's service logged, and systemd's own lines about it, oldest first. */
 static json_object *journal_tail(const char *unit, unsigned n) {
@@ -82,6 +86,19 @@ static int show_status(const Ctl *ctl, const VmEntry *e, const char *unit, const
                             *url = e->errors.n == 0 ? console_url_with_token(&e->config, &has_token) : NULL;
         if (running)
                 (void) vm_qemu_status(name, s->main_pid, &qstatus, &qerror);
+        /* With [agent]: what the guest says of itself, if its agent answers soon. */
+        GuestInfo guest = {};
+        _cleanup_free_ char *guest_error = NULL;
+        if (running && e->errors.n == 0 && e->config.agent.enabled) {
+                QmpClient q = QMP_CLIENT_INIT;
+                int r = vm_agent_connect(name, STATUS_AGENT_TIMEOUT_MS, &q);
+                if (r >= 0)
+                        r = guest_info_get(&q, STATUS_AGENT_TIMEOUT_MS, &guest);
+                if (r < 0)
+                        guest_error = vm_agent_error(name, r);
+                qmp_close(&q);
+        }
+        bool guest_answered = running && e->errors.n == 0 && e->config.agent.enabled && !guest_error;
         uint64_t now = (uint64_t) time(NULL) * 1000000, since = running ? s->active_enter_usec : 0;
         uint64_t uptime = since && now > since ? (now - since) / 1000000 : 0;
         json_object *journal = journal_tail(unit, lines);
@@ -104,6 +121,8 @@ static int show_status(const Ctl *ctl, const VmEntry *e, const char *unit, const
                 json_object_object_add(doc, "qemu_status", qstatus ? json_object_new_string(qstatus) : NULL);
                 json_object_object_add(doc, "qemu_error", qerror ? json_object_new_string(qerror) : NULL);
                 json_object_object_add(doc, "console_url", url ? json_object_new_string(url) : NULL);
+                json_object_object_add(doc, "guest", guest_answered ? guest_info_json(&e->config, &guest) : NULL);
+                json_object_object_add(doc, "guest_error", guest_error ? json_object_new_string(guest_error) : NULL);
                 json_object_object_add(doc, "errors", errors);
                 json_object_object_add(doc, "journal", journal);
                 ctl_print_json(doc);
@@ -119,6 +138,10 @@ static int show_status(const Ctl *ctl, const VmEntry *e, const char *unit, const
                         printf("  Main PID: %u\n", s->main_pid);
                 if (running)
                         printf("      QEMU: %s\n", qstatus ?: qerror ?: "no answer");
+                if (guest_answered)
+                        guest_info_print(&e->config, &guest);
+                else if (guest_error)
+                        printf("     Guest: %s\n", guest_error);
                 printf("    Config: %s%s\n", e->config.source_path, e->errors.n ? " (broken)" : "");
                 for (size_t i = 0; i < e->errors.n; i++) {
                         _cleanup_free_ char *text = config_error_format(&e->errors.items[i]);
@@ -140,6 +163,7 @@ static int show_status(const Ctl *ctl, const VmEntry *e, const char *unit, const
                 }
                 json_object_put(journal);
         }
+        guest_info_clear(&guest);
         return running ? CTL_EXIT_OK : CTL_EXIT_NOT_RUNNING;
 }
 

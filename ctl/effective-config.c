@@ -118,12 +118,17 @@ json_object *effective_config_build(const VmConfig *c) {
         o = json_object_new_object();
         json_object_object_add(o, "enabled", json_object_new_boolean(c->serial));
         json_object_object_add(o, "log", json_object_new_boolean(c->serial_log));
+        json_object_object_add(o, "log_max", json_object_new_int64((int64_t) c->serial_log_max));
         json_object_object_add(sections, "serial", o);
 
         o = json_object_new_object();
         json_object_object_add(o, "enabled", json_object_new_boolean(c->tpm.enabled));
         add_string(o, "model", c->tpm.enabled ? tpm_model_table[c->tpm.model] : NULL);
         json_object_object_add(sections, "tpm", o);
+
+        o = json_object_new_object();
+        json_object_object_add(o, "enabled", json_object_new_boolean(c->agent.enabled));
+        json_object_object_add(sections, "agent", o);
 
         o = json_object_new_object();
         json_object_object_add(o, "enabled", json_object_new_boolean(c->vnc.enabled));

@@ -25,6 +25,7 @@ static const struct {
         { "destroy", cmd_destroy, "destroy NAME --force [--remove-disks ID,...]  stop and delete the VM" },
         { "attach-disk", cmd_attach_disk, "attach-disk NAME PATH [--id ID] [--readonly] [--format F]  hot-plug" },
         { "detach-disk", cmd_detach_disk, "detach-disk NAME ID                    hot-unplug" },
+        { "agent", cmd_agent, "agent NAME ping|info|fsfreeze|fsthaw|fsfreeze-status   the guest agent ([agent])" },
         { "check-host", cmd_check_host, "check-host                             can this host run VMs?" },
 };
 

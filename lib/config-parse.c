@@ -20,7 +20,7 @@
 #define CONFIG_FILE_MAX (1024 * 1024)
 
 typedef enum SectionKind {
-        SECTION_VM, SECTION_SERIAL, SECTION_TPM, SECTION_VNC, SECTION_CLOUD_INIT, SECTION_DISK, SECTION_CDROM,
+        SECTION_VM, SECTION_SERIAL, SECTION_TPM, SECTION_AGENT, SECTION_VNC, SECTION_CLOUD_INIT, SECTION_DISK, SECTION_CDROM,
         SECTION_NET, SECTION_USER, _SECTION_MAX
 } SectionKind;
 
@@ -398,6 +398,10 @@ static const KeyDef serial_keys[] = {
         { "log_max", parse_log_max, FIELD(VmConfig, serial_log_max) },
 };
 
+static const KeyDef agent_keys[] = {
+        { "enabled", parse_boolean, FIELD(VmConfig, agent.enabled) },
+};
+
 static const KeyDef tpm_keys[] = {
         { "enabled", parse_boolean, FIELD(VmConfig, tpm.enabled) },
         { "model", parse_enum, FIELD(VmConfig, tpm.model), ENUM(tpm_model_table, _TPM_MODEL_MAX) },
@@ -470,6 +474,7 @@ static const struct {
         [SECTION_VM] = { "vm", false, vm_keys, ELEMENTSOF(vm_keys) },
         [SECTION_SERIAL] = { "serial", false, serial_keys, ELEMENTSOF(serial_keys) },
         [SECTION_TPM] = { "tpm", false, tpm_keys, ELEMENTSOF(tpm_keys) },
+        [SECTION_AGENT] = { "agent", false, agent_keys, ELEMENTSOF(agent_keys) },
         [SECTION_VNC] = { "vnc", false, vnc_keys, ELEMENTSOF(vnc_keys) },
         [SECTION_CLOUD_INIT] = { "cloud-init", false, cloud_init_keys, ELEMENTSOF(cloud_init_keys) },
         [SECTION_DISK] = { "disk", true, disk_keys, ELEMENTSOF(disk_keys) },
@@ -557,6 +562,8 @@ static void *device_get(VmConfig *c, SectionKind kind, const char *id, Origin or
 static void section_register(VmConfig *c, SectionKind kind, const char *id, Origin origin) {
         if (kind == SECTION_TPM)
                 c->tpm.enabled = true;
+        else if (kind == SECTION_AGENT)
+                c->agent.enabled = true;
         else if (kind == SECTION_CLOUD_INIT) {
                 if (!c->cloud_init.enabled)
                         c->cloud_init.origin = origin;

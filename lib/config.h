@@ -132,6 +132,12 @@ typedef struct TpmConfig {
         TpmModel model;
 } TpmConfig;
 
+/* [agent]: a virtio-serial channel to the QEMU guest agent in the guest (qemu-guest-agent), on a socket in
+ * the VM's runtime directory; qemu-vmctl connects to it per call. */
+typedef struct AgentConfig {
+        bool enabled;           /* the section is there, unless 'enabled = no' */
+} AgentConfig;
+
 /* [vnc]: QEMU's VNC server on a unix socket, served to browsers by novnc@NAME (websockify). */
 typedef struct VncConfig {
         bool enabled;
@@ -174,6 +180,7 @@ typedef struct VmConfig {
         bool serial_log;
         uint64_t serial_log_max;        /* bytes per file: serial.log, then serial.log.1 */
         TpmConfig tpm;
+        AgentConfig agent;
         VncConfig vnc;
         CloudInitConfig cloud_init;
 

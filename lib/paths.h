@@ -73,6 +73,8 @@ static inline char *vm_tpm_state_dir(const char *vm) {
  * qmp.sock can never turn a graceful stop into a pulled plug. */
 #define VM_SHUTDOWN_QMP_SOCKET "qmp-shutdown.sock"
 #define VM_SERIAL_SOCKET "serial.sock"
+/* The guest agent's channel ([agent]): QEMU listens, qemu-vmctl connects as root (lib/peer-socket.h). */
+#define VM_AGENT_SOCKET "agent.sock"
 #define VM_PID_FILE "qemu.pid"
 /* The VNC socket has a directory of its own, group qemu-vm-console: websockify (novnc@NAME) may reach
  * it, and nothing else of the VM (units/novnc@.service). */

@@ -79,6 +79,20 @@ static void push_tpm(const VmConfig *c, Strv *v) {
         push_option(v, "-device", "%s,tpmdev=tpm0", c->tpm.model == TPM_MODEL_CRB ? "tpm-crb" : "tpm-tis");
 }
 
+/* The guest agent listens on the virtio-serial port org.qemu.guest_agent.0 (the name its package's udev
+ * rule and unit wait for); QEMU serves the host's end on a socket that root's qemu-vmctl connects to. */
+static void push_agent(const VmConfig *c, Strv *v) {
+        if (!c->agent.enabled)
+                return;
+
+        _cleanup_free_ char *sock = vm_runtime_path(c->name, VM_AGENT_SOCKET);
+        _cleanup_free_ char *sock_escaped = qemu_option_escape(sock);
+
+        push_option(v, "-chardev", "socket,id=agent,path=%s,server=on,wait=off", sock_escaped);
+        push_option(v, "-device", "virtio-serial-pci,id=agent-serial");
+        push_option(v, "-device", "virtserialport,bus=agent-serial.0,chardev=agent,name=org.qemu.guest_agent.0");
+}
+
 /* VNC on a unix socket only: "-vnc unix:...,websocket=on" would also open TCP 5700 on every address
  * (DESIGN.md). The tablet gives the browser's pointer absolute coordinates. */
 static void push_vnc(const VmConfig *c, Strv *v) {
@@ -241,6 +255,7 @@ void qemu_argv_build(const VmConfig *c, Strv *v) {
         push_serial(c, v);
         push_vnc(c, v);
         push_tpm(c, v);
+        push_agent(c, v);
         push_firmware(c, v);
         for (size_t i = 0; i < c->n_disks; i++)
                 push_disk(&c->disks[i], &ctl, v);

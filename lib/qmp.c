@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <poll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -230,6 +231,88 @@ int qmp_connect(QmpClient *q, int fd, int timeout_ms) {
                 return -EPROTO;
 
         return qmp_command(q, "qmp_capabilities", NULL, remaining(deadline), NULL, NULL);
+}
+
+/* Drops what the channel holds up to and including the 0xFF that guest-sync-delimited puts before its
+ * reply: the rest of an earlier client's reply, or whatever a guest writes. Bounded in time only: the
+ * bytes are dropped as they come. */
+static int skip_to_delimiter(QmpClient *q, long long deadline) {
+        for (bool waited = false;; waited = true) {
+                char *mark = q->len ? memchr(q->buf, 0xff, q->len) : NULL;
+                if (mark) {
+                        size_t n = (size_t) (mark - q->buf) + 1;
+                        memmove(q->buf, q->buf + n, q->len - n);
+                        q->len -= n;
+                        return 0;
+                }
+                q->len = 0;
+                if (waited && qmp_now_ms() >= deadline)
+                        return -ETIMEDOUT;
+                struct pollfd p = { .fd = q->fd, .events = POLLIN };
+                int r = poll(&p, 1, remaining(deadline));
+                if (r < 0 && errno != EINTR)
+                        return -errno;
+                if (r == 0)
+                        return -ETIMEDOUT;
+                if (r < 0)
+                        continue;
+                if (!q->buf) {
+                        q->allocated = 4096;
+                        q->buf = xmalloc(q->allocated);
+                }
+                ssize_t k = read(q->fd, q->buf, q->allocated - 1);
+                if (k < 0 && (errno == EINTR || errno == EAGAIN))
+                        continue;
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        return -ECONNRESET;
+                q->len = (size_t) k;
+        }
+}
+
+int qmp_agent_connect(QmpClient *q, int fd, int timeout_ms) {
+        long long deadline = qmp_now_ms() + timeout_ms;
+        unsigned sync_id;
+        int r;
+
+        assert(fd >= 0);
+        q->fd = fd;
+        /* 0xFF resets the agent's parser, should an earlier client have left half a command. */
+        r = send_message(q, "\xff", -1);
+        if (r < 0)
+                return r;
+        /* A number no earlier client used: only the reply to this sync ends it. */
+        if (getrandom(&sync_id, sizeof sync_id, 0) != sizeof sync_id)
+                sync_id = (unsigned) qmp_now_ms();
+        sync_id &= 0x7fffffff;
+        json_object *args = json_object_new_object();
+        json_object_object_add(args, "id", json_object_new_int64(sync_id));
+        json_object *msg = json_object_new_object();
+        json_object_object_add(msg, "execute", json_object_new_string("guest-sync-delimited"));
+        json_object_object_add(msg, "arguments", args);
+        _cleanup_free_ char *text = xasprintf("%s\n", json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN));
+        json_object_put(msg);
+        r = send_message(q, text, -1);
+        if (r < 0)
+                return r;
+
+        for (;;) {
+                json_object *reply, *v;
+                r = skip_to_delimiter(q, deadline);
+                if (r < 0)
+                        return r;
+                r = read_message(q, deadline, &reply, NULL);
+                if (r == -EBADMSG)
+                        continue;
+                if (r < 0)
+                        return r;
+                bool synced = json_object_object_get_ex(reply, "return", &v) &&
+                              json_object_is_type(v, json_type_int) && json_object_get_int64(v) == (int64_t) sync_id;
+                json_object_put(reply);
+                if (synced)
+                        return 0;
+        }
 }
 
 void qmp_close(QmpClient *q) {

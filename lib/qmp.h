@@ -51,6 +51,13 @@ int qmp_command_with_fd(QmpClient *q, const char *command, json_object *argument
  * or -ECONNRESET when QEMU closed the socket. */
 int qmp_next_event(QmpClient *q, int timeout_ms, json_object **ret);
 
+/* The QEMU guest agent speaks the same protocol without a greeting, through a channel that may hold
+ * what an earlier client left. Takes the connected fd, synchronises (guest-sync-delimited with a
+ * random id; everything before its reply is dropped) and returns 0, -ETIMEDOUT when no agent answers,
+ * or another negative errno. Then qmp_command() runs agent commands. The guest is as untrusted as
+ * QEMU: the same bounds hold. */
+int qmp_agent_connect(QmpClient *q, int fd, int timeout_ms);
+
 void qmp_close(QmpClient *q);
 
 /* Milliseconds on CLOCK_MONOTONIC, for deadlines. */

@@ -28,7 +28,7 @@ offers() {
 
 @test "commands, and the options before one" {
         [ "$(offers s)" = "show start status stop" ]
-        [ "$(offers '')" = "attach-disk check-host console destroy detach-disk list restart show start status stop" ]
+        [ "$(offers '')" = "agent attach-disk check-host console destroy detach-disk list restart show start status stop" ]
         [ "$(offers --j)" = "--json" ]
         [ "$(offers --json de)" = "destroy detach-disk" ]
 }
@@ -39,6 +39,7 @@ offers() {
         [ "$(offers start web01 '')" = "" ]
         [ "$(offers list '')" = "" ]
         [ "$(offers check-host '')" = "" ]
+        [ "$(offers agent web01 f)" = "fsfreeze fsfreeze-status fsthaw" ]
 }
 
 @test "each command's options; an option's value is not taken for the VM name" {

@@ -25,7 +25,7 @@ json_get() {
 @test "help, unknown commands and options: usage errors exit 2" {
         run "$VMCTL" --help
         [ "$status" -eq 0 ]
-        for cmd in list status show start stop restart console destroy attach-disk detach-disk check-host; do
+        for cmd in list status show start stop restart console destroy attach-disk detach-disk agent check-host; do
                 [[ "$output" == *"  $cmd"* ]]
         done
         run "$VMCTL"
@@ -149,6 +149,19 @@ print("\n".join(a.replace("%%", "%").replace("$$", "$") for a in argv[argv.index
         run "$VMCTL" console quiet
         [ "$status" -eq 1 ]
         [[ "$output" == *"VM quiet has no serial console ([serial] enabled = no, or its file has errors)."* ]]
+}
+
+@test "agent: a VM without [agent] says so; an unknown agent command is a usage error; a stopped VM exits 3" {
+        run "$VMCTL" agent web01 ping
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"VM web01 has no guest agent channel ([agent] in its file, then a restart)."* ]]
+        run "$VMCTL" agent web01 reboot
+        [ "$status" -eq 2 ]
+        [[ "$output" == *"Unknown agent command 'reboot' (ping, info, fsfreeze, fsthaw, fsfreeze-status)."* ]]
+        printf '[vm]\nfirmware = bios\n[agent]\n' >"$QEMU_VM_CONFIG_DIR/agented.conf"
+        run "$VMCTL" agent agented info
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"Cannot talk to the guest agent of VM agented"* ]]
 }
 
 @test "destroy never deletes what another VM uses, nor the files behind a symbolic-link drop-in directory" {

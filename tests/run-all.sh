@@ -3,7 +3,8 @@
 #   1. build with warnings as errors; the fast suite, and the generator under valgrind over every fixture
 #   2. a clang build with AddressSanitizer and UndefinedBehaviorSanitizer: the fast suite again (any
 #      sanitizer report fails), then the generator's fuzz target for FUZZ_SECONDS (default 60) and the
-#      QMP client's for FUZZ_QMP_SECONDS (default 30), each from its seeds
+#      QMP client's for FUZZ_QMP_SECONDS (default 30) and the guest agent's replies' for
+#      FUZZ_AGENT_SECONDS (default 20), each from its seeds
 #   3. as root, the system suite (systemd booted in a container, real guests under QEMU TCG)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +44,8 @@ rm -rf "$reports"
         failures+=("fuzzing: see the crash-* input in $sanitize_build")
 (root=$PWD && cd "$sanitize_build" && "$root/tests/fuzz/fuzz.sh" run-qmp tests/fuzz/fuzz-qmp "${FUZZ_QMP_SECONDS:-30}" 2>&1 | tail -5) ||
         failures+=("fuzzing the QMP client: see the crash-* input in $sanitize_build")
+(root=$PWD && cd "$sanitize_build" && "$root/tests/fuzz/fuzz.sh" run-agent tests/fuzz/fuzz-agent "${FUZZ_AGENT_SECONDS:-20}" 2>&1 | tail -5) ||
+        failures+=("fuzzing the guest agent's replies: see the crash-* input in $sanitize_build")
 
 if [ "${SKIP_SYSTEM_TESTS:-0}" = 1 ]; then
         echo "SKIP_SYSTEM_TESTS=1: not running the system suite."

@@ -11,6 +11,9 @@
 #   fuzz.sh run-qmp FUZZER SECONDS [ARGS...]
 #                                         the same for fuzz-qmp, from tests/fuzz/qmp-seeds (a crash
 #                                         found there goes into qmp-seeds once fixed)
+#   fuzz.sh run-agent FUZZER SECONDS [ARGS...]
+#                                         the same for fuzz-agent (a guest agent's replies), from
+#                                         tests/fuzz/agent-seeds
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -72,8 +75,18 @@ run-qmp)
         "$fuzzer" -max_total_time="$seconds" -dict="$work/dict" -max_len=8192 -timeout=10 \
                 -print_final_stats=1 "$@" "$work/corpus" "$here/qmp-seeds"
         ;;
+run-agent)
+        fuzzer=$2 seconds=$3
+        shift 3
+        work=$(mktemp -d)
+        trap 'rm -rf "$work"' EXIT
+        mkdir -p "$work/corpus"
+        printf '"{\\"return\\": "\n"\\"id\\": 4"\n"\\"ip-addresses\\": "\n"\\"ip-address\\": "\n"\\"prefix\\": "\n"\\"hardware-address\\": "\n"\\"host-name\\": "\n"\\xff"\n"\\x0a"\n' >"$work/dict"
+        "$fuzzer" -max_total_time="$seconds" -dict="$work/dict" -max_len=8192 -timeout=10 \
+                -print_final_stats=1 "$@" "$work/corpus" "$here/agent-seeds"
+        ;;
 *)
-        echo "usage: fuzz.sh seeds OUT_DIR | replay STANDALONE | run FUZZER SECONDS [ARGS...] | run-qmp FUZZER SECONDS [ARGS...]" >&2
+        echo "usage: fuzz.sh seeds OUT_DIR | replay STANDALONE | run FUZZER SECONDS [ARGS...] | run-qmp|run-agent FUZZER SECONDS [ARGS...]" >&2
         exit 2
         ;;
 esac

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* qemu-vmctl's side of a running VM's QEMU guest agent ([agent]): /run/qemu-vm/NAME/agent.sock, which
+ * QEMU serves and the guest answers through. One connection per call, no daemon. What the agent says
+ * is read by lib/guest-info.h, untrusted. */
+
+#include <json-c/json.h>
+
+#include "config.h"
+#include "guest-info.h"
+
+/* Connects and synchronises within timeout_ms. -ENOENT: the VM is not running; -ETIMEDOUT: no agent
+ * answers; another negative errno otherwise. Logs nothing. */
+int vm_agent_connect(const char *vm, int timeout_ms, QmpClient *q);
+
+/* Why vm_agent_connect() failed, in words. */
+char *vm_agent_error(const char *vm, int r);
+
+/* What the agent said, as JSON: host_name, os, agent_version, interfaces (name, mac, addresses, and
+ * nic: the [net.ID] whose MAC the interface has, or null). */
+json_object *guest_info_json(const VmConfig *c, const GuestInfo *g);
+
+/* The same as text, labels right-aligned in 10 columns as in `qemu-vmctl status`. Interfaces without
+ * an address, and lo, are left out. */
+void guest_info_print(const VmConfig *c, const GuestInfo *g);
