@@ -9,7 +9,12 @@
 #include "log.h"
 #include "systemd-bus.h"
 #include "table.h"
+#include "vm-agent.h"
 #include "vms.h"
+
+/* list asks each running VM's agent very briefly: one that does not answer holds the list up no
+ * longer than this. */
+#define LIST_AGENT_TIMEOUT_MS 1000
 
 /* "lan=bridge/br0/52:54:00:12:34:56" */
 static char *nic_summary(const NetConfig *n) {
@@ -21,6 +26,13 @@ static char *nic_summary(const NetConfig *n) {
         default:
                 return xasprintf("%s=none", n->id);
         }
+}
+
+/* The guest agent's view, for a running VM with [agent]: *asked says whether it was asked. */
+static int guest_of(const VmEntry *e, const UnitState *s, GuestInfo *g, char **error, bool *asked) {
+        *g = (GuestInfo) {};
+        *asked = e->errors.n == 0 && e->config.agent.enabled && unit_state_is_running(s);
+        return *asked ? vm_guest_info(e->config.name, LIST_AGENT_TIMEOUT_MS, g, error) : 0;
 }
 
 static json_object *vm_json(const VmEntry *e, const UnitState *s) {
@@ -44,7 +56,10 @@ static json_object *vm_json(const VmEntry *e, const UnitState *s) {
         if (e->errors.n > 0)
                 return o;
 
-        _cleanup_free_ char *memory = format_size(c->memory), *url = console_url(c);
+        _cleanup_free_ char *memory = format_size(c->memory), *url = console_url(c), *guest_error = NULL;
+        GuestInfo guest;
+        bool asked;
+        bool guest_answered = guest_of(e, s, &guest, &guest_error, &asked) >= 0 && asked;
         json_object_object_add(o, "autostart", json_object_new_boolean(c->autostart));
         json_object_object_add(o, "cpus", json_object_new_int((int) c->cpus));
         json_object_object_add(o, "memory", json_object_new_string(memory));
@@ -70,11 +85,42 @@ static json_object *vm_json(const VmEntry *e, const UnitState *s) {
                 json_object_object_add(d, "bridge", n->bridge ? json_object_new_string(n->bridge) : NULL);
                 json_object_object_add(d, "mac", n->mac ? json_object_new_string(n->mac) : NULL);
                 json_object_object_add(d, "tap", n->ifname ? json_object_new_string(n->ifname) : NULL);
+                if (guest_answered) {
+                        _cleanup_free_ char *addresses = guest_addresses_of(&guest, n->mac);
+                        json_object_object_add(d, "guest_addresses", json_object_new_string(addresses));
+                }
                 json_object_array_add(nics, d);
         }
         json_object_object_add(o, "nics", nics);
         json_object_object_add(o, "console_url", url ? json_object_new_string(url) : NULL);
+        json_object_object_add(o, "guest", guest_answered ? guest_info_json(c, &guest) : NULL);
+        json_object_object_add(o, "guest_error", guest_error ? json_object_new_string(guest_error) : NULL);
+        guest_info_clear(&guest);
         return o;
+}
+
+/* "cloud1 10.77.0.40/24,fd00::28/64": the guest's host name and its NICs' addresses, from its agent. */
+static char *guest_summary(const VmEntry *e, const UnitState *s) {
+        _cleanup_free_ char *error = NULL;
+        GuestInfo g;
+        bool asked;
+        if (guest_of(e, s, &g, &error, &asked) < 0)
+                return xstrdup("(agent silent)");
+        if (!asked)
+                return xstrdup("-");
+        Strv parts = {};
+        strv_push(&parts, g.host_name ?: "?");
+        for (size_t i = 0; i < e->config.n_nets; i++) {
+                char *addresses = guest_addresses_of(&g, e->config.nets[i].mac);
+                if (addresses[0])
+                        strv_consume(&parts, addresses);
+                else
+                        free(addresses);
+        }
+        char *summary = strv_join(&parts, " ");
+        strv_clear(&parts);
+        guest_info_clear(&g);
+        return summary;
 }
 
 static void vm_row(Table *t, const VmEntry *e, const UnitState *s) {
@@ -84,7 +130,7 @@ static void vm_row(Table *t, const VmEntry *e, const UnitState *s) {
         table_add(t, s->active_state ?: "unknown");
         if (e->errors.n > 0) {
                 _cleanup_free_ char *error = vm_entry_first_error(e);
-                for (int i = 0; i < 5; i++)
+                for (int i = 0; i < 6; i++)
                         table_add(t, NULL);
                 table_consume(t, xasprintf("broken: %s%s", error, e->errors.n > 1 ? " (and more: qemu-vmctl show)" : ""));
                 return;
@@ -103,12 +149,14 @@ static void vm_row(Table *t, const VmEntry *e, const UnitState *s) {
         table_add(t, disks.n ? disks_s : NULL);
         table_add(t, nics.n ? nics_s : NULL);
         table_add(t, url);
+        table_consume(t, guest_summary(e, s));
         strv_clear(&disks);
         strv_clear(&nics);
 }
 
 int cmd_list(Ctl *ctl, int argc, char *argv[]) {
-        static const char *const header[] = { "NAME", "STATE", "AUTOSTART", "CPUS", "MEMORY", "DISKS", "NICS", "CONSOLE" };
+        static const char *const header[] = { "NAME", "STATE", "AUTOSTART", "CPUS", "MEMORY", "DISKS", "NICS", "CONSOLE",
+                                             "GUEST" };
         sd_bus *bus = NULL;
         VmSet set;
         Table t;

@@ -89,15 +89,8 @@ static int show_status(const Ctl *ctl, const VmEntry *e, const char *unit, const
         /* With [agent]: what the guest says of itself, if its agent answers soon. */
         GuestInfo guest = {};
         _cleanup_free_ char *guest_error = NULL;
-        if (running && e->errors.n == 0 && e->config.agent.enabled) {
-                QmpClient q = QMP_CLIENT_INIT;
-                int r = vm_agent_connect(name, STATUS_AGENT_TIMEOUT_MS, &q);
-                if (r >= 0)
-                        r = guest_info_get(&q, STATUS_AGENT_TIMEOUT_MS, &guest);
-                if (r < 0)
-                        guest_error = vm_agent_error(name, r);
-                qmp_close(&q);
-        }
+        if (running && e->errors.n == 0 && e->config.agent.enabled)
+                (void) vm_guest_info(name, STATUS_AGENT_TIMEOUT_MS, &guest, &guest_error);
         bool guest_answered = running && e->errors.n == 0 && e->config.agent.enabled && !guest_error;
         uint64_t now = (uint64_t) time(NULL) * 1000000, since = running ? s->active_enter_usec : 0;
         uint64_t uptime = since && now > since ? (now - since) / 1000000 : 0;

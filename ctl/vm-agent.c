@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "escape.h"
+#include "strv.h"
 #include "paths.h"
 #include "vm-agent.h"
 #include "vm-qmp.h"
@@ -74,4 +75,33 @@ void guest_info_print(const VmConfig *c, const GuestInfo *g) {
                         printf(" %s/%u", gi->addresses[k].address, gi->addresses[k].prefix);
                 putchar('\n');
         }
+}
+
+int vm_guest_info(const char *vm, int timeout_ms, GuestInfo *ret, char **ret_error) {
+        QmpClient q = QMP_CLIENT_INIT;
+        int r = vm_agent_connect(vm, timeout_ms, &q);
+        *ret = (GuestInfo) {};
+        if (r >= 0)
+                r = guest_info_get(&q, timeout_ms, ret);
+        qmp_close(&q);
+        if (r < 0) {
+                guest_info_clear(ret);
+                *ret_error = vm_agent_error(vm, r);
+        }
+        return r;
+}
+
+char *guest_addresses_of(const GuestInfo *g, const char *mac) {
+        Strv found = {};
+        for (size_t i = 0; mac && i < g->n_interfaces; i++) {
+                const GuestInterface *gi = &g->interfaces[i];
+                if (!gi->mac || strcasecmp(gi->mac, mac) != 0)
+                        continue;
+                for (size_t k = 0; k < gi->n_addresses; k++)
+                        if (!startswith(gi->addresses[k].address, "fe80:"))
+                                strv_push(&found, gi->addresses[k].address);
+        }
+        char *s = strv_join(&found, ",");
+        strv_clear(&found);
+        return s;
 }

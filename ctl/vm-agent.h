@@ -17,9 +17,17 @@ int vm_agent_connect(const char *vm, int timeout_ms, QmpClient *q);
 /* Why vm_agent_connect() failed, in words. */
 char *vm_agent_error(const char *vm, int r);
 
+/* Connects, synchronises and asks (guest_info_get()), each step within timeout_ms. On failure returns a
+ * negative errno with *ret_error saying why (printable); *ret is then empty. */
+int vm_guest_info(const char *vm, int timeout_ms, GuestInfo *ret, char **ret_error);
+
 /* What the agent said, as JSON: host_name, os, agent_version, interfaces (name, mac, addresses, and
  * nic: the [net.ID] whose MAC the interface has, or null). */
 json_object *guest_info_json(const VmConfig *c, const GuestInfo *g);
+
+/* The guest's addresses on the VM's NIC with this MAC, comma-separated ("" when none), link-local ones
+ * left out. */
+char *guest_addresses_of(const GuestInfo *g, const char *mac);
 
 /* The same as text, labels right-aligned in 10 columns as in `qemu-vmctl status`. Interfaces without
  * an address, and lo, are left out. */

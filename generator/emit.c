@@ -14,7 +14,8 @@
 #include "vm-ids.h"
 
 /* Extra seconds systemd waits beyond shutdown_timeout, more than qemu-vm-shutdown can take on top of it:
- * connecting (5), a power-button press at the deadline (5), quit (5) and QEMU's exit (20). */
+ * connecting (5), a power-button press at the deadline (5), quit (5) and QEMU's exit (20), and with
+ * [agent] the agent's connection and command (10). */
 #define STOP_TIMEOUT_SLACK 45
 
 /* Starts a drop-in's text in memory, with the header every drop-in has. */
@@ -228,6 +229,13 @@ static void shutdown_argv(const VmConfig *c, Strv *v) {
         strv_consume(v, vm_runtime_path(c->name, VM_SHUTDOWN_QMP_SOCKET));
         strv_push(v, "--timeout");
         strv_pushf(v, "%u", c->shutdown_timeout);
+        if (c->agent.enabled) {
+                /* A guest that ignores the power button is asked through its agent, before QMP quit. */
+                strv_push(v, "--agent");
+                strv_consume(v, vm_runtime_path(c->name, VM_AGENT_SOCKET));
+                strv_push(v, "--agent-after");
+                strv_pushf(v, "%u", c->agent.shutdown_after);
+        }
 }
 
 /* Units that run as the VM's user or hand it a socket or a tap need it made first. */

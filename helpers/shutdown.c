@@ -3,6 +3,8 @@
  * again every few seconds (a guest still booting drops a press for good, DESIGN.md), and waits for the
  * guest to power off, up to --timeout seconds. Then asks QEMU to quit, which flushes its caches:
  * SIGTERM would pull the plug without telling the guest. systemd's TimeoutStopSec= is the last resort.
+ * With --agent, a guest that ignored the button for --agent-after seconds is asked once through its
+ * QEMU guest agent (guest-shutdown): a second graceful way down, for guests without an ACPI listener.
  * QEMU's PID comes from $MAINPID, which systemd sets for ExecStop=. */
 
 #include <errno.h>
@@ -21,8 +23,15 @@
 #define COMMAND_TIMEOUT_MS 5000
 #define PRESS_INTERVAL_MS 5000
 #define EXIT_WAIT_MS 20000
+#define AGENT_TIMEOUT_MS 5000
 
 typedef enum Outcome { OUTCOME_RUNNING, OUTCOME_GUEST_SHUTDOWN, OUTCOME_QEMU_GONE } Outcome;
+
+/* The guest agent's socket, served by QEMU, and when to ask it. */
+typedef struct Agent {
+        const char *path;       /* NULL: the VM has no [agent] */
+        unsigned after_s;
+} Agent;
 
 /* QEMU's process: systemd passes its PID as $MAINPID to ExecStop=. A pidfd sees its exit even though
  * it is not our child; without pidfds (old kernels, seccomp) we poll kill(pid, 0). */
@@ -71,16 +80,50 @@ static void press_power_button(QmpClient *q) {
                 log_warning("system_powerdown failed: %s", strerror(-r));
 }
 
-/* Waits for SHUTDOWN or for QEMU to close QMP, pressing the button again every PRESS_INTERVAL_MS. */
-static Outcome wait_for_guest(QmpClient *q, unsigned timeout_s) {
-        long long deadline = qmp_now_ms() + (long long) timeout_s * 1000;
-        long long next_press = qmp_now_ms() + PRESS_INTERVAL_MS;
+static int connect_qemu(const char *path, pid_t pid);
+
+/* Asks the guest agent to power the guest off. It answers nothing when it obeys (the guest goes
+ * down), so only an error reply or no agent at all is a failure; the SHUTDOWN event tells the rest. */
+static void ask_agent(const Agent *agent, pid_t pid) {
+        QmpClient q = QMP_CLIENT_INIT;
+        _cleanup_free_ char *error = NULL;
+        int r = connect_qemu(agent->path, pid);
+        if (r >= 0)
+                r = qmp_agent_connect(&q, r, AGENT_TIMEOUT_MS);
+        if (r >= 0) {
+                json_object *args = json_object_new_object();
+                json_object_object_add(args, "mode", json_object_new_string("powerdown"));
+                r = qmp_command(&q, "guest-shutdown", args, AGENT_TIMEOUT_MS, NULL, &error);
+                if (r == -ETIMEDOUT || r == -ECONNRESET || r == 0)
+                        r = 0;
+        }
+        qmp_close(&q);
+        if (r == -EIO)
+                log_warning("The guest agent refused guest-shutdown: %s", error);
+        else if (r < 0)
+                log_warning("The guest agent did not take guest-shutdown (%s); pressing on.", strerror(-r));
+}
+
+/* Waits for SHUTDOWN or for QEMU to close QMP, pressing the button again every PRESS_INTERVAL_MS, and
+ * asking the agent once when its time has come. */
+static Outcome wait_for_guest(QmpClient *q, unsigned timeout_s, const Agent *agent, pid_t pid) {
+        long long start = qmp_now_ms();
+        long long deadline = start + (long long) timeout_s * 1000;
+        long long next_press = start + PRESS_INTERVAL_MS;
+        long long agent_at = agent->path ? start + (long long) agent->after_s * 1000 : deadline;
         unsigned presses = 1;
 
         for (;;) {
                 long long now = qmp_now_ms();
                 if (now >= deadline)
                         return OUTCOME_RUNNING;
+                if (now >= agent_at && agent_at < deadline) {
+                        log_info("Guest ignored the power button for %u s; asking its guest agent to power it off.",
+                                 agent->after_s);
+                        ask_agent(agent, pid);
+                        agent_at = deadline;
+                        continue;
+                }
                 if (now >= next_press) {
                         presses++;
                         log_info("Guest still running; pressing the power button again (%u).", presses);
@@ -89,6 +132,8 @@ static Outcome wait_for_guest(QmpClient *q, unsigned timeout_s) {
                 }
 
                 long long until = next_press < deadline ? next_press : deadline;
+                if (agent_at < until)
+                        until = agent_at;
                 json_object *event, *v;
                 int r = qmp_next_event(q, (int) (until - qmp_now_ms() > 0 ? until - qmp_now_ms() : 0), &event);
                 if (r == -ETIMEDOUT)
@@ -127,7 +172,7 @@ static int connect_qemu(const char *qmp_path, pid_t pid) {
         return peer_socket_connect(copy, slash + 1, pid);
 }
 
-static int run(const char *qmp_path, unsigned timeout_s) {
+static int run(const char *qmp_path, unsigned timeout_s, const Agent *agent) {
         QmpClient q = QMP_CLIENT_INIT;
         Qemu qemu = find_qemu();
         _cleanup_close_ _unused_ int pidfd = qemu.pidfd;  /* closes qemu.pidfd on return */
@@ -152,7 +197,7 @@ static int run(const char *qmp_path, unsigned timeout_s) {
 
         log_info("Pressing the guest's power button; waiting up to %u s for it to power off.", timeout_s);
         press_power_button(&q);
-        Outcome outcome = wait_for_guest(&q, timeout_s);
+        Outcome outcome = wait_for_guest(&q, timeout_s, agent, qemu.pid);
 
         if (outcome == OUTCOME_RUNNING) {
                 log_warning("Guest did not power off within %u s; asking QEMU to quit.", timeout_s);
@@ -172,8 +217,9 @@ static int run(const char *qmp_path, unsigned timeout_s) {
 }
 
 static void help(void) {
-        printf("Usage: qemu-vm-shutdown --qmp SOCKET [--timeout SECONDS]\n\n"
-               "Powers a QEMU guest down over QMP; the QEMU process is $MAINPID.\n");
+        printf("Usage: qemu-vm-shutdown --qmp SOCKET [--timeout SECONDS] [--agent SOCKET --agent-after SECONDS]\n\n"
+               "Powers a QEMU guest down over QMP; the QEMU process is $MAINPID. With --agent, a guest\n"
+               "still running after --agent-after seconds is asked through its guest agent too.\n");
 }
 
 int main(int argc, char *argv[]) {
@@ -181,10 +227,13 @@ int main(int argc, char *argv[]) {
                 { "help", no_argument, NULL, 'h' },
                 { "qmp", required_argument, NULL, 'q' },
                 { "timeout", required_argument, NULL, 't' },
+                { "agent", required_argument, NULL, 'a' },
+                { "agent-after", required_argument, NULL, 'A' },
                 {}
         };
         const char *qmp_path = NULL;
-        uint64_t timeout = 120;
+        uint64_t timeout = 120, agent_after = 0;
+        Agent agent = {};
         int c;
 
         log_setup("qemu-vm-shutdown", false);
@@ -202,13 +251,23 @@ int main(int argc, char *argv[]) {
                                 return 2;
                         }
                         break;
+                case 'a':
+                        agent.path = optarg;
+                        break;
+                case 'A':
+                        if (parse_uint_range(optarg, 1, 86400, &agent_after) < 0) {
+                                log_error("Invalid --agent-after '%s'.", optarg);
+                                return 2;
+                        }
+                        break;
                 default:
                         return 2;
                 }
-        if (!qmp_path || optind != argc) {
+        agent.after_s = (unsigned) agent_after;
+        if (!qmp_path || optind != argc || !!agent.path != (agent_after > 0)) {
                 help();
                 return 2;
         }
         signal(SIGPIPE, SIG_IGN);
-        return run(qmp_path, (unsigned) timeout) < 0 ? 1 : 0;
+        return run(qmp_path, (unsigned) timeout, &agent) < 0 ? 1 : 0;
 }

@@ -400,6 +400,8 @@ static const KeyDef serial_keys[] = {
 
 static const KeyDef agent_keys[] = {
         { "enabled", parse_boolean, FIELD(VmConfig, agent.enabled) },
+        { "shutdown_after", parse_unsigned, FIELD_O(VmConfig, agent.shutdown_after, agent.shutdown_after_origin),
+          RANGE(1, 86400) },
 };
 
 static const KeyDef tpm_keys[] = {

@@ -221,6 +221,13 @@ void vm_config_resolve(VmConfig *c, ConfigErrors *errors) {
         resolve_disks(c, errors);
         resolve_nets(c, errors);
         cloud_init_resolve(c, errors);
+        /* The agent's way down comes second: the power button first, for half the time by default. */
+        if (c->agent.enabled && c->agent.shutdown_after == 0)
+                c->agent.shutdown_after = c->shutdown_timeout > 1 ? c->shutdown_timeout / 2 : 1;
+        else if (c->agent.enabled && c->agent.shutdown_after >= c->shutdown_timeout)
+                config_errors_add_at(errors, c->agent.shutdown_after_origin,
+                                     "'shutdown_after' (%u s) must be less than shutdown_timeout (%u s)",
+                                     c->agent.shutdown_after, c->shutdown_timeout);
         /* tpm-crb is what a TPM 2.0 on a PC looks like today; it needs q35's memory map. */
         if (c->tpm.model == _TPM_MODEL_INVALID)
                 c->tpm.model = machine_is_q35(c->machine) ? TPM_MODEL_CRB : TPM_MODEL_TIS;

@@ -136,6 +136,10 @@ typedef struct TpmConfig {
  * the VM's runtime directory; qemu-vmctl connects to it per call. */
 typedef struct AgentConfig {
         bool enabled;           /* the section is there, unless 'enabled = no' */
+        /* Seconds of pressing the power button before qemu-vm-shutdown asks the agent to power the
+         * guest off; 0 until resolved (half of shutdown_timeout), always below shutdown_timeout. */
+        unsigned shutdown_after;
+        Origin shutdown_after_origin;
 } AgentConfig;
 
 /* [vnc]: QEMU's VNC server on a unix socket, served to browsers by novnc@NAME (websockify). */

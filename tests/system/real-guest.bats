@@ -66,6 +66,7 @@ dns = 10.77.0.1
 [tpm]
 
 [agent]
+shutdown_after = 30
 EOF
 }
 
@@ -131,6 +132,14 @@ wait_for_guest() {
         in_container qemu-vmctl agent cloud1 fsthaw
         [ "$(in_container qemu-vmctl agent cloud1 fsfreeze-status)" = thawed ]
         guest true
+        # status and list say what the guest says, the addresses matched to the file's NIC by MAC.
+        run in_container qemu-vmctl status cloud1
+        [[ "$output" == *" Host name: cloud1"* ]]
+        [[ "$output" == *"       NIC: [net.lan] "*" 02:00:0a:4d:00:28 $ADDRESS/24"* ]]
+        run in_container qemu-vmctl list
+        [[ "$output" =~ cloud1\ +active\ .*\ cloud1\ $ADDRESS/24 ]]
+        run in_container qemu-vmctl list --json
+        [ "$(json_get '[v for v in d if v["name"] == "cloud1"][0]["nics"][0]["guest_addresses"]' <<<"$output")" = "$ADDRESS/24" ]
 }
 
 @test "qemu-vmctl attach-disk: the real guest sees the disk, and detach-disk takes it away" {
@@ -182,5 +191,23 @@ wait_for_guest() {
         [ "$(guest hostname -f)" = cloud2.example.test ]
         [ "$(guest cloud-init query instance_id)" != "$(cat "$BATS_FILE_TMPDIR/instance-id")" ]
         [ "$(guest cat /var/tmp/marker)" = kept-across-restarts ]
+}
+
+@test "a guest that ignores the power button is powered off by its guest agent, not by QMP quit" {
+        guest 'sudo mkdir -p /etc/systemd/logind.conf.d &&
+               printf "[Login]\nHandlePowerKey=ignore\n" | sudo tee /etc/systemd/logind.conf.d/ignore.conf >/dev/null &&
+               sudo systemctl restart systemd-logind'
+        local downs
+        downs=$(in_container grep -c "reboot: Power down" /var/log/qemu-vm/cloud1/serial.log)
+        in_container journalctl --rotate >/dev/null 2>&1 || true
+        local since
+        since=$(in_container date +%s)
         in_container systemctl stop qemu-vm@cloud1
+        [ "$(in_container systemctl is-active qemu-vm@cloud1)" = inactive ]
+        run in_container journalctl -u qemu-vm@cloud1 --no-pager -o cat --since "@$since"
+        [[ "$output" == *"Guest ignored the power button for 30 s; asking its guest agent to power it off."* ]]
+        [[ "$output" == *"Guest powered off (SHUTDOWN event: guest=true, reason=guest-shutdown)."* ]]
+        [[ "$output" != *"asking QEMU to quit"* ]]
+        # The guest's kernel powered it down: its own shutdown, once more.
+        [ "$(in_container grep -c "reboot: Power down" /var/log/qemu-vm/cloud1/serial.log)" -eq $((downs + 1)) ]
 }
