@@ -33,6 +33,8 @@ static json_object *vm_section(const VmConfig *c) {
         json_object_object_add(o, "autostart", json_object_new_boolean(c->autostart));
         json_object_object_add(o, "protect", json_object_new_boolean(c->protect));
         json_object_object_add(o, "shutdown_timeout", json_object_new_int((int) c->shutdown_timeout));
+        json_object_object_add(o, "ready", json_object_new_string(ready_table[c->ready]));
+        json_object_object_add(o, "ready_timeout", json_object_new_int((int) c->ready_timeout));
         json_object_object_add(o, "hotplug_slots", json_object_new_int((int) c->hotplug_slots));
         add_string(o, "uuid", c->uuid);
         add_strv(o, "extra_args", &c->extra_args);
@@ -128,6 +130,7 @@ json_object *effective_config_build(const VmConfig *c) {
 
         o = json_object_new_object();
         json_object_object_add(o, "enabled", json_object_new_boolean(c->agent.enabled));
+        json_object_object_add(o, "shutdown_after", c->agent.enabled ? json_object_new_int((int) c->agent.shutdown_after) : NULL);
         json_object_object_add(sections, "agent", o);
 
         o = json_object_new_object();

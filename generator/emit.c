@@ -17,6 +17,9 @@
  * connecting (5), a power-button press at the deadline (5), quit (5) and QEMU's exit (20), and with
  * [agent] the agent's connection and command (10). */
 #define STOP_TIMEOUT_SLACK 45
+/* With ready = agent, systemd's start timeout covers making disks and the seed (systemd's own default,
+ * 90 s) on top of the wait for the agent. */
+#define START_TIMEOUT_SLACK 90
 
 /* Starts a drop-in's text in memory, with the header every drop-in has. */
 static FILE *dropin_open(const char *source_path, char **text, size_t *size) {
@@ -353,6 +356,18 @@ static char *vm_dropin_text(const VmConfig *c) {
                         write_exec(f, "ExecStartPost", &argv);
                         strv_clear(&argv);
                 }
+        }
+
+        if (c->ready == READY_AGENT) {
+                fprintf(f, "# ready = agent: active (and units after it started) once the guest's agent answers.\n"
+                           "TimeoutStartSec=%u\n", c->ready_timeout + START_TIMEOUT_SLACK);
+                strv_push(&argv, QEMU_VM_HELPER_DIR "/qemu-vm-wait-agent");
+                strv_push(&argv, "--agent");
+                strv_consume(&argv, vm_runtime_path(c->name, VM_AGENT_SOCKET));
+                strv_push(&argv, "--timeout");
+                strv_pushf(&argv, "%u", c->ready_timeout);
+                write_exec(f, "ExecStartPost", &argv);
+                strv_clear(&argv);
         }
 
         shutdown_argv(c, &argv);

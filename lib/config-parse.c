@@ -385,6 +385,8 @@ static const KeyDef vm_keys[] = {
         { "protect", parse_boolean, FIELD(VmConfig, protect) },
         { "hotplug_slots", parse_unsigned, FIELD(VmConfig, hotplug_slots), RANGE(0, 16) },
         { "shutdown_timeout", parse_unsigned, FIELD(VmConfig, shutdown_timeout), RANGE(1, 86400) },
+        { "ready", parse_enum, FIELD_O(VmConfig, ready, ready_origin), ENUM(ready_table, _READY_MAX) },
+        { "ready_timeout", parse_unsigned, FIELD(VmConfig, ready_timeout), RANGE(1, 86400) },
         { "uuid", parse_uuid, FIELD(VmConfig, uuid) },
         { "extra_args", parse_args, FIELD_O(VmConfig, extra_args, extra_args_origin), .appends = true },
         { "kernel", parse_path, FIELD(VmConfig, kernel) },

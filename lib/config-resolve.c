@@ -221,6 +221,8 @@ void vm_config_resolve(VmConfig *c, ConfigErrors *errors) {
         resolve_disks(c, errors);
         resolve_nets(c, errors);
         cloud_init_resolve(c, errors);
+        if (c->ready == READY_AGENT && !c->agent.enabled)
+                config_errors_add_at(errors, c->ready_origin, "'ready = agent' needs the [agent] section");
         /* The agent's way down comes second: the power button first, for half the time by default. */
         if (c->agent.enabled && c->agent.shutdown_after == 0)
                 c->agent.shutdown_after = c->shutdown_timeout > 1 ? c->shutdown_timeout / 2 : 1;

@@ -33,6 +33,10 @@ const char *const net_mode_table[_NET_MODE_MAX] = {
         [NET_MODE_USER] = "user", [NET_MODE_BRIDGE] = "bridge", [NET_MODE_NONE] = "none",
 };
 
+const char *const ready_table[_READY_MAX] = {
+        [READY_QMP] = "qmp", [READY_AGENT] = "agent",
+};
+
 const char *const tpm_model_table[_TPM_MODEL_MAX] = {
         [TPM_MODEL_CRB] = "crb", [TPM_MODEL_TIS] = "tis",
 };
@@ -91,6 +95,8 @@ void vm_config_init(VmConfig *c, const char *name, const char *source_path) {
                 .cpu = xstrdup("max"),
                 .firmware = FIRMWARE_UEFI,
                 .shutdown_timeout = 120,
+                .ready = READY_QMP,
+                .ready_timeout = 300,
                 .hotplug_slots = 4,
                 .serial = true,
                 .serial_log = true,

@@ -35,6 +35,8 @@ typedef enum CdromBus { CDROM_BUS_SATA, CDROM_BUS_SCSI, _CDROM_BUS_MAX, _CDROM_B
 typedef enum NetMode { NET_MODE_USER, NET_MODE_BRIDGE, NET_MODE_NONE, _NET_MODE_MAX, _NET_MODE_INVALID = -1 } NetMode;
 /* _TPM_MODEL_INVALID until resolved: tpm-crb on q35, tpm-tis elsewhere. */
 typedef enum TpmModel { TPM_MODEL_CRB, TPM_MODEL_TIS, _TPM_MODEL_MAX, _TPM_MODEL_INVALID = -1 } TpmModel;
+/* When `systemctl start` is done: QEMU runs (qmp), or the guest's agent answers too (agent). */
+typedef enum ReadyMode { READY_QMP, READY_AGENT, _READY_MAX, _READY_INVALID = -1 } ReadyMode;
 
 extern const char *const accel_table[_ACCEL_MAX];
 extern const char *const firmware_table[_FIRMWARE_MAX];
@@ -45,6 +47,7 @@ extern const char *const disk_discard_table[_DISK_DISCARD_MAX];
 extern const char *const cdrom_bus_table[_CDROM_BUS_MAX];
 extern const char *const net_mode_table[_NET_MODE_MAX];
 extern const char *const tpm_model_table[_TPM_MODEL_MAX];
+extern const char *const ready_table[_READY_MAX];
 
 typedef struct DiskConfig {
         char *id;
@@ -172,6 +175,9 @@ typedef struct VmConfig {
         bool autostart;
         bool protect;           /* qemu-vmctl destroy refuses, even with --force */
         unsigned shutdown_timeout;      /* seconds */
+        ReadyMode ready;
+        Origin ready_origin;
+        unsigned ready_timeout;         /* seconds; with ready = agent */
         unsigned hotplug_slots; /* q35: empty PCIe root ports for qemu-vmctl attach-disk */
         char *uuid;             /* explicit, or name-based once resolved */
         Strv extra_args;

@@ -2,7 +2,7 @@
 # A real guest, as README.md tells users to run one: Debian 12's cloud image (built from Debian packages
 # by tests/system/build-debian-image.sh, standing in for the downloaded genericcloud image) as the
 # backing file, [cloud-init] with an FQDN, a user with a key and sudo, a static address on a bridged
-# NIC, UEFI, a TPM and the guest agent. One VM, booted three times: as made, after a stop, after its host name changed.
+# NIC, UEFI, a TPM and the guest agent (ready = agent: `systemctl start` returns once it answers). One VM, booted three times: as made, after a stop, after its host name changed.
 # BUILD_DIR and SOURCE_ROOT come from meson (tests/meson.build).
 
 load helpers
@@ -43,6 +43,8 @@ cpus = 2
 firmware = uefi
 accel = tcg
 shutdown_timeout = 120
+ready = agent
+ready_timeout = 900
 
 [disk.root]
 backing = $IMAGE
@@ -94,6 +96,11 @@ wait_for_guest() {
 
 @test "boots through UEFI and comes up configured: SSH with the key, host name and FQDN, address, route, DNS, sudo, TPM" {
         in_container systemctl start qemu-vm@cloud1
+        # ready = agent: the start returned once the guest's agent answered.
+        in_container qemu-vmctl agent cloud1 ping
+        run in_container journalctl -u qemu-vm@cloud1 --no-pager -o cat
+        [[ "$output" =~ The\ guest\ agent\ answered\ [0-9.]+\ s\ after\ QEMU\ started ]]
+        echo "# ${BASH_REMATCH[0]}" >&3
         wait_for_guest
         # cloud-init found qemu-vm's seed (NoCloud, on the virtio-scsi cdrom) and finished without an error.
         run guest cloud-init status --long
