@@ -218,3 +218,43 @@ wait_for_guest() {
         # The guest's kernel powered it down: its own shutdown, once more.
         [ "$(in_container grep -c "reboot: Power down" /var/log/qemu-vm/cloud1/serial.log)" -eq $((downs + 1)) ]
 }
+
+@test "host shutdown: three real guests, each powered off by its own systemd, all at once" {
+        local vm
+        for vm in fleet-a fleet-b fleet-c; do
+                put_file "/etc/qemu/vms/$vm.conf" <<CONF
+[vm]
+memory = 768M
+firmware = uefi
+accel = tcg
+shutdown_timeout = 180
+ready = agent
+ready_timeout = 900
+autostart = yes
+[disk.root]
+backing = $IMAGE
+[cloud-init]
+[agent]
+shutdown_after = 170
+[net.nat]
+CONF
+        done
+        in_container systemctl daemon-reload
+        # Started together; each start returns once its guest's agent answers.
+        in_container systemctl start qemu-vm@fleet-a qemu-vm@fleet-b qemu-vm@fleet-c
+        local since
+        since=$(in_container date +%s)
+        in_container systemctl stop machines.target
+        for vm in fleet-a fleet-b fleet-c; do
+                [ "$(in_container systemctl is-active "qemu-vm@$vm")" = inactive ]
+                run in_container journalctl -u "qemu-vm@$vm" --no-pager -o cat --since "@$since"
+                [[ "$output" == *"Guest powered off (SHUTDOWN event: guest=true, reason=guest-shutdown)."* ]]
+                [[ "$output" != *"asking its guest agent"* && "$output" != *"asking QEMU to quit"* ]]
+                in_container grep -q "reboot: Power down" "/var/log/qemu-vm/$vm/serial.log"
+        done
+        # In parallel: every power button was pressed within seconds of the first.
+        run in_container sh -c "journalctl --no-pager -o short-unix --since @$since -u 'qemu-vm@fleet-*' |
+                grep \"Pressing the guest's power button\" | cut -d' ' -f1"
+        [ "${#lines[@]}" -eq 3 ]
+        awk -v a="${lines[0]}" -v c="${lines[2]}" 'BEGIN { exit !(c - a < 5) }'
+}
