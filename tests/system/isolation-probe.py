@@ -92,7 +92,7 @@ attempt(f"create a file in {shared}", create(f"{shared}/probe"))
 attempt(f"replace {log_b}/serial.log with a symlink", symlink_over(f"{log_b}/serial.log", "/etc/passwd"))
 attempt(f"create a file in {log_b}", create(f"{log_b}/probe"))
 attempt(f"write into /run/qemu-vm-serial/{b}/serial.fifo (b's log)", write_fifo(f"/run/qemu-vm-serial/{b}/serial.fifo"))
-for sock in ("qmp.sock", "qmp-shutdown.sock", "serial.sock", "console/vnc.sock"):
+for sock in ("qmp.sock", "qmp-shutdown.sock", "serial.sock", "agent.sock", "console/vnc.sock"):
     attempt(f"connect {run_b}/{sock}", connect(f"{run_b}/{sock}"))
 attempt(f"connect /run/swtpm/{b}/swtpm.sock", connect(f"/run/swtpm/{b}/swtpm.sock"))
 attempt(f"open tap vm-{b}-0", open_tap(f"vm-{b}-0"))

@@ -2,7 +2,8 @@
 # Isolation between VMs: a hostile process in VM a's own unit and generated drop-in (ExecStart=
 # replaced by tests/system/isolation-probe.py, nothing else changed) tries to reach everything of VM
 # b, which runs beside it with a disk in its state directory, one made by root in a shared directory,
-# one given to it there, UEFI NVRAM, a cloud-init seed, a serial log, a TPM, a console and a tap.
+# one given to it there, UEFI NVRAM, a cloud-init seed, a serial log, a TPM, a guest agent channel, a
+# console and a tap.
 # Both VMs have each kind of disk the generator knows: in the state directory, outside with a size
 # (made by root), outside without (it must exist).
 # BUILD_DIR and SOURCE_ROOT come from meson (tests/meson.build).
@@ -17,7 +18,7 @@ setup_file() {
         GUEST_FIRMWARE=uefi guest_vm b "" "[disk.root]" "size = 64M" \
                 "[disk.made]" "path = /srv/shared/b-made.qcow2" "size = 16M" \
                 "[disk.given]" "path = /srv/shared/b-given.qcow2" \
-                "[cloud-init]" "[tpm]" "[vnc]" "[net.lan]" "mode = bridge" "bridge = br0"
+                "[cloud-init]" "[tpm]" "[agent]" "[vnc]" "[net.lan]" "mode = bridge" "bridge = br0"
         guest_vm a "" "[disk.root]" "size = 64M" \
                 "[disk.made]" "path = /srv/shared/a-made.qcow2" "size = 16M" \
                 "[disk.given]" "path = /srv/shared/a-given.qcow2"
@@ -166,7 +167,7 @@ teardown_file() {
         # Every attempt and its result, in the test's output.
         while IFS= read -r line; do echo "# $line" >&3; done <<<"$results"
         [[ "$results" == *"PROBE DONE"* ]]
-        [ "$(grep -c '^ATTEMPT ' <<<"$results")" -eq 24 ]
+        [ "$(grep -c '^ATTEMPT ' <<<"$results")" -eq 25 ]
         ! grep -E '^ATTEMPT .*: ALLOWED' <<<"$results"
         ! grep -E '^OWN .*: FAILED' <<<"$results"
         [ "$(grep -c '^OWN .*: ok' <<<"$results")" -eq 4 ]
