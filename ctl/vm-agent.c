@@ -99,7 +99,8 @@ char *guest_addresses_of(const GuestInfo *g, const char *mac) {
                         continue;
                 for (size_t k = 0; k < gi->n_addresses; k++)
                         if (!startswith(gi->addresses[k].address, "fe80:"))
-                                strv_push(&found, gi->addresses[k].address);
+                                strv_consume(&found, xasprintf("%s/%u", gi->addresses[k].address,
+                                                               gi->addresses[k].prefix));
         }
         char *s = strv_join(&found, ",");
         strv_clear(&found);
