@@ -242,9 +242,16 @@ CONF
         in_container systemctl daemon-reload
         # Started together; each start returns once its guest's agent answers.
         in_container systemctl start qemu-vm@fleet-a qemu-vm@fleet-b qemu-vm@fleet-c
-        local since
+        local since stopped_ms
         since=$(in_container date +%s)
-        in_container systemctl stop machines.target
+        # The VMs stop after the target (they are ordered before it): until the last is gone.
+        stopped_ms=$(in_container sh -c 't0=$(date +%s%N); systemctl stop machines.target
+                while systemctl list-units --no-legend --state=active,deactivating "qemu-vm@fleet-*" | grep -q .; do
+                        [ $(($(date +%s%N) - t0)) -lt 400000000000 ] || break
+                        sleep 0.2
+                done
+                echo $((($(date +%s%N) - t0) / 1000000))')
+        echo "# three real guests powered off in $stopped_ms ms" >&3
         for vm in fleet-a fleet-b fleet-c; do
                 [ "$(in_container systemctl is-active "qemu-vm@$vm")" = inactive ]
                 run in_container journalctl -u "qemu-vm@$vm" --no-pager -o cat --since "@$since"
