@@ -303,7 +303,7 @@ int qmp_agent_connect(QmpClient *q, int fd, int timeout_ms) {
                 if (r < 0)
                         return r;
                 r = read_message(q, deadline, &reply, NULL);
-                if (r == -EBADMSG)
+                if (r == -EBADMSG && qmp_now_ms() < deadline)
                         continue;
                 if (r < 0)
                         return r;
@@ -312,6 +312,9 @@ int qmp_agent_connect(QmpClient *q, int fd, int timeout_ms) {
                 json_object_put(reply);
                 if (synced)
                         return 0;
+                /* A guest that keeps sending other replies gets no more time than a silent one. */
+                if (qmp_now_ms() >= deadline)
+                        return -ETIMEDOUT;
         }
 }
 
