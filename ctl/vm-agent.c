@@ -79,10 +79,12 @@ void guest_info_print(const VmConfig *c, const GuestInfo *g) {
 
 int vm_guest_info(const char *vm, int timeout_ms, GuestInfo *ret, char **ret_error) {
         QmpClient q = QMP_CLIENT_INIT;
+        long long deadline = qmp_now_ms() + timeout_ms;
         int r = vm_agent_connect(vm, timeout_ms, &q);
         *ret = (GuestInfo) {};
+        /* One budget for the whole call: a slow guest holds list and status no longer than promised. */
         if (r >= 0)
-                r = guest_info_get(&q, timeout_ms, ret);
+                r = guest_info_get(&q, deadline > qmp_now_ms() ? (int) (deadline - qmp_now_ms()) : 0, ret);
         qmp_close(&q);
         if (r < 0) {
                 guest_info_clear(ret);
@@ -98,7 +100,7 @@ char *guest_addresses_of(const GuestInfo *g, const char *mac) {
                 if (!gi->mac || strcasecmp(gi->mac, mac) != 0)
                         continue;
                 for (size_t k = 0; k < gi->n_addresses; k++)
-                        if (!startswith(gi->addresses[k].address, "fe80:"))
+                        if (strncasecmp(gi->addresses[k].address, "fe80:", 5) != 0)
                                 strv_consume(&found, xasprintf("%s/%u", gi->addresses[k].address,
                                                                gi->addresses[k].prefix));
         }

@@ -17,7 +17,7 @@ int vm_agent_connect(const char *vm, int timeout_ms, QmpClient *q);
 /* Why vm_agent_connect() failed, in words. */
 char *vm_agent_error(const char *vm, int r);
 
-/* Connects, synchronises and asks (guest_info_get()), each step within timeout_ms. On failure returns a
+/* Connects, synchronises and asks (guest_info_get()), all within timeout_ms. On failure returns a
  * negative errno with *ret_error saying why (printable); *ret is then empty. */
 int vm_guest_info(const char *vm, int timeout_ms, GuestInfo *ret, char **ret_error);
 

@@ -80,7 +80,7 @@ int vm_qemu_status(const char *vm, uint32_t main_pid, char **ret_status, char **
         r = qmp_command(&q, "query-status", NULL, VM_QMP_TIMEOUT_MS, &reply, ret_error);
         if (r == -EIO)
                 goto finish;
-        if (r >= 0 && !json_object_object_get_ex(reply, "status", &v))
+        if (r >= 0 && (!json_object_object_get_ex(reply, "status", &v) || !json_object_is_type(v, json_type_string)))
                 r = -EBADMSG;
         if (r < 0)
                 *ret_error = xstrdup(strerror(-r));

@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
@@ -31,15 +32,22 @@ typedef struct Log {
         uint64_t max;
 } Log;
 
+/* A regular file only: non-blocking, so that a FIFO planted there cannot hold the start. */
 static void log_open(Log *l) {
         struct stat st;
 
-        l->fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0640);
+        l->fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0640);
         if (l->fd < 0) {
                 log_error("Cannot open '%s': %m", l->path);
                 return;
         }
-        l->size = fstat(l->fd, &st) == 0 ? (uint64_t) st.st_size : 0;
+        if (fstat(l->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                log_error("'%s' is not a regular file: the serial log is not written.", l->path);
+                close(l->fd);
+                l->fd = -1;
+                return;
+        }
+        l->size = (uint64_t) st.st_size;
 }
 
 /* LOG becomes LOG.1 (the older LOG.1 goes) and a new LOG is begun. */
@@ -60,7 +68,8 @@ static void log_append(Log *l, const char *buf, size_t n) {
         while (n > 0) {
                 if (l->fd < 0 || l->size >= l->max) {
                         log_rotate(l);
-                        if (l->fd < 0)
+                        /* Rotation failed (say, serial.log.1 is a directory): the bytes go, the bound holds. */
+                        if (l->fd < 0 || l->size >= l->max)
                                 return;
                 }
                 size_t room = l->max - l->size < n ? (size_t) (l->max - l->size) : n;
@@ -154,6 +163,9 @@ int main(int argc, char *argv[]) {
                 help();
                 return 2;
         }
+
+        /* Not dumpable: QEMU runs as the same user, and must not reach into this process. */
+        (void) prctl(PR_SET_DUMPABLE, 0);
 
         sigset_t mask;
         sigemptyset(&mask);

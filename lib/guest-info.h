@@ -14,6 +14,10 @@
 /* Kept of what the guest reports: more interfaces or addresses are left out. */
 #define GUEST_INTERFACES_MAX 64
 #define GUEST_ADDRESSES_MAX 32
+/* Bytes kept of a name (host, OS, interface, version) and of an address or MAC: a guest's megabyte of
+ * host name would otherwise set the width of every row of `qemu-vmctl list`. */
+#define GUEST_NAME_MAX 255
+#define GUEST_ADDRESS_MAX 64
 
 typedef struct GuestAddress {
         char *address;          /* printable */
@@ -37,7 +41,7 @@ typedef struct GuestInfo {
 } GuestInfo;
 
 /* Asks the agent (a synchronised connection: qmp_agent_connect()) for its version, the guest's host
- * name, OS and network interfaces, each within timeout_ms. What the agent does not answer stays NULL
+ * name, OS and network interfaces, all four within timeout_ms. What the agent does not answer stays NULL
  * or empty; returns 0, or a negative errno when the connection failed. */
 int guest_info_get(QmpClient *q, int timeout_ms, GuestInfo *ret);
 void guest_info_clear(GuestInfo *info);

@@ -283,7 +283,7 @@ int qmp_agent_connect(QmpClient *q, int fd, int timeout_ms) {
         if (r < 0)
                 return r;
         /* A number no earlier client used: only the reply to this sync ends it. */
-        if (getrandom(&sync_id, sizeof sync_id, 0) != sizeof sync_id)
+        if (getrandom(&sync_id, sizeof sync_id, GRND_NONBLOCK) != sizeof sync_id)
                 sync_id = (unsigned) qmp_now_ms();
         sync_id &= 0x7fffffff;
         json_object *args = json_object_new_object();

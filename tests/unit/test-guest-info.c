@@ -84,6 +84,18 @@ static void guest_hostile_info(int fd) {
         pause();
 }
 
+/* Answers every command correctly, 400 ms late. */
+static void guest_slow(int fd) {
+        char line[512];
+        for (int id = 1;; id++) {
+                read_line(fd, line, sizeof line);
+                usleep(400 * 1000);
+                char reply[64];
+                snprintf(reply, sizeof reply, "{\"return\": {}, \"id\": %d}\n", id);
+                write_str(fd, reply);
+        }
+}
+
 static pid_t start_guest(Guest guest, int *ret_fd) {
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -152,10 +164,27 @@ static void test_hostile_info(void) {
         stop_guest(pid);
 }
 
+static void test_slow_guest(void) {
+        QmpClient q = QMP_CLIENT_INIT;
+        GuestInfo g;
+        int fd;
+        pid_t pid = start_guest(guest_slow, &fd);
+        q.fd = fd;
+        long long start = qmp_now_ms();
+        int r = guest_info_get(&q, 1000, &g);
+        long long took = qmp_now_ms() - start;
+        check(r == -ETIMEDOUT, "four answers 400 ms late do not fit into 1000 ms (got %d)", r);
+        check(took < 1300, "one budget for all four commands, not one each (%lld ms for 1000)", took);
+        guest_info_clear(&g);
+        qmp_close(&q);
+        stop_guest(pid);
+}
+
 int main(void) {
         signal(SIGPIPE, SIG_IGN);
         test_sync_after_junk();
         test_wrong_sync();
         test_hostile_info();
+        test_slow_guest();
         return tap_done();
 }
