@@ -7,6 +7,8 @@
 #                           hand-written unit and libvirt, with DIAGNOSE=1       (about 15 minutes)
 #   bench/memory.sh         processes added per VM against libvirt's daemons     (about 10 minutes)
 #   bench/host-shutdown.sh  5 and 20 guests against libvirt-guests              (about 65 minutes)
+#   bench/ready-agent.sh    ready = agent against polling the agent by hand,
+#                           the real Debian guest                              (about 30 minutes)
 #
 # Each section starts with the time, the commit and the load average, so a run on a busy machine
 # shows as one. RUNS, SIZES, DIAGNOSE and LIBVIRT pass through to the scripts; ONLY="memory generator"
@@ -15,7 +17,7 @@ set -euo pipefail
 
 here=$(dirname "$0")
 build=${1:-build}
-read -r -a benches <<<"${ONLY:-generator vm-lifecycle memory host-shutdown}"
+read -r -a benches <<<"${ONLY:-generator vm-lifecycle memory host-shutdown ready-agent}"
 [ "$(id -u)" = 0 ] || { echo "needs root: the benchmarks boot systemd in containers" >&2; exit 1; }
 command -v hyperfine >/dev/null || { echo "needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
 [ -x "$build/generator/qemu-vm-generator" ] || { echo "build first: meson setup $build && ninja -C $build" >&2; exit 1; }
