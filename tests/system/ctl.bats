@@ -63,7 +63,7 @@ teardown_file() {
 @test "list: one row per VM, running, stopped and broken, with its state; --json parses and agrees" {
         run vmctl list
         [ "$status" -eq 0 ]
-        [[ "${lines[0]}" == NAME*STATE*AUTOSTART*CPUS*MEMORY*DISKS*NICS*CONSOLE ]]
+        [[ "${lines[0]}" == NAME*STATE*AUTOSTART*CPUS*MEMORY*DISKS*NICS*CONSOLE*GUEST ]]
         [[ "$output" =~ hot\ +active\ +no\ +1\ +256M\ +root ]]
         [[ "$output" =~ idle\ +inactive\ +no\ +1\ +256M\ +data ]]
         [[ "$output" =~ keep\ +active\ +no\ +1\ +256M\ +root,data\ .*http://127.0.0.1:[0-9]+/vnc.html ]]
