@@ -2,11 +2,11 @@
 # bench/memory.sh [BUILD_DIR]: the memory of every process qemu-vm adds to a running VM, against
 # libvirt's daemons while one domain runs, in one booted-systemd container:
 #
-#   plain    a VM without TPM or console: every process of qemu-vm@'s cgroup other than QEMU
-#            (expected: none)
+#   plain    a VM without TPM or console: every process of qemu-vm@'s cgroup other than QEMU, and
+#            the serial log's (qemu-vm-serial-log@NAME, one small C process)
 #   full     a VM with [tpm] and [vnc], before any browser connects: the processes of swtpm@NAME and
-#            novnc@NAME (swtpm; websockify starts only on a connection), and any of qemu-vm@NAME's
-#            other than QEMU
+#            novnc@NAME (swtpm; websockify starts only on a connection), the serial log's, and any of
+#            qemu-vm@NAME's other than QEMU
 #   full-console  the same VM once a websocket client has done an RFB handshake on its console port
 #            (tests/system/rfb-probe.py): websockify now runs, for [vnc] idle_timeout seconds
 #   libvirt  libvirt 9: every process of libvirtd, virtlogd and virtlockd other than QEMU, while one
@@ -77,10 +77,10 @@ cycle() {
         case $c in
         plain)
                 qemu=$(in_container systemctl show -p MainPID --value qemu-vm@plain)
-                measure plain "$qemu" qemu-vm@plain.service ;;
+                measure plain "$qemu" qemu-vm@plain.service qemu-vm-serial-log@plain.service ;;
         full)
                 qemu=$(in_container systemctl show -p MainPID --value qemu-vm@full)
-                local units=(qemu-vm@full.service swtpm@full.service novnc@full.service)
+                local units=(qemu-vm@full.service swtpm@full.service novnc@full.service qemu-vm-serial-log@full.service)
                 measure full "$qemu" "${units[@]}"
                 # A browser's first connection starts websockify, which stays for idle_timeout (60 s).
                 port=$(in_container systemctl cat novnc@full.socket | sed -n 's/^ListenStream=127\.0\.0\.1:\([0-9]*\)$/\1/p')
