@@ -53,6 +53,12 @@ packages=(
     e2fsprogs iproute2 iputils-ping procps less locales
     grub-efi-amd64-bin
 )
+# mmdebstrap hands apt a pipe by number, run through dash (`cat >&N`), which takes one digit only:
+# descriptors a caller left open (bats holds several) would push the pipe to 10 and up.
+for fd in /proc/self/fd/*; do
+    fd=${fd##*/}
+    [ "$fd" -gt 2 ] && [ "$fd" -ne 9 ] && eval "exec $fd>&-" 2>/dev/null || true
+done
 log "mmdebstrap: Debian 12 with ${packages[*]}"
 # The hooks run on the host with the new root as $1.
 mmdebstrap --variant=minbase --include="$(IFS=,; echo "${packages[*]}")" \
