@@ -80,14 +80,12 @@ static void press_power_button(QmpClient *q) {
                 log_warning("system_powerdown failed: %s", strerror(-r));
 }
 
-static int connect_qemu(const char *path, pid_t pid);
-
 /* Asks the guest agent to power the guest off. It answers nothing when it obeys (the guest goes
  * down), so only an error reply or no agent at all is a failure; the SHUTDOWN event tells the rest. */
 static void ask_agent(const Agent *agent, pid_t pid) {
         QmpClient q = QMP_CLIENT_INIT;
         _cleanup_free_ char *error = NULL;
-        int r = connect_qemu(agent->path, pid);
+        int r = peer_socket_connect_path(agent->path, pid);
         if (r >= 0)
                 r = qmp_agent_connect(&q, r, AGENT_TIMEOUT_MS);
         if (r >= 0) {
@@ -161,17 +159,6 @@ static Outcome wait_for_guest(QmpClient *q, unsigned timeout_s, const Agent *age
         }
 }
 
-/* The QMP socket, only if QEMU itself listens on it: a name in QEMU's runtime directory is QEMU's to
- * replace. */
-static int connect_qemu(const char *qmp_path, pid_t pid) {
-        _cleanup_free_ char *copy = xstrdup(qmp_path);
-        char *slash = strrchr(copy, '/');
-        if (!slash || slash == copy)
-                return -EINVAL;
-        *slash = '\0';
-        return peer_socket_connect(copy, slash + 1, pid);
-}
-
 static int run(const char *qmp_path, unsigned timeout_s, const Agent *agent) {
         QmpClient q = QMP_CLIENT_INIT;
         Qemu qemu = find_qemu();
@@ -183,7 +170,8 @@ static int run(const char *qmp_path, unsigned timeout_s, const Agent *agent) {
                 return 0;
         }
 
-        r = connect_qemu(qmp_path, qemu.pid);
+        /* Only if QEMU itself listens: a name in QEMU's runtime directory is QEMU's to replace. */
+        r = peer_socket_connect_path(qmp_path, qemu.pid);
         if (r >= 0)
                 r = qmp_connect(&q, r, CONNECT_TIMEOUT_MS);
         if (r < 0) {

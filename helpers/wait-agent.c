@@ -20,9 +20,9 @@
 #define ATTEMPT_MS 5000
 #define RETRY_MS 1000
 
-static int agent_answers(const char *dir, const char *file, pid_t pid, int timeout_ms) {
+static int agent_answers(const char *path, pid_t pid, int timeout_ms) {
         QmpClient q = QMP_CLIENT_INIT;
-        int r = peer_socket_connect(dir, file, pid);
+        int r = peer_socket_connect_path(path, pid);
         if (r >= 0)
                 r = qmp_agent_connect(&q, r, timeout_ms);
         qmp_close(&q);
@@ -67,20 +67,18 @@ int main(int argc, char *argv[]) {
                 log_error("$MAINPID is not set: systemd knows of no QEMU to wait for.");
                 return 1;
         }
-        _cleanup_free_ char *dir = xstrdup(path);
-        char *slash = strrchr(dir, '/');
-        if (!slash || slash == dir) {
+        const char *slash = strrchr(path, '/');
+        if (!slash || slash == path) {
                 help();
                 return 2;
         }
-        *slash = '\0';
         signal(SIGPIPE, SIG_IGN);
 
         long long start = qmp_now_ms(), deadline = start + (long long) timeout * 1000;
         int r;
         for (;;) {
                 long long left = deadline - qmp_now_ms();
-                r = agent_answers(dir, slash + 1, (pid_t) pid, (int) (left < ATTEMPT_MS ? (left > 0 ? left : 0) : ATTEMPT_MS));
+                r = agent_answers(path, (pid_t) pid, (int) (left < ATTEMPT_MS ? (left > 0 ? left : 0) : ATTEMPT_MS));
                 if (r >= 0) {
                         log_info("The guest agent answered %.1f s after QEMU started: the guest is up.",
                                  (double) (qmp_now_ms() - start) / 1000);

@@ -83,3 +83,12 @@ int unix_connect(const char *path) {
                 return errno == EAGAIN ? -ETIMEDOUT : -errno;
         return TAKE_FD(fd);
 }
+
+int peer_socket_connect_path(const char *path, pid_t peer_pid) {
+        _cleanup_free_ char *dir = xstrdup(path);
+        char *slash = strrchr(dir, '/');
+        if (!slash || slash == dir)
+                return -EINVAL;
+        *slash = '\0';
+        return peer_socket_connect(dir, slash + 1, peer_pid);
+}

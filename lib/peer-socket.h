@@ -18,6 +18,10 @@
  * another negative errno (-ENOENT, -ECONNREFUSED: nothing listens). */
 int peer_socket_connect(const char *dir, const char *name, pid_t peer_pid);
 
+/* The same for the absolute PATH of the socket (its directory, then its name); -EINVAL for a path
+ * without a directory. */
+int peer_socket_connect_path(const char *path, pid_t peer_pid);
+
 /* A plain connect() to PATH, following links: only for a socket in a directory the caller trusts
  * (the benchmarks' own QEMU). Returns the descriptor or a negative errno. */
 int unix_connect(const char *path);
