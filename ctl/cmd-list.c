@@ -6,6 +6,7 @@
 #include "console-ports.h"
 #include "ctl.h"
 #include "format.h"
+#include "parse-value.h"
 #include "log.h"
 #include "systemd-bus.h"
 #include "table.h"

@@ -42,7 +42,6 @@ int cmd_show(Ctl *ctl, int argc, char *argv[]) {
         }
 
         const VmConfig *c = &e->config;
-        json_object *sections = effective_config_build(c);
         Strv qemu = {};
         qemu_argv_build(c, &qemu);
 
@@ -54,7 +53,7 @@ int cmd_show(Ctl *ctl, int argc, char *argv[]) {
                         json_object_array_add(args, json_object_new_string(qemu.items[i]));
                 json_object_object_add(doc, "name", json_object_new_string(c->name));
                 json_object_object_add(doc, "files", files);
-                json_object_object_add(doc, "config", sections);
+                json_object_object_add(doc, "config", effective_config_build(c));
                 json_object_object_add(doc, "qemu_argv", args);
                 ctl_print_json(doc);
         } else {
@@ -62,7 +61,7 @@ int cmd_show(Ctl *ctl, int argc, char *argv[]) {
                 for (size_t i = 0; i < c->files.n; i++)
                         printf("#   %s\n", c->files.items[i]);
                 printf("# Every key after defaults and drop-ins:\n\n");
-                effective_config_print_ini(sections, stdout);
+                effective_config_print_ini(c, stdout);
                 printf("\n# QEMU command line (ExecStart= of qemu-vm@%s.service):\n", c->name);
                 for (size_t i = 0; i < qemu.n; i++) {
                         print_shell_word(qemu.items[i], stdout);
@@ -70,7 +69,6 @@ int cmd_show(Ctl *ctl, int argc, char *argv[]) {
                         bool option = qemu.items[i][0] == '-' && i + 1 < qemu.n && qemu.items[i + 1][0] != '-';
                         fputs(i + 1 == qemu.n ? "\n" : option ? " " : " \\\n    ", stdout);
                 }
-                json_object_put(sections);
         }
         strv_clear(&qemu);
         vm_set_free(&set);

@@ -28,6 +28,7 @@ typedef struct Ctl {
 int cmd_list(Ctl *ctl, int argc, char *argv[]);
 int cmd_status(Ctl *ctl, int argc, char *argv[]);
 int cmd_show(Ctl *ctl, int argc, char *argv[]);
+int cmd_keys(Ctl *ctl, int argc, char *argv[]);
 int cmd_start(Ctl *ctl, int argc, char *argv[]);
 int cmd_stop(Ctl *ctl, int argc, char *argv[]);
 int cmd_restart(Ctl *ctl, int argc, char *argv[]);

@@ -4,21 +4,6 @@
 #include "format.h"
 #include "util.h"
 
-char *format_size(uint64_t bytes) {
-        static const char suffixes[] = "KMGTPE";
-        int i = -1;
-
-        if (bytes == 0)
-                return xstrdup("0");
-        while (i + 1 < (int) sizeof suffixes - 1 && bytes % 1024 == 0) {
-                bytes /= 1024;
-                i++;
-        }
-        if (i < 0)
-                return xasprintf("%" PRIu64, bytes);
-        return xasprintf("%" PRIu64 "%c", bytes, suffixes[i]);
-}
-
 char *format_duration(uint64_t seconds) {
         static const struct { uint64_t unit; const char *name; } parts[] = {
                 { 86400, "d" }, { 3600, "h" }, { 60, "min" }, { 1, "s" },

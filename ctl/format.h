@@ -5,9 +5,5 @@
 
 #include <stdint.h>
 
-/* 2147483648 -> "2G", 1572864 -> "1536K": the largest binary suffix that divides exactly, the form
- * qemu-vm.conf(5) accepts; "0" for 0. */
-char *format_size(uint64_t bytes);
-
 /* 93784 s -> "1d 2h 3min 4s"; "0s" for 0. */
 char *format_duration(uint64_t seconds);

@@ -18,6 +18,7 @@ static const struct {
         { "list", cmd_list, "list                                   every configured VM" },
         { "status", cmd_status, "status NAME                            unit state, QEMU state, uptime, journal" },
         { "show", cmd_show, "show NAME                              effective configuration and QEMU command line" },
+        { "keys", cmd_keys, "keys                                   every section and key of a VM file, with defaults" },
         { "start", cmd_start, "start NAME [--wait] [--timeout S]      start through systemd" },
         { "stop", cmd_stop, "stop NAME [--wait] [--timeout S]       power down through systemd" },
         { "restart", cmd_restart, "restart NAME [--wait] [--timeout S]    stop (waiting), then start" },

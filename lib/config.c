@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "config-schema.h"
 #include "escape.h"
 #include "log.h"
 
@@ -83,28 +84,12 @@ void config_errors_clear(ConfigErrors *e) {
         *e = (ConfigErrors) {};
 }
 
-/* The built-in defaults; man/qemu-vm.conf.5 documents each of them. */
+/* The built-in defaults are the schema's (config-schema.c). */
 void vm_config_init(VmConfig *c, const char *name, const char *source_path) {
-        *c = (VmConfig) {
-                .name = xstrdup(name),
-                .source_path = xstrdup(source_path),
-                .memory = UINT64_C(1) << 30,
-                .cpus = 1,
-                .machine = xstrdup("q35"),
-                .accel = ACCEL_KVM,
-                .cpu = xstrdup("max"),
-                .firmware = FIRMWARE_UEFI,
-                .shutdown_timeout = 120,
-                .ready = READY_QMP,
-                .ready_timeout = 300,
-                .hotplug_slots = 4,
-                .serial = true,
-                .serial_log = true,
-                .serial_log_max = SERIAL_LOG_MAX_DEFAULT,
-                .tpm.model = _TPM_MODEL_INVALID,
-                .vnc.listen = xstrdup("127.0.0.1"),
-                .vnc.idle_timeout = 60,
-        };
+        *c = (VmConfig) { .name = xstrdup(name), .source_path = xstrdup(source_path) };
+        for (SectionKind k = 0; k < _SECTION_MAX; k++)
+                if (!config_sections[k].has_id)
+                        config_section_apply_defaults(k, c);
 }
 
 bool machine_is_q35(const char *machine) {

@@ -10,13 +10,12 @@
 
 #include "strv.h"
 
-/* Where a value came from, for messages of the form "FILE:LINE: ...". */
 /* The serial log's size before it is rotated ([serial] log_max): a guest can print without end, and
  * two files of this size are all it may take of /var. */
-#define SERIAL_LOG_MAX_DEFAULT (16ULL * 1024 * 1024)
 #define SERIAL_LOG_MAX_MIN (64ULL * 1024)
 #define SERIAL_LOG_MAX_MAX (1024ULL * 1024 * 1024 * 1024)
 
+/* Where a value came from, for messages of the form "FILE:LINE: ...". */
 typedef struct Origin {
         const char *file;       /* points into VmConfig.files */
         unsigned line;

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <strings.h>
 
 #include "parse-value.h"
@@ -193,4 +194,19 @@ char *ip_address_format(const IpAddress *a, bool with_prefix) {
         if (!inet_ntop(a->family, a->bytes, text, sizeof text))
                 abort();
         return with_prefix ? xasprintf("%s/%u", text, a->prefix) : xstrdup(text);
+}
+
+char *format_size(uint64_t bytes) {
+        static const char suffixes[] = "KMGT";
+        int i = -1;
+
+        if (bytes == 0)
+                return xstrdup("0");
+        while (i + 1 < (int) sizeof suffixes - 1 && bytes % 1024 == 0) {
+                bytes /= 1024;
+                i++;
+        }
+        if (i < 0)
+                return xasprintf("%" PRIu64, bytes);
+        return xasprintf("%" PRIu64 "%c", bytes, suffixes[i]);
 }

@@ -9,6 +9,9 @@
 
 /* "512", "64K", "2G", "1T" (binary multiples, an optional trailing 'B' or 'iB'); no sign, no fraction. */
 int parse_size(const char *s, uint64_t *ret);
+/* Its inverse: 2147483648 -> "2G", 1572864 -> "1536K", with the largest suffix that divides exactly;
+ * "0" for 0. */
+char *format_size(uint64_t bytes);
 
 /* A decimal integer in [min, max]; no sign, no leading/trailing junk. */
 int parse_uint_range(const char *s, uint64_t min, uint64_t max, uint64_t *ret);

@@ -28,7 +28,7 @@ offers() {
 
 @test "commands, and the options before one" {
         [ "$(offers s)" = "show start status stop" ]
-        [ "$(offers '')" = "agent attach-disk check-host console destroy detach-disk list restart show start status stop" ]
+        [ "$(offers '')" = "agent attach-disk check-host console destroy detach-disk keys list restart show start status stop" ]
         [ "$(offers --j)" = "--json" ]
         [ "$(offers --json de)" = "destroy detach-disk" ]
 }
