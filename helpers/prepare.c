@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <uuid/uuid.h>
 
+#include "config-schema.h"
 #include "console-token.h"
 #include "disk-outside.h"
 #include "log.h"
@@ -428,7 +429,9 @@ static int seed_option(SeedSpec *spec, int option, const char *name, const char 
                 if (!user_name_is_valid(value))
                         goto invalid;
                 spec->users = xrealloc(spec->users, (spec->n_users + 1) * sizeof(SeedUser));
-                spec->users[spec->n_users++] = (SeedUser) { .name = value, .shell = "/bin/bash" };
+                spec->users[spec->n_users++] = (SeedUser) {
+                        .name = value, .shell = config_key_default(SECTION_USER, "shell"),
+                };
                 break;
         case SEED_SHELL: user->shell = value; break;
         case SEED_SUDO: user->sudo = true; break;

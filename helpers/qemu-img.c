@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <sys/wait.h>
 
+#include "config-schema.h"
 #include "meson-config.h"
 #include "qemu-img.h"
 #include "strv.h"
@@ -23,7 +24,7 @@ int qemu_img_create(const DiskRequest *d, const char *target, const RunAs *as, c
                 strv_push(&argv, "-b");
                 strv_push(&argv, d->backing);
                 strv_push(&argv, "-F");
-                strv_push(&argv, d->backing_format ?: "qcow2");
+                strv_push(&argv, d->backing_format ?: config_key_default(SECTION_DISK, "backing_format"));
         }
         strv_push(&argv, target);
         if (d->size)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
@@ -628,6 +629,12 @@ const KeyDef *config_key_lookup(SectionKind kind, const char *name, size_t len) 
                 if (strlen(s->keys[i].name) == len && strncmp(s->keys[i].name, name, len) == 0)
                         return &s->keys[i];
         return NULL;
+}
+
+const char *config_key_default(SectionKind kind, const char *name) {
+        const KeyDef *def = config_key_lookup(kind, name, strlen(name));
+        assert(def);
+        return def->default_value;
 }
 
 void config_section_apply_defaults(SectionKind kind, void *base) {

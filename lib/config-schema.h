@@ -80,5 +80,9 @@ void config_section_apply_defaults(SectionKind kind, void *base);
 size_t config_section_count(const VmConfig *c, SectionKind kind);
 const void *config_section_item(const VmConfig *c, SectionKind kind, size_t i, const char **ret_id);
 
+/* The default_value of a key the schema has (NULL when it has none), for helpers that get the value
+ * as an option which may be left out. */
+const char *config_key_default(SectionKind kind, const char *name);
+
 /* The default as the manual states it: default_value, default_doc, or "none". */
 const char *key_default_text(const KeyDef *def);
