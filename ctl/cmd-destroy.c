@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* qemu-vmctl destroy NAME --force [--remove-disks ID,...]: stops the VM and its companion units, then
- * deletes its config file and drop-ins, everything in its state dir that qemu-vm made (disks, NVRAM),
- * its TPM state and its serial log, and reloads systemd. Disks outside the state dir are the user's
+ * deletes its config file and drop-ins, everything in its state dir that qemu-vm made (disks, NVRAM,
+ * cloud-init seed), its TPM state and its serial log (lib/vm-files.h), and reloads systemd. Disks outside the state dir are the user's
  * and are kept unless --remove-disks names them. Without --force it only lists what it would do; a VM
  * with protect = yes is refused either way. Every path it deletes is listed. */
 
@@ -14,6 +14,8 @@
 #include "log.h"
 #include "paths.h"
 #include "systemd-bus.h"
+#include "vm-files.h"
+#include "vm-units.h"
 #include "vms.h"
 
 typedef struct DestroyOptions {
@@ -108,8 +110,7 @@ static const char *file_user(const VmSet *set, const VmConfig *self, const char 
 }
 
 static int plan_build(const Ctl *ctl, const VmSet *set, const VmConfig *c, const DestroyOptions *o, Plan *p) {
-        _cleanup_free_ char *state_dir = vm_state_path(c->name, ""), *dropin_dir = xasprintf("%s/%s.conf.d", ctl->config_dir, c->name);
-        state_dir[strlen(state_dir) - 1] = 0;   /* no trailing slash */
+        _cleanup_free_ char *state_dir = vm_state_dir(c->name), *dropin_dir = xasprintf("%s/%s.conf.d", ctl->config_dir, c->name);
 
         for (size_t i = 0; i < o->remove_disks.n; i++) {
                 bool found = false;
@@ -122,18 +123,13 @@ static int plan_build(const Ctl *ctl, const VmSet *set, const VmConfig *c, const
                 }
         }
 
-        strv_consume(&p->units, vm_unit_name(c->name));
-        if (c->vnc.enabled) {
-                strv_pushf(&p->units, "novnc@%s.service", c->name);
-                strv_pushf(&p->units, "novnc@%s.socket", c->name);
-        }
-        if (c->tpm.enabled) {
-                strv_pushf(&p->units, "swtpm@%s.service", c->name);
-                strv_pushf(&p->units, "swtpm@%s.socket", c->name);
-        }
-        for (size_t i = 0; i < c->n_nets; i++)
-                if (c->nets[i].ifname)
-                        strv_pushf(&p->units, "qemu-vm-tap@%s.service", c->nets[i].ifname);
+        /* The VM first (the list's last), then its companions the other way round from how they start. */
+        VmUnits units;
+        vm_units_list(c, &units);
+        for (size_t i = units.n; i > 0; i--)
+                if (!units.items[i - 1].stops_with_vm_only)
+                        strv_push(&p->units, units.items[i - 1].name);
+        vm_units_clear(&units);
 
         /* The configuration first: once it is gone, nothing starts the VM again. A drop-in directory that
          * is a symbolic link (shared between VMs, say) loses the link, never the files behind it. */
@@ -162,20 +158,18 @@ static int plan_build(const Ctl *ctl, const VmSet *set, const VmConfig *c, const
                         strv_consume(&p->kept, xasprintf("%s: disk '%s' is outside %s (--remove-disks %s deletes it)",
                                                          d->path, d->id, state_dir, d->id));
         }
-        _cleanup_free_ char *nvram = vm_state_path(c->name, VM_NVRAM_FILE);
-        plan_file(p, nvram);
-        if (exists(state_dir))
-                strv_push(&p->dirs, state_dir);
-
-        _cleanup_free_ char *tpm_dir = vm_tpm_state_dir(c->name), *log_path = vm_serial_log_path(c->name),
-                            *log_dir = vm_log_dir(c->name);
-        if (exists(tpm_dir))
-                plan_whole_dir(p, tpm_dir);
-        _cleanup_free_ char *older_log_path = xasprintf("%s.1", log_path);
-        plan_file(p, log_path);
-        plan_file(p, older_log_path);   /* qemu-vm-serial-log's rotation; it stops with the VM (PartOf=) */
-        if (exists(log_dir))
-                strv_push(&p->dirs, log_dir);
+        /* What the units and helpers made for the VM (lib/vm-files.c). */
+        VmOwnedPaths owned;
+        vm_owned_paths(c->name, &owned);
+        for (size_t i = 0; i < owned.files.n; i++)
+                plan_file(p, owned.files.items[i]);
+        for (size_t i = 0; i < owned.whole_dirs.n; i++)
+                if (exists(owned.whole_dirs.items[i]))
+                        plan_whole_dir(p, owned.whole_dirs.items[i]);
+        for (size_t i = 0; i < owned.dirs.n; i++)
+                if (exists(owned.dirs.items[i]))
+                        strv_push(&p->dirs, owned.dirs.items[i]);
+        vm_owned_paths_clear(&owned);
         return 0;
 }
 

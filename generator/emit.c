@@ -12,6 +12,7 @@
 #include "sandbox.h"
 #include "unit-file.h"
 #include "vm-ids.h"
+#include "vm-units.h"
 
 /* Extra seconds systemd waits beyond shutdown_timeout, more than qemu-vm-shutdown can take on top of it:
  * connecting (5), a power-button press at the deadline (5), quit (5) and QEMU's exit (20), and with
@@ -124,7 +125,7 @@ static void prepare_argv(const VmConfig *c, Strv *v) {
         strv_push(v, QEMU_VM_HELPER_DIR "/qemu-vm-prepare");
         if (c->firmware != FIRMWARE_BIOS) {
                 strv_push(v, "--nvram");
-                strv_consume(v, vm_state_path(c->name, VM_NVRAM_FILE));
+                strv_consume(v, vm_nvram_path(c->name));
                 strv_push(v, "--nvram-template");
                 strv_push(v, c->firmware_vars);
         }
@@ -176,7 +177,7 @@ static void cloud_init_argv(const VmConfig *c, Strv *v) {
 
         strv_push(v, QEMU_VM_HELPER_DIR "/qemu-vm-prepare");
         strv_push(v, "--cloud-init-seed");
-        strv_consume(v, vm_state_path(c->name, VM_CLOUD_INIT_SEED_FILE));
+        strv_consume(v, vm_seed_path(c->name));
         strv_push(v, "--instance-namespace");
         strv_push(v, c->uuid);
         strv_push(v, "--hostname");
@@ -243,7 +244,8 @@ static void shutdown_argv(const VmConfig *c, Strv *v) {
 
 /* Units that run as the VM's user or hand it a socket or a tap need it made first. */
 static void write_account_dependency(FILE *f, const char *vm) {
-        fprintf(f, "Requires=qemu-vm-account@%s.service\nAfter=qemu-vm-account@%s.service\n", vm, vm);
+        _cleanup_free_ char *account = vm_unit_name_of(VM_UNIT_ACCOUNT, vm);
+        fprintf(f, "Requires=%s\nAfter=%s\n", account, account);
 }
 
 /* The VM's QEMU and unprivileged helpers run as its own user and group (qemu-vm-account@NAME). */
@@ -252,9 +254,33 @@ static void write_user(FILE *f, const char *user) {
                    "User=%s\nGroup=%s\n", user, user);
 }
 
-/* machined takes host names only; asking it for another name would only fail at every start. */
-static bool machined_takes_name(const char *name) {
-        return hostname_is_valid(name);
+/* How the VM's unit depends on one of its companions. */
+static void write_companion_dependency(FILE *f, const VmConfig *c, const VmUnit *u) {
+        switch (u->kind) {
+        case VM_UNIT_ACCOUNT:
+                /* The VM's own user exists before anything runs as it or hands it a socket or a tap. */
+                write_account_dependency(f, c->name);
+                break;
+        case VM_UNIT_TPM_SOCKET:
+                /* The TPM's socket must listen before QEMU connects; swtpm itself starts on that connection. */
+        case VM_UNIT_TAP:
+                /* Each bridged NIC's tap exists before QEMU starts; it goes when the VM stops (its PartOf=). */
+        case VM_UNIT_SERIAL_LOG:
+                /* The serial log's FIFO is open before QEMU opens it (units/qemu-vm-serial-log@.service). */
+                fprintf(f, "Requires=%s\nAfter=%s\n", u->name, u->name);
+                break;
+        case VM_UNIT_CONSOLE_SOCKET:
+                /* novnc@NAME.socket orders itself after the VM and stops and restarts with it (PartOf=). */
+                fprintf(f, "Wants=%s\n", u->name);
+                break;
+        case VM_UNIT_MACHINE:
+                /* Likewise, and registers the VM once it runs; machined takes host names only. */
+                fprintf(f, "# systemd-machined: machinectl list and status show the running VM as %s.\n"
+                           "Wants=%s\n", c->name, u->name);
+                break;
+        default:
+                break;  /* swtpm and websockify start from their sockets; the VM is this unit */
+        }
 }
 
 static char *vm_dropin_text(const VmConfig *c) {
@@ -283,28 +309,13 @@ static char *vm_dropin_text(const VmConfig *c) {
                         for (size_t k = 0; k < c->users[i].ssh_keys.n; k++)
                                 write_mount_dependency(f, c->users[i].ssh_keys.items[k]);
         }
-        /* The VM's own user exists before anything runs as it or hands it a socket or a tap. */
-        write_account_dependency(f, c->name);
-        /* The TPM's socket must listen before QEMU connects; swtpm itself starts on that connection. */
-        if (c->tpm.enabled)
-                fprintf(f, "Requires=swtpm@%s.socket\nAfter=swtpm@%s.socket\n", c->name, c->name);
-        /* Each bridged NIC's tap exists before QEMU starts; it goes when the VM stops (its PartOf=). */
-        for (size_t i = 0; i < c->n_nets; i++)
-                if (c->nets[i].ifname)
-                        fprintf(f, "Requires=qemu-vm-tap@%s.service\nAfter=qemu-vm-tap@%s.service\n",
-                                c->nets[i].ifname, c->nets[i].ifname);
-        /* The serial log's FIFO is open before QEMU opens it (units/qemu-vm-serial-log@.service). */
-        if (vm_has_serial_log(c))
-                fprintf(f, "Requires=qemu-vm-serial-log@%s.service\nAfter=qemu-vm-serial-log@%s.service\n",
-                        c->name, c->name);
-        /* novnc@NAME.socket orders itself after the VM and stops and restarts with it (PartOf=). */
-        if (c->vnc.enabled)
-                fprintf(f, "Wants=novnc@%s.socket\n", c->name);
-        /* qemu-vm-machine@NAME likewise, and registers the VM once it runs. */
-        if (machined_takes_name(c->name))
-                fprintf(f, "# systemd-machined: machinectl list and status show the running VM as %s.\n"
-                           "Wants=qemu-vm-machine@%s.service\n", c->name, c->name);
-        else
+        /* The companions (lib/vm-units.c) the VM starts after. */
+        VmUnits units;
+        vm_units_list(c, &units);
+        for (size_t i = 0; i < units.n; i++)
+                write_companion_dependency(f, c, &units.items[i]);
+        vm_units_clear(&units);
+        if (!vm_registers_with_machined(c->name))
                 fputs("# systemd-machined: not registered, since it takes host names only (no '_', no '-' at the end).\n", f);
 
         fputs("\n[Service]\n", f);
@@ -560,7 +571,7 @@ static char *machine_dropin_text(const VmConfig *c) {
         return text;
 }
 
-/* Writes the drop-in of a unit that only exists for VMs with that device. */
+/* Writes the drop-in of one of the VM's units (lib/vm-units.h), taking text. */
 static int emit_companion(const char *dir, const char *unit, char *text, FILE *dry_run) {
         _cleanup_free_ char *relpath = xasprintf("%s.d/" VM_DROPIN_NAME, unit);
         int r = unit_file_write(dir, relpath, text, dry_run);
@@ -569,69 +580,48 @@ static int emit_companion(const char *dir, const char *unit, char *text, FILE *d
 }
 
 static int emit_account(const char *dir, const char *name, const char *source_path, FILE *dry_run) {
-        _cleanup_free_ char *account = xasprintf("qemu-vm-account@%s.service", name);
+        _cleanup_free_ char *account = vm_unit_name_of(VM_UNIT_ACCOUNT, name);
         return emit_companion(dir, account, account_dropin_text(name, source_path), dry_run);
 }
 
+/* The drop-in text of one of the VM's units. */
+static char *unit_dropin_text(const VmConfig *c, const VmUnit *u) {
+        switch (u->kind) {
+        case VM_UNIT_ACCOUNT:
+                return account_dropin_text(c->name, c->source_path);
+        case VM_UNIT_TPM_SOCKET:
+                return tpm_socket_dropin_text(c);
+        case VM_UNIT_TPM:
+                return tpm_dropin_text(c);
+        case VM_UNIT_TAP:
+                return tap_dropin_text(c, u->net);
+        case VM_UNIT_SERIAL_LOG:
+                return serial_log_dropin_text(c);
+        case VM_UNIT_CONSOLE_SOCKET:
+                return console_socket_dropin_text(c);
+        case VM_UNIT_CONSOLE:
+                return console_dropin_text(c);
+        case VM_UNIT_MACHINE:
+                return machine_dropin_text(c);
+        default:
+                return vm_dropin_text(c);
+        }
+}
+
 int emit_vm(const char *dir, const VmConfig *c, FILE *dry_run) {
-        _cleanup_free_ char *text = NULL;
-        _cleanup_free_ char *relpath = xasprintf("qemu-vm@%s.service.d/" VM_DROPIN_NAME, c->name);
-        _cleanup_free_ char *unit = xasprintf("qemu-vm@%s.service", c->name);
-        int r;
+        VmUnits units;
+        int r = 0;
 
-        /* The units the VM depends on first: a VM never requires one whose drop-in failed to be written. */
-        r = emit_account(dir, c->name, c->source_path, dry_run);
-        if (r < 0)
-                return r;
-        if (c->tpm.enabled) {
-                _cleanup_free_ char *tpm = xasprintf("swtpm@%s.service", c->name);
-                _cleanup_free_ char *tpm_socket = xasprintf("swtpm@%s.socket", c->name);
-                r = emit_companion(dir, tpm_socket, tpm_socket_dropin_text(c), dry_run);
-                if (r < 0)
-                        return r;
-                r = emit_companion(dir, tpm, tpm_dropin_text(c), dry_run);
-                if (r < 0)
-                        return r;
-        }
-        for (size_t i = 0; i < c->n_nets; i++) {
-                if (!c->nets[i].ifname)
-                        continue;
-                _cleanup_free_ char *tap = xasprintf("qemu-vm-tap@%s.service", c->nets[i].ifname);
-                r = emit_companion(dir, tap, tap_dropin_text(c, &c->nets[i]), dry_run);
-                if (r < 0)
-                        return r;
-        }
-        if (vm_has_serial_log(c)) {
-                _cleanup_free_ char *serial_log = xasprintf("qemu-vm-serial-log@%s.service", c->name);
-                r = emit_companion(dir, serial_log, serial_log_dropin_text(c), dry_run);
-                if (r < 0)
-                        return r;
-        }
-        if (c->vnc.enabled) {
-                _cleanup_free_ char *console = xasprintf("novnc@%s.service", c->name);
-                _cleanup_free_ char *console_socket = xasprintf("novnc@%s.socket", c->name);
-                r = emit_companion(dir, console_socket, console_socket_dropin_text(c), dry_run);
-                if (r < 0)
-                        return r;
-                r = emit_companion(dir, console, console_dropin_text(c), dry_run);
-                if (r < 0)
-                        return r;
-        }
-
-        if (machined_takes_name(c->name)) {
-                _cleanup_free_ char *machine = xasprintf("qemu-vm-machine@%s.service", c->name);
-                r = emit_companion(dir, machine, machine_dropin_text(c), dry_run);
-                if (r < 0)
-                        return r;
-        }
-
-        text = vm_dropin_text(c);
-        r = unit_file_write(dir, relpath, text, dry_run);
-        if (r < 0)
-                return r;
-        if (c->autostart)
-                return unit_file_add_wants(dir, "machines.target", unit, QEMU_VM_UNIT_DIR "/qemu-vm@.service", dry_run);
-        return 0;
+        /* In the list's order, the units the VM depends on first: a VM never requires one whose
+         * drop-in failed to be written. */
+        vm_units_list(c, &units);
+        for (size_t i = 0; i < units.n && r >= 0; i++)
+                r = emit_companion(dir, units.items[i].name, unit_dropin_text(c, &units.items[i]), dry_run);
+        if (r >= 0 && c->autostart)
+                r = unit_file_add_wants(dir, "machines.target", units.items[units.n - 1].name,
+                                        QEMU_VM_UNIT_DIR "/qemu-vm@.service", dry_run);
+        vm_units_clear(&units);
+        return r;
 }
 
 /* A name that is no valid VM name may still be safe as a unit instance name; then the VM gets a
@@ -697,10 +687,10 @@ int emit_broken_vm(const char *dir, const char *name, const char *source_path, c
         vm_config_free(&defaults);
         fclose(f);
 
-        _cleanup_free_ char *relpath = xasprintf("qemu-vm@%s.service.d/" VM_DROPIN_NAME, name);
+        _cleanup_free_ char *unit = vm_unit_name(name);
         int r = valid_name ? emit_account(dir, name, source_path, dry_run) : 0;
         if (r >= 0)
-                r = unit_file_write(dir, relpath, text, dry_run);
+                return emit_companion(dir, unit, text, dry_run);
         free(text);
         return r;
 }

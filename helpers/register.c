@@ -13,25 +13,11 @@
 
 #include "log.h"
 #include "names.h"
+#include "systemd-bus.h"
 #include "util.h"
+#include "vm-units.h"
 
 #define CALL_TIMEOUT_USEC (5 * 1000 * 1000)
-
-/* MainPID of UNIT, from systemd: 0 when it has none (not running). */
-static int unit_main_pid(sd_bus *bus, const char *unit, uint32_t *ret) {
-        _cleanup_free_ char *path = NULL;
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        int r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path);
-
-        if (r < 0)
-                return r;
-        r = sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Service",
-                                        "MainPID", &error, 'u', ret);
-        if (r < 0)
-                log_error("Cannot read the main PID of %s: %s", unit, error.message ? error.message : strerror(-r));
-        sd_bus_error_free(&error);
-        return r;
-}
 
 static int register_machine(sd_bus *bus, const char *name, const uuid_t id, uint32_t leader) {
         sd_bus_message *m = NULL;
@@ -68,7 +54,7 @@ int main(int argc, char *argv[]) {
                                 "Registers the running VM NAME (qemu-vm@NAME.service) with systemd-machined.\n");
                 return 2;
         }
-        _cleanup_free_ char *unit = xasprintf("qemu-vm@%s.service", argv[1]);
+        _cleanup_free_ char *unit = vm_unit_name(argv[1]);
 
         r = sd_bus_open_system(&bus);
         if (r < 0) {

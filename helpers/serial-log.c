@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "parse-value.h"
+#include "paths.h"
 #include "util.h"
 
 /* The smallest --max: [serial] log_max is at least 64K (lib/config.h); tests may go lower. */
@@ -52,7 +53,7 @@ static void log_open(Log *l) {
 
 /* LOG becomes LOG.1 (the older LOG.1 goes) and a new LOG is begun. */
 static void log_rotate(Log *l) {
-        _cleanup_free_ char *older = xasprintf("%s.1", l->path);
+        _cleanup_free_ char *older = serial_log_rotated_path(l->path);
 
         if (l->fd >= 0)
                 close(l->fd);

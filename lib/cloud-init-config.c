@@ -110,7 +110,7 @@ static void check_nets(const VmConfig *c, ConfigErrors *errors) {
 }
 
 static void check_seed_path(const VmConfig *c, ConfigErrors *errors) {
-        _cleanup_free_ char *seed = vm_state_path(c->name, VM_CLOUD_INIT_SEED_FILE);
+        _cleanup_free_ char *seed = vm_seed_path(c->name);
 
         for (size_t i = 0; i < c->n_cdroms; i++)
                 if (streq(c->cdroms[i].id, CLOUD_INIT_CDROM_ID))

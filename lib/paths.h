@@ -6,9 +6,14 @@
 #include "meson-config.h"
 #include "util.h"
 
-/* /var/lib/qemu-vm/NAME: StateDirectory=qemu-vm/%i, disks created by default, NVRAM. */
+/* /var/lib/qemu-vm/NAME/FILE: StateDirectory=qemu-vm/%i, disks created by default, NVRAM, seed. */
 static inline char *vm_state_path(const char *vm, const char *file) {
         return xasprintf("%s/%s/%s", QEMU_VM_STATE_DIR, vm, file);
+}
+
+/* /var/lib/qemu-vm/NAME, no slash at the end. */
+static inline char *vm_state_dir(const char *vm) {
+        return xasprintf("%s/%s", QEMU_VM_STATE_DIR, vm);
 }
 
 /* Whether PATH (normalised, as the parser keeps paths) lies in the VM's state directory, which the VM's
@@ -68,6 +73,21 @@ static inline char *vm_tpm_state_dir(const char *vm) {
 #define VM_NVRAM_FILE "nvram.fd"
 /* The NoCloud seed qemu-vm-prepare builds from [cloud-init] (volume "cidata"). */
 #define VM_CLOUD_INIT_SEED_FILE "cloud-init.iso"
+
+/* /var/lib/qemu-vm/NAME/nvram.fd: the UEFI variables, copied from the template at the first start. */
+static inline char *vm_nvram_path(const char *vm) {
+        return vm_state_path(vm, VM_NVRAM_FILE);
+}
+
+/* /var/lib/qemu-vm/NAME/cloud-init.iso */
+static inline char *vm_seed_path(const char *vm) {
+        return vm_state_path(vm, VM_CLOUD_INIT_SEED_FILE);
+}
+
+/* LOG.1: the serial log rotated aside, replaced at each rotation. */
+static inline char *serial_log_rotated_path(const char *log) {
+        return xasprintf("%s.1", log);
+}
 #define VM_QMP_SOCKET "qmp.sock"
 /* QEMU serves one client per QMP socket: qemu-vm-shutdown has its own, so that an admin's session on
  * qmp.sock can never turn a graceful stop into a pulled plug. */

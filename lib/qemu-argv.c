@@ -113,7 +113,7 @@ static void push_firmware(const VmConfig *c, Strv *v) {
                 return;
 
         _cleanup_free_ char *code = qemu_option_escape(c->firmware_code);
-        _cleanup_free_ char *nvram = vm_state_path(c->name, VM_NVRAM_FILE);
+        _cleanup_free_ char *nvram = vm_nvram_path(c->name);
         _cleanup_free_ char *nvram_escaped = qemu_option_escape(nvram);
 
         if (c->firmware == FIRMWARE_UEFI_SECURE)
@@ -191,7 +191,7 @@ static void push_cdrom(const CdromConfig *cd, Controllers *ctl, Strv *v) {
 static void push_cloud_init_seed(const VmConfig *c, Controllers *ctl, Strv *v) {
         if (!c->cloud_init.enabled)
                 return;
-        _cleanup_free_ char *seed = vm_state_path(c->name, VM_CLOUD_INIT_SEED_FILE);
+        _cleanup_free_ char *seed = vm_seed_path(c->name);
         CdromConfig cd = { .id = (char *) CLOUD_INIT_CDROM_ID, .path = seed, .bus = CDROM_BUS_SCSI };
         push_cdrom(&cd, ctl, v);
 }

@@ -38,9 +38,10 @@ setup_file() {
         system_suite_setup
         # root's, as an admin makes it: root makes the VMs' disks there, owned by each VM's user.
         in_container mkdir -p /srv/vm-disks
-        # keep: the VM to destroy, running, with a disk in its state dir, one outside, a TPM and a console.
+        # keep: the VM to destroy, running, with a disk in its state dir, one outside, a TPM, a console and
+        # a cloud-init seed.
         guest_vm keep "" "[disk.root]" "size = 64M" "[disk.data]" "path = /srv/vm-disks/keep-data.qcow2" \
-                "size = 32M" "[tpm]" "[vnc]"
+                "size = 32M" "[tpm]" "[vnc]" "[cloud-init]"
         # hot: running throughout; hot-plug and the console. Destroying 'keep' must not touch it.
         guest_vm hot "qemu_vm_test.watch_disks=1 qemu_vm_test.echo=1" "[disk.root]" "size = 64M"
         # idle: stopped until the start/stop tests; ignores the power button, and a drop-in shortens its
@@ -396,9 +397,14 @@ EOF
         [[ "$listed" == *"/var/lib/qemu-vm/keep/root.qcow2"* ]]
         [[ "$listed" == *"/var/lib/swtpm/keep/tpm2-00.permall"* ]]
         [[ "$listed" == *"/var/log/qemu-vm/keep/serial.log"* ]]
+        # The seed qemu-vm-prepare made goes too, and with it the last file of the state directory.
+        [[ "$listed" == *"/var/lib/qemu-vm/keep/cloud-init.iso"* ]]
+        ! in_container test -e /var/lib/qemu-vm/keep
         [[ "$(json_get 'd["kept"][0]' <<<"$output")" == "/srv/vm-disks/keep-data.qcow2: disk 'data' is outside"* ]]
         in_container test -e /srv/vm-disks/keep-data.qcow2
         [ "$(json_get '"qemu-vm@keep.service" in d["stopped"] and "swtpm@keep.socket" in d["stopped"] and "novnc@keep.socket" in d["stopped"]' <<<"$output")" = True ]
+        [ "$(json_get 'd["stopped"][0]' <<<"$output")" = qemu-vm@keep.service ]
+        [ "$(json_get '"qemu-vm-machine@keep.service" in d["stopped"]' <<<"$output")" = True ]
 
         # The generator no longer writes anything for it (the template alone has no ExecStart=); its
         # companions are stopped too.

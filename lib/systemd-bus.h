@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* systemd over D-Bus (sd-bus): unit states, jobs, reload. qemu-vmctl never runs systemctl. */
+/* systemd over D-Bus (sd-bus): unit states, jobs, reload, for qemu-vmctl (which never runs systemctl)
+ * and qemu-vm-register. */
 
 #include <stdint.h>
 #include <systemd/sd-bus.h>
+
+#include "vm-units.h"
 
 typedef struct UnitState {
         char *load_state;       /* loaded, not-found, ... */
@@ -19,8 +22,8 @@ typedef struct UnitState {
 /* The system bus; logs and returns a negative errno when there is none. */
 int bus_open_system(sd_bus **ret);
 
-/* "qemu-vm@NAME.service" */
-char *vm_unit_name(const char *vm);
+/* MainPID of a loaded UNIT: 0 when it has none (not running). Logs failures. */
+int unit_main_pid(sd_bus *bus, const char *unit, uint32_t *ret);
 
 int unit_state_get(sd_bus *bus, const char *unit, UnitState *ret);
 void unit_state_clear(UnitState *s);

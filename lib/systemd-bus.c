@@ -21,10 +21,6 @@ int bus_open_system(sd_bus **ret) {
         return 0;
 }
 
-char *vm_unit_name(const char *vm) {
-        return xasprintf("qemu-vm@%s.service", vm);
-}
-
 static int unit_path(sd_bus *bus, const char *unit, char **ret) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *reply = NULL;
@@ -62,6 +58,14 @@ static int get_trivial(sd_bus *bus, const char *path, const char *iface, const c
                 log_error("Cannot read %s of %s: %s", name, path, error.message ?: strerror(-r));
         sd_bus_error_free(&error);
         return r;
+}
+
+int unit_main_pid(sd_bus *bus, const char *unit, uint32_t *ret) {
+        _cleanup_free_ char *path = NULL;
+        int r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path);
+        if (r < 0)
+                return r;
+        return get_trivial(bus, path, SERVICE_IFACE, "MainPID", 'u', ret);
 }
 
 int unit_state_get(sd_bus *bus, const char *unit, UnitState *ret) {
