@@ -151,12 +151,12 @@ static int64_t disk_names_fdset(const DiskNames *n, const char *id) {
 }
 
 static bool disk_names_has_device(const DiskNames *n, const char *id) {
-        _cleanup_free_ char *dev_id = xasprintf("dev-disk-%s", id);
+        _cleanup_free_ char *dev_id = qemu_disk_device_id(id);
         return strv_contains(&n->devices, dev_id);
 }
 
 static bool disk_names_has_node(const DiskNames *n, const char *id) {
-        _cleanup_free_ char *node = xasprintf("disk-%s", id);
+        _cleanup_free_ char *node = qemu_disk_node_name(id);
         return strv_contains(&n->nodes, node);
 }
 
@@ -316,7 +316,7 @@ static int attach(const Ctl *ctl, const char *vm, const char *path, const DiskOp
                         if (!disk_names_in_use(&names, candidate))
                                 id = TAKE_PTR(candidate);
                 }
-        dev_id = xasprintf("dev-disk-%s", id);
+        dev_id = qemu_disk_device_id(id);
         if (free_hotplug_port(&q, vm, &port, &has_ports) < 0)
                 goto finish;
         if (has_ports && !port) {
@@ -339,7 +339,7 @@ static int attach(const Ctl *ctl, const char *vm, const char *path, const DiskOp
         json_object_put(reply);
         reply = NULL;
 
-        node = xasprintf("disk-%s", id);
+        node = qemu_disk_node_name(id);
         fdset_path = xasprintf("/dev/fdset/%" PRId64, fdset);
         args = json_object_new_object();
         file = json_object_new_object();
@@ -403,7 +403,7 @@ static int wait_device_deleted(QmpClient *q, const char *dev_id, long long deadl
 }
 
 static int detach(const Ctl *ctl, const char *vm, const char *id, const DiskOptions *o) {
-        _cleanup_free_ char *dev_id = xasprintf("dev-disk-%s", id), *node = xasprintf("disk-%s", id);
+        _cleanup_free_ char *dev_id = qemu_disk_device_id(id), *node = qemu_disk_node_name(id);
         QmpClient q = QMP_CLIENT_INIT;
         DiskNames names = {};
         json_object *args;

@@ -138,32 +138,40 @@ static void need_sata(Controllers *ctl, Strv *v) {
         ctl->sata = true;
 }
 
+char *qemu_disk_node_name(const char *disk_id) {
+        return xasprintf("disk-%s", disk_id);
+}
+
+char *qemu_disk_device_id(const char *disk_id) {
+        return xasprintf("dev-disk-%s", disk_id);
+}
+
 static void push_disk(const DiskConfig *d, Controllers *ctl, Strv *v) {
         _cleanup_free_ char *path = qemu_option_escape(d->path);
         _cleanup_free_ char *boot = bootindex(d->boot);
+        _cleanup_free_ char *node = qemu_disk_node_name(d->id), *dev = qemu_disk_device_id(d->id);
         /* The device's last properties; share-rw: other VMs may write a shareable disk too. */
         _cleanup_free_ char *props = xasprintf("%s%s", d->shareable ? ",share-rw=on" : "", boot);
 
-        push_option(v, "-drive", "file=%s,if=none,id=disk-%s,format=%s,cache=%s,discard=%s%s",
-                    path, d->id, disk_format_table[d->format], disk_cache_table[d->cache],
+        push_option(v, "-drive", "file=%s,if=none,id=%s,format=%s,cache=%s,discard=%s%s",
+                    path, node, disk_format_table[d->format], disk_cache_table[d->cache],
                     disk_discard_table[d->discard], d->readonly ? ",readonly=on" : "");
 
         switch (d->bus) {
         case DISK_BUS_VIRTIO:
-                push_option(v, "-device", "virtio-blk-pci,drive=disk-%s,id=dev-disk-%s%s", d->id, d->id, props);
+                push_option(v, "-device", "virtio-blk-pci,drive=%s,id=%s%s", node, dev, props);
                 break;
         case DISK_BUS_SCSI:
                 need_scsi(ctl, v);
-                push_option(v, "-device", "scsi-hd,bus=scsi0.0,lun=%u,drive=disk-%s,id=dev-disk-%s%s",
-                            ctl->scsi_lun++, d->id, d->id, props);
+                push_option(v, "-device", "scsi-hd,bus=scsi0.0,lun=%u,drive=%s,id=%s%s", ctl->scsi_lun++, node, dev,
+                            props);
                 break;
         case DISK_BUS_SATA:
                 need_sata(ctl, v);
-                push_option(v, "-device", "ide-hd,bus=sata0.%u,drive=disk-%s,id=dev-disk-%s%s",
-                            ctl->sata_port++, d->id, d->id, props);
+                push_option(v, "-device", "ide-hd,bus=sata0.%u,drive=%s,id=%s%s", ctl->sata_port++, node, dev, props);
                 break;
         case DISK_BUS_NVME:
-                push_option(v, "-device", "nvme,drive=disk-%s,serial=%s,id=dev-disk-%s%s", d->id, d->id, d->id, props);
+                push_option(v, "-device", "nvme,drive=%s,serial=%s,id=%s%s", node, d->id, dev, props);
                 break;
         default:
                 abort();
