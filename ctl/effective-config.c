@@ -18,12 +18,19 @@ static json_object *section_json(const SectionDef *s, const uint8_t *item) {
         for (size_t k = 0; k < s->n_keys; k++) {
                 const KeyDef *def = &s->keys[k];
                 json_object *v = NULL;
-                if (def->type->shape == VALUE_LIST) {
-                        /* As data, a list is its items themselves, not the lines that spell them. */
-                        const Strv *items = (const Strv *) (item + def->offset);
+                if (def->type->shape == VALUE_WORDS) {
+                        /* As data, words are themselves, not the quoted lines that spell them. */
+                        const Strv *words = (const Strv *) (item + def->offset);
                         v = json_object_new_array();
-                        for (size_t i = 0; i < items->n; i++)
-                                json_object_array_add(v, json_object_new_string(items->items[i]));
+                        for (size_t i = 0; i < words->n; i++)
+                                json_object_array_add(v, json_object_new_string(words->items[i]));
+                } else if (def->type->shape == VALUE_LIST) {
+                        Strv values = {};
+                        def->type->format(def, item + def->offset, &values);
+                        v = json_object_new_array();
+                        for (size_t i = 0; i < values.n; i++)
+                                json_object_array_add(v, json_object_new_string(values.items[i]));
+                        strv_clear(&values);
                 } else {
                         Strv values = {};
                         def->type->format(def, item + def->offset, &values);

@@ -162,6 +162,14 @@ static void prepare_argv(const VmConfig *c, Strv *v) {
         }
 }
 
+/* OPTION ADDRESS for each address, written as the configuration's canonical text. */
+static void push_each_address(Strv *v, const char *option, const IpAddresses *addresses, bool with_prefix) {
+        for (size_t i = 0; i < addresses->n; i++) {
+                strv_push(v, option);
+                strv_consume(v, ip_address_format(&addresses->items[i], with_prefix));
+        }
+}
+
 /* OPTION VALUE for each value. */
 static void push_each(Strv *v, const char *option, const Strv *values) {
         for (size_t i = 0; i < values->n; i++) {
@@ -221,9 +229,9 @@ static void cloud_init_argv(const VmConfig *c, Strv *v) {
                 strv_push(v, n->id);
                 strv_push(v, "--mac");
                 strv_push(v, n->mac);
-                push_each(v, "--address", &n->addresses);
-                push_each(v, "--gateway", &n->gateways);
-                push_each(v, "--dns", &n->dns);
+                push_each_address(v, "--address", &n->addresses, true);
+                push_each_address(v, "--gateway", &n->gateways, false);
+                push_each_address(v, "--dns", &n->dns, false);
         }
 }
 

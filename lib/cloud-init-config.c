@@ -44,11 +44,9 @@ static void resolve_hostname(VmConfig *c, ConfigErrors *errors) {
 
 /* Whether the NIC has an address of this family (AF_INET, AF_INET6). */
 static bool has_address_of(const NetConfig *n, int family) {
-        for (size_t i = 0; i < n->addresses.n; i++) {
-                IpAddress a;
-                if (parse_ip_prefix(n->addresses.items[i], &a) == 0 && a.family == family)
+        for (size_t i = 0; i < n->addresses.n; i++)
+                if (n->addresses.items[i].family == family)
                         return true;
-        }
         return false;
 }
 
@@ -56,17 +54,18 @@ static void check_gateways(const NetConfig *n, ConfigErrors *errors) {
         bool seen[2] = {};
 
         for (size_t i = 0; i < n->gateways.n; i++) {
-                IpAddress g;
-                (void) parse_ip_address(n->gateways.items[i], &g);      /* checked by the parser */
-                bool v6 = g.family == AF_INET6;
+                const IpAddress *g = &n->gateways.items[i];
+                bool v6 = g->family == AF_INET6;
                 if (seen[v6])
                         config_errors_add_at(errors, n->gateways_origin, "[net.%s]: more than one IPv%d gateway",
                                              n->id, v6 ? 6 : 4);
                 seen[v6] = true;
-                if (!has_address_of(n, g.family))
+                if (!has_address_of(n, g->family)) {
+                        _cleanup_free_ char *text = ip_address_format(g, false);
                         config_errors_add_at(errors, n->gateways_origin,
                                              "[net.%s]: gateway %s needs an IPv%d 'address' on this NIC",
-                                             n->id, n->gateways.items[i], v6 ? 6 : 4);
+                                             n->id, text, v6 ? 6 : 4);
+                }
         }
 }
 
@@ -75,17 +74,15 @@ static void check_duplicate_addresses(const VmConfig *c, ConfigErrors *errors) {
         for (size_t i = 0; i < c->n_nets; i++)
                 for (size_t k = 0; k < c->nets[i].addresses.n; k++) {
                         const NetConfig *n = &c->nets[i];
-                        IpAddress a;
-                        (void) parse_ip_prefix(n->addresses.items[k], &a);
+                        const IpAddress *a = &n->addresses.items[k];
                         for (size_t j = 0; j <= i; j++)
-                                for (size_t l = 0; l < c->nets[j].addresses.n && (j < i || l < k); l++) {
-                                        IpAddress b;
-                                        (void) parse_ip_prefix(c->nets[j].addresses.items[l], &b);
-                                        if (a.family == b.family && memcmp(a.bytes, b.bytes, sizeof a.bytes) == 0)
+                                for (size_t l = 0; l < c->nets[j].addresses.n && (j < i || l < k); l++)
+                                        if (ip_address_same(a, &c->nets[j].addresses.items[l])) {
+                                                _cleanup_free_ char *text = ip_address_format(a, true);
                                                 config_errors_add_at(errors, n->addresses_origin,
                                                                      "[net.%s]: address %s is also an address of [net.%s]",
-                                                                     n->id, n->addresses.items[k], c->nets[j].id);
-                                }
+                                                                     n->id, text, c->nets[j].id);
+                                        }
                 }
 }
 

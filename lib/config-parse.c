@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 
@@ -162,12 +163,8 @@ static int handle_key(void *user, const char *section, const char *key, const ch
 
         /* A new file that sets an appending key starts it afresh: drop-ins replace, continuation lines add. */
         if (first == 0 && def->appends) {
-                if (def->type->shape == VALUE_LIST)
-                        strv_clear(field);
-                else {
-                        free(*(char **) field);
-                        *(char **) field = NULL;
-                }
+                assert(def->type->clear);
+                def->type->clear(field);
         }
 
         if (!value[0]) {

@@ -119,20 +119,22 @@ static void resolve_disks(VmConfig *c, ConfigErrors *errors) {
 
 /* Two forwards of one VM on the same host port cannot both work: QEMU would refuse to start. */
 static void check_forwards_within(const VmConfig *c, ConfigErrors *errors) {
-        typedef struct { const NetConfig *net; const char *text; PortForward f; } Seen;
+        typedef struct { const NetConfig *net; const PortForward *f; } Seen;
         _cleanup_free_ Seen *seen = NULL;
         size_t n_seen = 0;
 
         for (size_t i = 0; i < c->n_nets; i++)
                 for (size_t k = 0; k < c->nets[i].forwards.n; k++) {
                         const NetConfig *n = &c->nets[i];
-                        Seen this = { .net = n, .text = n->forwards.items[k] };
-                        (void) parse_port_forward(this.text, &this.f);      /* checked by the parser */
+                        Seen this = { .net = n, .f = &n->forwards.items[k] };
                         for (size_t j = 0; j < n_seen; j++)
-                                if (port_forwards_clash(&this.f, &seen[j].f))
+                                if (port_forwards_clash(this.f, seen[j].f)) {
+                                        _cleanup_free_ char *text = port_forward_format(this.f),
+                                                            *other = port_forward_format(seen[j].f);
                                         config_errors_add_at(errors, n->forwards_origin,
                                                              "[net.%s]: forward '%s' wants the host port of [net.%s]'s '%s'",
-                                                             n->id, this.text, seen[j].net->id, seen[j].text);
+                                                             n->id, text, seen[j].net->id, other);
+                                }
                         seen = xrealloc(seen, (n_seen + 1) * sizeof(Seen));
                         seen[n_seen++] = this;
                 }
@@ -145,9 +147,8 @@ static void resolve_mac_from_address(NetConfig *n, ConfigErrors *errors) {
         free(n->mac);
         n->mac = NULL;
         for (size_t i = 0; i < n->addresses.n; i++) {
-                IpAddress a;
-                if (parse_ip_prefix(n->addresses.items[i], &a) == 0 && a.family == AF_INET) {
-                        vm_mac_from_ipv4(a.bytes, mac);
+                if (n->addresses.items[i].family == AF_INET) {
+                        vm_mac_from_ipv4(n->addresses.items[i].bytes, mac);
                         n->mac = xstrdup(mac);
                         return;
                 }

@@ -229,8 +229,8 @@ static int parse_ifname(const KeyDef *def, const char *value, void *field, char 
         return parse_string(def, value, field, ret_error);
 }
 
-/* One forward per line; several lines add up. Kept in canonical form, so QEMU reads the same ports
- * as the checks did. */
+/* One forward per line; several lines add up. Kept parsed: QEMU gets the canonical text of what the
+ * checks saw. */
 static int parse_forward(const KeyDef *def, const char *value, void *field, char **ret_error) {
         PortForward f;
 
@@ -245,7 +245,7 @@ static int parse_forward(const KeyDef *def, const char *value, void *field, char
                                        f.host_port, value);
                 return -ERANGE;
         }
-        strv_consume(field, port_forward_format(&f));
+        array_push((PortForwards *) field, f);
         return 0;
 }
 
@@ -315,7 +315,7 @@ static int parse_addresses(const KeyDef *def, const char *value, void *field, ch
                         strv_clear(&words);
                         return r;
                 }
-                strv_consume(field, ip_address_format(&a, with_prefix));
+                array_push((IpAddresses *) field, a);
         }
         strv_clear(&words);
         return 0;
@@ -368,6 +368,18 @@ static void format_list(const KeyDef *def _unused_, const void *field, Strv *ret
                 strv_push(ret, v->items[i]);
 }
 
+static void format_forwards(const KeyDef *def _unused_, const void *field, Strv *ret) {
+        const PortForwards *l = field;
+        for (size_t i = 0; i < l->n; i++)
+                strv_consume(ret, port_forward_format(&l->items[i]));
+}
+
+static void format_addresses(const KeyDef *def, const void *field, Strv *ret) {
+        const IpAddresses *l = field;
+        for (size_t i = 0; i < l->n; i++)
+                strv_consume(ret, ip_address_format(&l->items[i], def->data != NULL));
+}
+
 /* One word per line, double-quoted where strv_split_words() would otherwise split or unquote it. */
 static void format_args(const KeyDef *def _unused_, const void *field, Strv *ret) {
         const Strv *v = field;
@@ -417,10 +429,29 @@ static void format_password_hash(const KeyDef *def _unused_, const void *field, 
                 strv_push(ret, PASSWORD_HASH_SHOWN);
 }
 
-#define TYPE(name, p, f, shape) static const KeyType name = { p, f, shape }
+static void clear_string(void *field) {
+        char **s = field;
+        free(*s);
+        *s = NULL;
+}
+
+static void clear_strv(void *field) {
+        strv_clear(field);
+}
+
+static void clear_forwards(void *field) {
+        array_clear((PortForwards *) field);
+}
+
+static void clear_addresses(void *field) {
+        array_clear((IpAddresses *) field);
+}
+
+#define TYPE(name, p, f, shape) static const KeyType name = { p, f, shape, NULL }
+#define LIST_TYPE(name, p, f, shape, c) static const KeyType name = { p, f, shape, c }
 TYPE(type_word, parse_word, format_string, VALUE_TEXT);
 TYPE(type_path, parse_path, format_string, VALUE_TEXT);
-TYPE(type_path_list, parse_path_list, format_list, VALUE_LIST);
+LIST_TYPE(type_path_list, parse_path_list, format_list, VALUE_LIST, clear_strv);
 TYPE(type_memory, parse_memory, format_size_field, VALUE_TEXT);
 TYPE(type_disk_size, parse_disk_size, format_size_field, VALUE_TEXT);
 TYPE(type_log_max, parse_log_max, format_size_field, VALUE_TEXT);
@@ -430,15 +461,15 @@ TYPE(type_boolean, parse_boolean, format_boolean, VALUE_BOOL);
 TYPE(type_enum, parse_enum, format_enum, VALUE_TEXT);
 TYPE(type_uuid, parse_uuid, format_string, VALUE_TEXT);
 TYPE(type_mac, parse_mac, format_string, VALUE_TEXT);
-TYPE(type_args, parse_args, format_args, VALUE_LIST);
-TYPE(type_cmdline, parse_append_string, format_cmdline, VALUE_TEXT);
+LIST_TYPE(type_args, parse_args, format_args, VALUE_WORDS, clear_strv);
+LIST_TYPE(type_cmdline, parse_append_string, format_cmdline, VALUE_TEXT, clear_string);
 TYPE(type_listen, parse_listen, format_string, VALUE_TEXT);
 TYPE(type_ifname, parse_ifname, format_string, VALUE_TEXT);
-TYPE(type_forward, parse_forward, format_list, VALUE_LIST);
+LIST_TYPE(type_forward, parse_forward, format_forwards, VALUE_LIST, clear_forwards);
 TYPE(type_hostname, parse_hostname, format_string, VALUE_TEXT);
 TYPE(type_fqdn, parse_fqdn, format_string, VALUE_TEXT);
 TYPE(type_password_hash, parse_password_hash, format_password_hash, VALUE_TEXT);
-TYPE(type_addresses, parse_addresses, format_list, VALUE_LIST);
+LIST_TYPE(type_addresses, parse_addresses, format_addresses, VALUE_LIST, clear_addresses);
 
 #define ENUM(t, max) (&(const EnumSpec) { t, max })
 #define RANGE(a, b) (&(const UintRange) { a, b })

@@ -23,8 +23,9 @@ typedef struct KeyDef KeyDef;
 /* cmdline is written back in lines of at most about this many bytes. */
 #define CMDLINE_LINE_MAX 120
 
-/* How `show --json` types a value: a string, a number, yes/no, or a list of one value per line. */
-typedef enum ValueShape { VALUE_TEXT, VALUE_NUMBER, VALUE_BOOL, VALUE_LIST } ValueShape;
+/* How `show --json` types a value: a string, a number, yes/no, a list of one value per line, or a
+ * list of words (a Strv, shown as the words themselves, not as the file quotes them). */
+typedef enum ValueShape { VALUE_TEXT, VALUE_NUMBER, VALUE_BOOL, VALUE_LIST, VALUE_WORDS } ValueShape;
 
 typedef struct KeyType {
         /* Stores value in field, or returns a negative errno and sets *ret_error to a message naming
@@ -34,6 +35,8 @@ typedef struct KeyType {
          * so that parsing it back gives the same field. */
         void (*format)(const KeyDef *def, const void *field, Strv *ret);
         ValueShape shape;
+        /* Empties the field: a key that appends starts afresh in each file that sets it. */
+        void (*clear)(void *field);
 } KeyType;
 
 struct KeyDef {

@@ -141,11 +141,11 @@ void vm_config_free(VmConfig *c) {
                 free(c->nets[i].bridge);
                 free(c->nets[i].mac);
                 free(c->nets[i].model);
-                strv_clear(&c->nets[i].forwards);
+                array_clear(&c->nets[i].forwards);
                 free(c->nets[i].ifname);
-                strv_clear(&c->nets[i].addresses);
-                strv_clear(&c->nets[i].gateways);
-                strv_clear(&c->nets[i].dns);
+                array_clear(&c->nets[i].addresses);
+                array_clear(&c->nets[i].gateways);
+                array_clear(&c->nets[i].dns);
         }
         free(c->nets);
         for (size_t i = 0; i < c->n_users; i++) {

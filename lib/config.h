@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "parse-value.h"
 #include "strv.h"
 
 /* The serial log's size before it is rotated ([serial] log_max): a guest can print without end, and
@@ -83,16 +84,17 @@ typedef struct NetConfig {
         char *mac;              /* "aa:bb:cc:dd:ee:ff" once resolved; NULL or "auto" before */
         Origin mac_origin;
         char *model;
-        Strv forwards;          /* user mode: QEMU hostfwd rules, "tcp:127.0.0.1:2222-:22" */
+        PortForwards forwards;  /* user mode: QEMU hostfwd rules */
         Origin forwards_origin;
         bool vhost;
         char *ifname;           /* bridge mode: the tap device, once resolved */
-        /* Static configuration for cloud-init, canonical: "10.20.30.40/24", "fd00::5/64"; addresses. */
-        Strv addresses;
+        /* Static configuration for cloud-init: addresses with their prefix, gateways and name servers
+         * without. */
+        IpAddresses addresses;
         Origin addresses_origin;
-        Strv gateways;
+        IpAddresses gateways;
         Origin gateways_origin;
-        Strv dns;
+        IpAddresses dns;
         Origin dns_origin;
 } NetConfig;
 

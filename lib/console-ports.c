@@ -50,10 +50,9 @@ static void reserve_forwards(const VmSet *set, bool taken[AUTO_PORTS]) {
                         continue;
                 for (size_t k = 0; k < c->n_nets; k++)
                         for (size_t l = 0; l < c->nets[k].forwards.n; l++) {
-                                PortForward f;
-                                if (parse_port_forward(c->nets[k].forwards.items[l], &f) == 0 && !f.udp &&
-                                    f.host_port >= CONSOLE_PORT_AUTO_FIRST && f.host_port <= CONSOLE_PORT_AUTO_LAST)
-                                        taken[f.host_port - CONSOLE_PORT_AUTO_FIRST] = true;
+                                const PortForward *f = &c->nets[k].forwards.items[l];
+                                if (!f->udp && f->host_port >= CONSOLE_PORT_AUTO_FIRST && f->host_port <= CONSOLE_PORT_AUTO_LAST)
+                                        taken[f->host_port - CONSOLE_PORT_AUTO_FIRST] = true;
                         }
         }
 }

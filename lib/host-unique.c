@@ -9,8 +9,9 @@ typedef enum ClaimKind { CLAIM_MAC, CLAIM_IFNAME, CLAIM_PORT, CLAIM_ADDRESS } Cl
 /* Something a VM holds on the host that no other VM may hold. */
 typedef struct Claim {
         ClaimKind kind;
-        const char *value;      /* the MAC, the interface name, the forward, or the static address
-                                 * ("10.20.30.40/24"); NULL for the console */
+        const char *value;      /* the MAC or the interface name */
+        const IpAddress *address;       /* a static address */
+        const PortForward *forward;     /* NULL for the console */
         uint32_t port_key;      /* ports: protocol and host port; they clash per port, not per text */
         uint32_t host_addr;     /* ports: IPv4, network byte order; 0: every address */
         bool ipv6_only;         /* a console on an IPv6 address other than "::": no IPv4 forward meets it */
@@ -22,10 +23,9 @@ typedef struct Claim {
 /* Static addresses are the same whatever their prefix length. */
 static int value_compare(const Claim *x, const Claim *y) {
         if (x->kind == CLAIM_ADDRESS) {
-                size_t n = strcspn(x->value, "/");
-                if (n != strcspn(y->value, "/"))
-                        return n < strcspn(y->value, "/") ? -1 : 1;
-                return strncmp(x->value, y->value, n);
+                if (x->address->family != y->address->family)
+                        return x->address->family < y->address->family ? -1 : 1;
+                return memcmp(x->address->bytes, y->address->bytes, sizeof x->address->bytes);
         }
         return strcmp(x->value, y->value);
 }
@@ -82,25 +82,30 @@ static void report(VmSet *set, const Claim *x, const Claim *other) {
                                      "(two long VM names share a hash; rename one)",
                                      x->nic->id, x->value, other->nic->id, file, line);
                 break;
-        case CLAIM_ADDRESS:
+        case CLAIM_ADDRESS: {
+                _cleanup_free_ char *address = ip_address_format(x->address, true);
                 config_errors_add_at(errors, x->origin, "[net.%s]: address %s is also the address of [net.%s] in %s:%u",
-                                     x->nic->id, x->value, other->nic->id, file, line);
+                                     x->nic->id, address, other->nic->id, file, line);
                 break;
-        case CLAIM_PORT:
+        }
+        case CLAIM_PORT: {
+                _cleanup_free_ char *forward = x->forward ? port_forward_format(x->forward) : NULL,
+                                    *other_forward = other->forward ? port_forward_format(other->forward) : NULL;
                 if (!x->nic && !other->nic)
                         config_errors_add_at(errors, x->origin, "[vnc] port %u is also the console port of %s:%u",
                                              x->port_key, file, line);
                 else if (!x->nic)
                         config_errors_add_at(errors, x->origin, "[vnc] console port %u is also the host port of "
-                                             "forward '%s' in %s:%u", x->port_key, other->value, file, line);
+                                             "forward '%s' in %s:%u", x->port_key, other_forward, file, line);
                 else if (!other->nic)
                         config_errors_add_at(errors, x->origin, "[net.%s]: forward '%s' wants console port %u "
-                                             "of %s:%u", x->nic->id, x->value, other->port_key, file, line);
+                                             "of %s:%u", x->nic->id, forward, other->port_key, file, line);
                 else
                         config_errors_add_at(errors, x->origin,
                                              "[net.%s]: forward '%s' wants the host port of '%s' in %s:%u",
-                                             x->nic->id, x->value, other->value, file, line);
+                                             x->nic->id, forward, other_forward, file, line);
                 break;
+        }
         }
 }
 
@@ -116,7 +121,7 @@ static void collect_console(const VmConfig *c, size_t vm, Claim **claims, size_t
                 ipv6_only = true;
         *claims = xrealloc(*claims, (*n + 1) * sizeof(Claim));
         (*claims)[(*n)++] = (Claim) {
-                CLAIM_PORT, NULL, .port_key = c->vnc.port, .host_addr = a.s_addr, .ipv6_only = ipv6_only,
+                CLAIM_PORT, .port_key = c->vnc.port, .host_addr = a.s_addr, .ipv6_only = ipv6_only,
                 .vm = vm, .origin = c->vnc.port_origin.file ? c->vnc.port_origin : c->vnc.origin,
         };
 }
@@ -137,15 +142,14 @@ static void collect(const VmSet *set, size_t vm, Claim **claims, size_t *n) {
                 /* A user-mode NIC's network is the VM's own: the same address elsewhere does no harm. */
                 for (size_t k = 0; nic->mode == NET_MODE_BRIDGE && k < nic->addresses.n; k++)
                         (*claims)[(*n)++] = (Claim) {
-                                CLAIM_ADDRESS, nic->addresses.items[k], .vm = vm, .nic = nic, .origin = nic->addresses_origin,
+                                CLAIM_ADDRESS, .address = &nic->addresses.items[k], .vm = vm, .nic = nic,
+                                .origin = nic->addresses_origin,
                         };
                 for (size_t k = 0; k < nic->forwards.n; k++) {
-                        PortForward f;
-                        (void) parse_port_forward(nic->forwards.items[k], &f);     /* checked by the parser */
+                        const PortForward *f = &nic->forwards.items[k];
                         (*claims)[(*n)++] = (Claim) {
-                                CLAIM_PORT, nic->forwards.items[k],
-                                .port_key = (uint32_t) f.udp << 16 | f.host_port, .host_addr = f.host_addr,
-                                .vm = vm, .nic = nic, .origin = nic->forwards_origin,
+                                CLAIM_PORT, .forward = f, .port_key = (uint32_t) f->udp << 16 | f->host_port,
+                                .host_addr = f->host_addr, .vm = vm, .nic = nic, .origin = nic->forwards_origin,
                         };
                 }
         }

@@ -210,3 +210,7 @@ char *format_size(uint64_t bytes) {
                 return xasprintf("%" PRIu64, bytes);
         return xasprintf("%" PRIu64 "%c", bytes, suffixes[i]);
 }
+
+bool ip_address_same(const IpAddress *a, const IpAddress *b) {
+        return a->family == b->family && memcmp(a->bytes, b->bytes, sizeof a->bytes) == 0;
+}

@@ -5,7 +5,10 @@
  * (-EINVAL for bad syntax, -ERANGE for out of range) and leaves *ret untouched on failure. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "util.h"
 
 /* "512", "64K", "2G", "1T" (binary multiples, an optional trailing 'B' or 'iB'); no sign, no fraction. */
 int parse_size(const char *s, uint64_t *ret);
@@ -41,6 +44,9 @@ char *port_forward_format(const PortForward *f);
  * either one on every address. */
 bool port_forwards_clash(const PortForward *a, const PortForward *b);
 
+/* Forwards as the parser keeps them, parsed once ([net.ID] forward). */
+typedef ARRAY(PortForward) PortForwards;
+
 /* An IPv4 or IPv6 address, with the length of its network prefix (32 or 128 for a bare address). */
 typedef struct IpAddress {
         int family;             /* AF_INET or AF_INET6 */
@@ -56,3 +62,9 @@ int parse_ip_prefix(const char *s, IpAddress *ret);
 
 /* The canonical text (inet_ntop), with "/PREFIX" if with_prefix. */
 char *ip_address_format(const IpAddress *a, bool with_prefix);
+
+/* Whether two are the same address, whatever their prefix lengths. */
+bool ip_address_same(const IpAddress *a, const IpAddress *b);
+
+/* Addresses as the parser keeps them, parsed once ([net.ID] address, gateway, dns). */
+typedef ARRAY(IpAddress) IpAddresses;

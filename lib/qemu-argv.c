@@ -213,8 +213,10 @@ static void push_net(const NetConfig *n, Strv *v) {
         case NET_MODE_USER: {
                 Strv opts = {};
                 strv_pushf(&opts, "user,id=net-%s", n->id);
-                for (size_t i = 0; i < n->forwards.n; i++)
-                        strv_pushf(&opts, "hostfwd=%s", n->forwards.items[i]);
+                for (size_t i = 0; i < n->forwards.n; i++) {
+                        _cleanup_free_ char *rule = port_forward_format(&n->forwards.items[i]);
+                        strv_pushf(&opts, "hostfwd=%s", rule);
+                }
                 strv_push(v, "-netdev");
                 strv_consume(v, strv_join(&opts, ","));
                 strv_clear(&opts);

@@ -68,6 +68,20 @@ static inline int take_fd_impl(int *fd) {
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
+
+/* A growable array of T with a type of its own: typedef ARRAY(IpAddress) IpAddresses. */
+#define ARRAY(T) struct { T *items; size_t n; }
+#define array_push(a, value)                                                                   \
+        do {                                                                                   \
+                (a)->items = xrealloc((a)->items, ((a)->n + 1) * sizeof(*(a)->items));        \
+                (a)->items[(a)->n++] = (value);                                                \
+        } while (0)
+#define array_clear(a)                                                                         \
+        do {                                                                                   \
+                free((a)->items);                                                              \
+                (a)->items = NULL;                                                             \
+                (a)->n = 0;                                                                    \
+        } while (0)
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) _printf_(1, 2);
 
