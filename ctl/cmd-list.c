@@ -21,9 +21,9 @@
 static char *nic_summary(const NetConfig *n) {
         switch (n->mode) {
         case NET_MODE_BRIDGE:
-                return xasprintf("%s=bridge/%s/%s", n->id, n->bridge, n->mac);
+                return xasprintf("%s=bridge/%s/%s", n->id, n->bridge, MAC_TO_STRING(&n->mac.address));
         case NET_MODE_USER:
-                return xasprintf("%s=user/%s", n->id, n->mac);
+                return xasprintf("%s=user/%s", n->id, MAC_TO_STRING(&n->mac.address));
         default:
                 return xasprintf("%s=none", n->id);
         }
@@ -84,10 +84,10 @@ static json_object *vm_json(const VmEntry *e, const UnitState *s) {
                 json_object_object_add(d, "id", json_object_new_string(n->id));
                 json_object_object_add(d, "mode", json_object_new_string(net_mode_table[n->mode]));
                 json_object_object_add(d, "bridge", n->bridge ? json_object_new_string(n->bridge) : NULL);
-                json_object_object_add(d, "mac", n->mac ? json_object_new_string(n->mac) : NULL);
+                json_object_object_add(d, "mac", n->mac.mode == MAC_MODE_SET ? json_object_new_string(MAC_TO_STRING(&n->mac.address)) : NULL);
                 json_object_object_add(d, "tap", n->ifname ? json_object_new_string(n->ifname) : NULL);
                 if (guest_answered) {
-                        _cleanup_free_ char *addresses = guest_addresses_of(&guest, n->mac);
+                        _cleanup_free_ char *addresses = guest_addresses_of(&guest, &n->mac);
                         json_object_object_add(d, "guest_addresses", json_object_new_string(addresses));
                 }
                 json_object_array_add(nics, d);
@@ -112,7 +112,7 @@ static char *guest_summary(const VmEntry *e, const UnitState *s) {
         Strv parts = {};
         strv_push(&parts, g.host_name ?: "?");
         for (size_t i = 0; i < e->config.n_nets; i++) {
-                char *addresses = guest_addresses_of(&g, e->config.nets[i].mac);
+                char *addresses = guest_addresses_of(&g, &e->config.nets[i].mac);
                 if (addresses[0])
                         strv_consume(&parts, addresses);
                 else

@@ -6,6 +6,7 @@
 #include "effective-config.h"
 #include "log.h"
 #include "qemu-argv.h"
+#include "vm-units.h"
 #include "vms.h"
 
 /* Quotes an argument for a POSIX shell when it needs it, so the printed command can be pasted. */
@@ -62,7 +63,8 @@ int cmd_show(Ctl *ctl, int argc, char *argv[]) {
                         printf("#   %s\n", c->files.items[i]);
                 printf("# Every key after defaults and drop-ins:\n\n");
                 effective_config_print_ini(c, stdout);
-                printf("\n# QEMU command line (ExecStart= of qemu-vm@%s.service):\n", c->name);
+                _cleanup_free_ char *unit = vm_unit_name(c->name);
+                printf("\n# QEMU command line (ExecStart= of %s):\n", unit);
                 for (size_t i = 0; i < qemu.n; i++) {
                         print_shell_word(qemu.items[i], stdout);
                         /* An option and its value on one line. */

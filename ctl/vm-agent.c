@@ -24,9 +24,16 @@ char *vm_agent_error(const char *vm, int r) {
 }
 
 /* The VM's NIC with this MAC: the agent's interface names are the guest's, the NIC IDs the file's. */
-static const char *nic_of(const VmConfig *c, const char *mac) {
-        for (size_t i = 0; mac && i < c->n_nets; i++)
-                if (c->nets[i].mac && strcasecmp(c->nets[i].mac, mac) == 0)
+/* Whether the MAC a guest reports (any text) is the NIC's. */
+static bool guest_mac_is(const char *guest_mac, const NicMac *mac) {
+        MacAddress m;
+        return guest_mac && mac->mode == MAC_MODE_SET && parse_mac_address(guest_mac, m.bytes) == 0 &&
+               mac_address_equal(&m, &mac->address);
+}
+
+static const char *nic_of(const VmConfig *c, const char *guest_mac) {
+        for (size_t i = 0; i < c->n_nets; i++)
+                if (guest_mac_is(guest_mac, &c->nets[i].mac))
                         return c->nets[i].id;
         return NULL;
 }
@@ -93,11 +100,11 @@ int vm_guest_info(const char *vm, int timeout_ms, GuestInfo *ret, char **ret_err
         return r;
 }
 
-char *guest_addresses_of(const GuestInfo *g, const char *mac) {
+char *guest_addresses_of(const GuestInfo *g, const NicMac *mac) {
         Strv found = {};
-        for (size_t i = 0; mac && i < g->n_interfaces; i++) {
+        for (size_t i = 0; i < g->n_interfaces; i++) {
                 const GuestInterface *gi = &g->interfaces[i];
-                if (!gi->mac || strcasecmp(gi->mac, mac) != 0)
+                if (!guest_mac_is(gi->mac, mac))
                         continue;
                 for (size_t k = 0; k < gi->n_addresses; k++)
                         if (strncasecmp(gi->addresses[k].address, "fe80:", 5) != 0)

@@ -26,8 +26,8 @@ int vm_guest_info(const char *vm, int timeout_ms, GuestInfo *ret, char **ret_err
 json_object *guest_info_json(const VmConfig *c, const GuestInfo *g);
 
 /* The guest's addresses with their prefix lengths on the VM's NIC with this MAC, comma-separated (""
- * when none), link-local ones left out: "10.77.0.40/24,fd00::28/64". */
-char *guest_addresses_of(const GuestInfo *g, const char *mac);
+ * when none, or the NIC has no MAC), link-local ones left out: "10.77.0.40/24,fd00::28/64". */
+char *guest_addresses_of(const GuestInfo *g, const NicMac *mac);
 
 /* The same as text, labels right-aligned in 10 columns as in `qemu-vmctl status`. Interfaces without
  * an address, and lo, are left out. */

@@ -228,7 +228,7 @@ static void cloud_init_argv(const VmConfig *c, Strv *v) {
                 strv_push(v, "--nic");
                 strv_push(v, n->id);
                 strv_push(v, "--mac");
-                strv_push(v, n->mac);
+                strv_push(v, MAC_TO_STRING(&n->mac.address));
                 push_each_address(v, "--address", &n->addresses, true);
                 push_each_address(v, "--gateway", &n->gateways, false);
                 push_each_address(v, "--dns", &n->dns, false);
@@ -505,21 +505,23 @@ static char *tap_dropin_text(const VmConfig *c, const NetConfig *n) {
         char *text = NULL;
         size_t size = 0;
         FILE *f = dropin_open(c->source_path, &text, &size);
-        char tap_mac[MAC_STRING_MAX];
+        MacAddress tap_mac;
         char user[VM_USER_NAME_MAX];
         Strv argv = {};
 
         vm_user_name(c->name, user);
-        tap_mac_from_guest(n->mac, tap_mac);
+        tap_mac_from_guest(&n->mac.address, &tap_mac);
         /* BindsTo=: deleted when the VM stops, also when the guest powers off by itself. PartOf=: made
          * anew when the VM is restarted. Owned by the VM's user: no other VM's QEMU may attach to it. */
+        _cleanup_free_ char *vm_unit = vm_unit_name(c->name);
         fprintf(f, "Description=Tap %s of VM %s ([net.%s] on bridge %s)\n"
-                   "BindsTo=qemu-vm@%s.service\n"
-                   "PartOf=qemu-vm@%s.service\n",
-                n->ifname, c->name, n->id, n->bridge, c->name, c->name);
+                   "BindsTo=%s\n"
+                   "PartOf=%s\n",
+                n->ifname, c->name, n->id, n->bridge, vm_unit, vm_unit);
         write_account_dependency(f, c->name);
         fprintf(f, "\n[Service]\n"
-                   "# The guest's MAC is %s; the tap's own differs in the first byte (fe, or fa).\n", n->mac);
+                   "# The guest's MAC is %s; the tap's own differs in the first byte (fe, or fa).\n",
+                MAC_TO_STRING(&n->mac.address));
         strv_push(&argv, QEMU_VM_HELPER_DIR "/qemu-vm-tap");
         strv_push(&argv, "create");
         strv_push(&argv, n->ifname);
@@ -528,7 +530,7 @@ static char *tap_dropin_text(const VmConfig *c, const NetConfig *n) {
         strv_push(&argv, "--owner");
         strv_push(&argv, user);
         strv_push(&argv, "--mac");
-        strv_push(&argv, tap_mac);
+        strv_push(&argv, MAC_TO_STRING(&tap_mac));
         write_exec(f, "ExecStart", &argv);
         strv_clear(&argv);
         fclose(f);

@@ -142,14 +142,10 @@ static void check_forwards_within(const VmConfig *c, ConfigErrors *errors) {
 
 /* 'mac = from-address': the NIC's first IPv4 address after a locally administered prefix. */
 static void resolve_mac_from_address(NetConfig *n, ConfigErrors *errors) {
-        char mac[MAC_STRING_MAX];
-
-        free(n->mac);
-        n->mac = NULL;
         for (size_t i = 0; i < n->addresses.n; i++) {
                 if (n->addresses.items[i].family == AF_INET) {
-                        vm_mac_from_ipv4(n->addresses.items[i].bytes, mac);
-                        n->mac = xstrdup(mac);
+                        vm_mac_from_ipv4(n->addresses.items[i].bytes, &n->mac.address);
+                        n->mac.mode = MAC_MODE_SET;
                         return;
                 }
         }
@@ -175,11 +171,10 @@ static void resolve_nets(VmConfig *c, ConfigErrors *errors) {
                         vm_tap_ifname(c->name, (unsigned) i, ifname);
                         n->ifname = xstrdup(ifname);
                 }
-                if (n->mac && streq(n->mac, MAC_FROM_ADDRESS))
+                if (n->mac.mode == MAC_MODE_FROM_ADDRESS)
                         resolve_mac_from_address(n, errors);
-                if (!n->mac) {
-                        char mac[MAC_STRING_MAX];
-                        int r = vm_mac_derive(c->name, n->id, mac);
+                if (n->mac.mode == MAC_MODE_AUTO) {
+                        int r = vm_mac_derive(c->name, n->id, &n->mac.address);
                         if (r < 0) {
                                 errno = -r;
                                 config_errors_add_at(errors, n->origin,
@@ -187,13 +182,13 @@ static void resolve_nets(VmConfig *c, ConfigErrors *errors) {
                                                      n->id);
                                 continue;
                         }
-                        n->mac = xstrdup(mac);
+                        n->mac.mode = MAC_MODE_SET;
                         n->mac_origin = n->origin;
                 }
-                for (size_t j = 0; j < i; j++)
-                        if (c->nets[j].mac && streq(c->nets[j].mac, n->mac))
+                for (size_t j = 0; j < i && n->mac.mode == MAC_MODE_SET; j++)
+                        if (c->nets[j].mac.mode == MAC_MODE_SET && mac_address_equal(&c->nets[j].mac.address, &n->mac.address))
                                 config_errors_add_at(errors, n->mac_origin, "[net.%s] has the same MAC as [net.%s]: %s",
-                                                     n->id, c->nets[j].id, n->mac);
+                                                     n->id, c->nets[j].id, MAC_TO_STRING(&n->mac.address));
         }
         check_forwards_within(c, errors);
 }

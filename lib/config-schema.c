@@ -156,28 +156,28 @@ static int parse_uuid(const KeyDef *def, const char *value, void *field, char **
 }
 
 static int parse_mac(const KeyDef *def, const char *value, void *field, char **ret_error) {
-        uint8_t b[6];
+        NicMac *mac = field;
+        MacAddress m;
 
         if (streq(value, "auto")) {
-                char **s = field;
-                free(*s);
-                *s = NULL;
+                mac->mode = MAC_MODE_AUTO;
                 return 0;
         }
-        if (streq(value, MAC_FROM_ADDRESS))
-                return parse_string(def, value, field, ret_error);
-        if (parse_mac_address(value, b) < 0) {
+        if (streq(value, MAC_FROM_ADDRESS)) {
+                mac->mode = MAC_MODE_FROM_ADDRESS;
+                return 0;
+        }
+        if (parse_mac_address(value, m.bytes) < 0) {
                 *ret_error = xasprintf("invalid MAC address '%s' for '%s' (expected auto, from-address or xx:xx:xx:xx:xx:xx)",
                                        value, def->name);
                 return -EINVAL;
         }
-        if (b[0] & 1) {
+        if (m.bytes[0] & 1) {
                 *ret_error = xasprintf("MAC address '%s' is a multicast address", value);
                 return -EINVAL;
         }
-        char canonical[3 * 6 * 4];
-        snprintf(canonical, sizeof canonical, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
-        return parse_string(def, canonical, field, ret_error);
+        *mac = (NicMac) { MAC_MODE_SET, m };
+        return 0;
 }
 
 static int parse_args(const KeyDef *def, const char *value, void *field, char **ret_error) {
@@ -368,6 +368,12 @@ static void format_list(const KeyDef *def _unused_, const void *field, Strv *ret
                 strv_push(ret, v->items[i]);
 }
 
+static void format_mac(const KeyDef *def _unused_, const void *field, Strv *ret) {
+        const NicMac *mac = field;
+        strv_push(ret, mac->mode == MAC_MODE_SET ? MAC_TO_STRING(&mac->address) :
+                       mac->mode == MAC_MODE_FROM_ADDRESS ? MAC_FROM_ADDRESS : "auto");
+}
+
 static void format_forwards(const KeyDef *def _unused_, const void *field, Strv *ret) {
         const PortForwards *l = field;
         for (size_t i = 0; i < l->n; i++)
@@ -460,7 +466,7 @@ TYPE(type_port, parse_port, format_port, VALUE_NUMBER);
 TYPE(type_boolean, parse_boolean, format_boolean, VALUE_BOOL);
 TYPE(type_enum, parse_enum, format_enum, VALUE_TEXT);
 TYPE(type_uuid, parse_uuid, format_string, VALUE_TEXT);
-TYPE(type_mac, parse_mac, format_string, VALUE_TEXT);
+TYPE(type_mac, parse_mac, format_mac, VALUE_TEXT);
 LIST_TYPE(type_args, parse_args, format_args, VALUE_WORDS, clear_strv);
 LIST_TYPE(type_cmdline, parse_append_string, format_cmdline, VALUE_TEXT, clear_string);
 TYPE(type_listen, parse_listen, format_string, VALUE_TEXT);

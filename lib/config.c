@@ -139,7 +139,6 @@ void vm_config_free(VmConfig *c) {
         for (size_t i = 0; i < c->n_nets; i++) {
                 free(c->nets[i].id);
                 free(c->nets[i].bridge);
-                free(c->nets[i].mac);
                 free(c->nets[i].model);
                 array_clear(&c->nets[i].forwards);
                 free(c->nets[i].ifname);

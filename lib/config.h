@@ -75,13 +75,22 @@ typedef struct CdromConfig {
         unsigned boot;
 } CdromConfig;
 
+/* Where a NIC's MAC comes from: derived (auto) or its IPv4 address (from-address) until resolved, then
+ * MAC_MODE_SET, as when the file gives one. */
+typedef enum MacMode { MAC_MODE_AUTO, MAC_MODE_FROM_ADDRESS, MAC_MODE_SET } MacMode;
+
+typedef struct NicMac {
+        MacMode mode;
+        MacAddress address;     /* with MAC_MODE_SET */
+} NicMac;
+
 typedef struct NetConfig {
         char *id;
         Origin origin;
         NetMode mode;
         Origin mode_origin;
         char *bridge;
-        char *mac;              /* "aa:bb:cc:dd:ee:ff" once resolved; NULL or "auto" before */
+        NicMac mac;
         Origin mac_origin;
         char *model;
         PortForwards forwards;  /* user mode: QEMU hostfwd rules */

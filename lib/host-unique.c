@@ -9,7 +9,8 @@ typedef enum ClaimKind { CLAIM_MAC, CLAIM_IFNAME, CLAIM_PORT, CLAIM_ADDRESS } Cl
 /* Something a VM holds on the host that no other VM may hold. */
 typedef struct Claim {
         ClaimKind kind;
-        const char *value;      /* the MAC or the interface name */
+        const char *value;      /* the interface name */
+        const MacAddress *mac;
         const IpAddress *address;       /* a static address */
         const PortForward *forward;     /* NULL for the console */
         uint32_t port_key;      /* ports: protocol and host port; they clash per port, not per text */
@@ -22,6 +23,8 @@ typedef struct Claim {
 
 /* Static addresses are the same whatever their prefix length. */
 static int value_compare(const Claim *x, const Claim *y) {
+        if (x->kind == CLAIM_MAC)
+                return memcmp(x->mac->bytes, y->mac->bytes, sizeof x->mac->bytes);
         if (x->kind == CLAIM_ADDRESS) {
                 if (x->address->family != y->address->family)
                         return x->address->family < y->address->family ? -1 : 1;
@@ -74,7 +77,7 @@ static void report(VmSet *set, const Claim *x, const Claim *other) {
         switch (x->kind) {
         case CLAIM_MAC:
                 config_errors_add_at(errors, x->origin, "[net.%s]: MAC address %s is also the MAC of [net.%s] in %s:%u",
-                                     x->nic->id, x->value, other->nic->id, file, line);
+                                     x->nic->id, MAC_TO_STRING(x->mac), other->nic->id, file, line);
                 break;
         case CLAIM_IFNAME:
                 config_errors_add_at(errors, x->origin,
@@ -136,7 +139,9 @@ static void collect(const VmSet *set, size_t vm, Claim **claims, size_t *n) {
                 if (nic->mode == NET_MODE_NONE)
                         continue;
                 *claims = xrealloc(*claims, (*n + need) * sizeof(Claim));
-                (*claims)[(*n)++] = (Claim) { CLAIM_MAC, nic->mac, .vm = vm, .nic = nic, .origin = nic->mac_origin };
+                (*claims)[(*n)++] = (Claim) {
+                        CLAIM_MAC, .mac = &nic->mac.address, .vm = vm, .nic = nic, .origin = nic->mac_origin,
+                };
                 if (nic->ifname)
                         (*claims)[(*n)++] = (Claim) { CLAIM_IFNAME, nic->ifname, .vm = vm, .nic = nic, .origin = nic->origin };
                 /* A user-mode NIC's network is the VM's own: the same address elsewhere does no harm. */

@@ -214,3 +214,13 @@ char *format_size(uint64_t bytes) {
 bool ip_address_same(const IpAddress *a, const IpAddress *b) {
         return a->family == b->family && memcmp(a->bytes, b->bytes, sizeof a->bytes) == 0;
 }
+
+char *mac_address_format(const MacAddress *m, char buf[MAC_STRING_MAX]) {
+        const uint8_t *b = m->bytes;
+        snprintf(buf, MAC_STRING_MAX, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+        return buf;
+}
+
+bool mac_address_equal(const MacAddress *a, const MacAddress *b) {
+        return memcmp(a->bytes, b->bytes, sizeof a->bytes) == 0;
+}

@@ -25,6 +25,16 @@ int parse_bool(const char *s, bool *ret);
 /* "52:54:00:12:34:56": six two-digit hexadecimal bytes, colon-separated, either case. */
 int parse_mac_address(const char *s, uint8_t ret[6]);
 
+typedef struct MacAddress {
+        uint8_t bytes[6];
+} MacAddress;
+
+#define MAC_STRING_MAX 18
+/* Writes "52:54:00:12:34:56" (lowercase) into buf and returns it. */
+char *mac_address_format(const MacAddress *m, char buf[MAC_STRING_MAX]);
+#define MAC_TO_STRING(m) mac_address_format((m), (char[MAC_STRING_MAX]) {})
+bool mac_address_equal(const MacAddress *a, const MacAddress *b);
+
 /* A user-mode port forward as QEMU's hostfwd takes it, "PROTO:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT":
  * PROTO tcp or udp, addresses IPv4 (empty: any host address, the guest's DHCP address), ports 1-65535. */
 typedef struct PortForward {

@@ -229,7 +229,8 @@ static void push_net(const NetConfig *n, Strv *v) {
         default:
                 abort();
         }
-        push_option(v, "-device", "%s,netdev=net-%s,mac=%s,id=nic-%s", n->model, n->id, n->mac, n->id);
+        push_option(v, "-device", "%s,netdev=net-%s,mac=%s,id=nic-%s", n->model, n->id, MAC_TO_STRING(&n->mac.address),
+                    n->id);
 }
 
 static void push_kernel(const VmConfig *c, Strv *v) {

@@ -34,7 +34,7 @@ static int host_key(sd_id128_t *ret) {
         return 0;
 }
 
-int vm_mac_derive(const char *vm_name, const char *nic_id, char ret[MAC_STRING_MAX]) {
+int vm_mac_derive(const char *vm_name, const char *nic_id, MacAddress *ret) {
         sd_id128_t key;
         uuid_t ns, out;
         int r;
@@ -48,13 +48,13 @@ int vm_mac_derive(const char *vm_name, const char *nic_id, char ret[MAC_STRING_M
         uuid_generate_sha1(out, ns, what, strlen(what));
 
         /* Locally administered (bit 1 set), unicast (bit 0 clear). */
-        snprintf(ret, MAC_STRING_MAX, "%02x:%02x:%02x:%02x:%02x:%02x",
-                 (out[0] & 0xfe) | 0x02, out[1], out[2], out[3], out[4], out[5]);
+        memcpy(ret->bytes, out, sizeof ret->bytes);
+        ret->bytes[0] = (uint8_t) ((ret->bytes[0] & 0xfe) | 0x02);
         return 0;
 }
 
-void vm_mac_from_ipv4(const uint8_t ip[4], char ret[MAC_STRING_MAX]) {
-        snprintf(ret, MAC_STRING_MAX, "02:00:%02x:%02x:%02x:%02x", ip[0], ip[1], ip[2], ip[3]);
+void vm_mac_from_ipv4(const uint8_t ip[4], MacAddress *ret) {
+        *ret = (MacAddress) { { 0x02, 0x00, ip[0], ip[1], ip[2], ip[3] } };
 }
 
 void vm_tap_ifname(const char *vm_name, unsigned index, char ret[TAP_IFNAME_MAX]) {
@@ -71,6 +71,7 @@ void vm_user_name(const char *vm_name, char ret[VM_USER_NAME_MAX]) {
                 snprintf(ret, VM_USER_NAME_MAX, "vm-%.19s-%08x", vm_name, string_hash_fnv1a(vm_name));
 }
 
-void tap_mac_from_guest(const char guest_mac[MAC_STRING_MAX], char ret[MAC_STRING_MAX]) {
-        snprintf(ret, MAC_STRING_MAX, "%s%s", startswith(guest_mac, "fe:") ? "fa" : "fe", guest_mac + 2);
+void tap_mac_from_guest(const MacAddress *guest_mac, MacAddress *ret) {
+        *ret = *guest_mac;
+        ret->bytes[0] = guest_mac->bytes[0] == 0xfe ? 0xfa : 0xfe;
 }

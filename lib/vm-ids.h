@@ -5,8 +5,9 @@
 
 #include <stdint.h>
 
+#include "parse-value.h"
+
 #define UUID_STRING_MAX 37
-#define MAC_STRING_MAX 18
 #define TAP_IFNAME_MAX 16
 /* sysusers.d(5) takes user names of at most 31 characters. */
 #define VM_USER_NAME_MAX 32
@@ -19,11 +20,11 @@ void vm_uuid_from_name(const char *vm_name, char ret[UUID_STRING_MAX]);
  * through sd_id128_get_machine_app_specific(), as systemd-nspawn does. QEMU_VM_MACHINE_ID (32 hex
  * digits) replaces the host's ID, for tests and for previewing another host's output.
  * Returns 0 or a negative errno (no machine ID). */
-int vm_mac_derive(const char *vm_name, const char *nic_id, char ret[MAC_STRING_MAX]);
+int vm_mac_derive(const char *vm_name, const char *nic_id, MacAddress *ret);
 
 /* 02:00 followed by the four bytes of an IPv4 address (OpenNebula's scheme): locally administered,
  * unicast, and the same wherever the address is. */
-void vm_mac_from_ipv4(const uint8_t ip[4], char ret[MAC_STRING_MAX]);
+void vm_mac_from_ipv4(const uint8_t ip[4], MacAddress *ret);
 
 /* The host's tap device for the VM's NIC at position INDEX (below 100; a VM has at most 64 NICs):
  * "vm-NAME-INDEX" when that fits in 15 bytes, else "vm" + 8 hex digits of the name's FNV-1a hash + "-INDEX". Stable, and unique on the
@@ -38,4 +39,4 @@ void vm_user_name(const char *vm_name, char ret[VM_USER_NAME_MAX]);
 /* The tap's own MAC: the guest's with the first byte fe (fa when the guest's starts with fe), as
  * libvirt does: never the guest's own, which the bridge would then deliver to the host, and high, so
  * that a bridge (which takes the lowest MAC of its ports as its address) never takes a tap's. */
-void tap_mac_from_guest(const char guest_mac[MAC_STRING_MAX], char ret[MAC_STRING_MAX]);
+void tap_mac_from_guest(const MacAddress *guest_mac, MacAddress *ret);

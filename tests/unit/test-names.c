@@ -47,10 +47,15 @@ int main(void) {
         char other[VM_USER_NAME_MAX];
         vm_user_name("abcdefghijklmnopqrstuvwxyz013", other);
         check(strcmp(user, other) != 0, "two long names with one prefix differ: %s %s", user, other);
+        MacAddress guest, tap;
         char tm[MAC_STRING_MAX];
-        tap_mac_from_guest("52:54:00:12:34:56", tm);
+        (void) parse_mac_address("52:54:00:12:34:56", guest.bytes);
+        tap_mac_from_guest(&guest, &tap);
+        mac_address_format(&tap, tm);
         check(strcmp(tm, "fe:54:00:12:34:56") == 0, "the tap's MAC starts with fe: %s", tm);
-        tap_mac_from_guest("fe:66:86:5e:2a:8c", tm);
+        (void) parse_mac_address("fe:66:86:5e:2a:8c", guest.bytes);
+        tap_mac_from_guest(&guest, &tap);
+        mac_address_format(&tap, tm);
         check(strcmp(tm, "fa:66:86:5e:2a:8c") == 0, "a guest MAC starting with fe gives a tap MAC with fa: %s", tm);
 
         /* Stable identities. */
@@ -64,16 +69,22 @@ int main(void) {
 
         setenv("QEMU_VM_MACHINE_ID", "0123456789abcdef0123456789abcdef", 1);
         char m1[MAC_STRING_MAX], m2[MAC_STRING_MAX], m3[MAC_STRING_MAX], m4[MAC_STRING_MAX];
-        check(vm_mac_derive("web01", "lan", m1) == 0 && vm_mac_derive("web01", "lan", m2) == 0, "MAC derivation works");
-        vm_mac_derive("web01", "mgmt", m3);
-        vm_mac_derive("web02", "lan", m4);
+        MacAddress a1, a2, a3, a4;
+        check(vm_mac_derive("web01", "lan", &a1) == 0 && vm_mac_derive("web01", "lan", &a2) == 0, "MAC derivation works");
+        vm_mac_derive("web01", "mgmt", &a3);
+        vm_mac_derive("web02", "lan", &a4);
+        mac_address_format(&a1, m1);
+        mac_address_format(&a2, m2);
+        mac_address_format(&a3, m3);
+        mac_address_format(&a4, m4);
         check(strcmp(m1, m2) == 0, "MAC is stable: %s", m1);
         check(strcmp(m1, m3) != 0, "MAC differs per NIC: %s %s", m1, m3);
         check(strcmp(m1, m4) != 0, "MAC differs per VM: %s %s", m1, m4);
         unsigned first = (unsigned) strtoul(m1, NULL, 16);
         check((first & 2) && !(first & 1), "MAC is locally administered and unicast: %s", m1);
         setenv("QEMU_VM_MACHINE_ID", "fedcba9876543210fedcba9876543210", 1);
-        vm_mac_derive("web01", "lan", m2);
+        vm_mac_derive("web01", "lan", &a2);
+        mac_address_format(&a2, m2);
         check(strcmp(m1, m2) != 0, "MAC differs per host: %s %s", m1, m2);
 
         /* Names cloud-init sets in the guest. */
@@ -101,7 +112,9 @@ int main(void) {
               !user_name_is_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "no leading digit or '_', no capitals, at most 32");
 
         char from_ip[MAC_STRING_MAX];
-        vm_mac_from_ipv4((const uint8_t[]) { 10, 20, 30, 40 }, from_ip);
+        MacAddress from_ip_mac;
+        vm_mac_from_ipv4((const uint8_t[]) { 10, 20, 30, 40 }, &from_ip_mac);
+        mac_address_format(&from_ip_mac, from_ip);
         check(strcmp(from_ip, "02:00:0a:14:1e:28") == 0, "mac = from-address: 02:00 and the IPv4 bytes: %s", from_ip);
         return tap_done();
 }
