@@ -56,7 +56,8 @@ int main(int argc, char *argv[]) {
                 else {
                         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
                         for (long left = size; fd >= 0 && left > 0;) {
-                                ssize_t k = write(fd, zeros, (size_t) (left < (long) sizeof zeros ? left : (long) sizeof zeros));
+                                ssize_t k = write(fd, zeros,
+                                                  (size_t) (left < (long) sizeof zeros ? left : (long) sizeof zeros));
                                 if (k <= 0)
                                         break;
                                 left -= k;

@@ -63,7 +63,8 @@ static int run_simple(const Ctl *ctl, const char *vm, AgentAction a, QmpClient *
                                count, vm);
                 break;
         default:
-                status = string_printable(json_object_is_type(ret, json_type_string) ? json_object_get_string(ret) : "unknown");
+                status = string_printable(json_object_is_type(ret, json_type_string) ? json_object_get_string(ret)
+                                                                                     : "unknown");
                 json_object_object_add(doc, "status", json_object_new_string(status));
                 if (!ctl->json)
                         printf("%s\n", status);

@@ -95,7 +95,7 @@ static void check_kvm(Checks *c) {
         }
         int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
         if (fd < 0) {
-                report(c, FAIL, "/dev/kvm", "cannot open: %s", strerror(errno));
+                report(c, FAIL, "/dev/kvm", "cannot open: %m");
                 return;
         }
         close(fd);
@@ -123,8 +123,10 @@ static void check_device(Checks *c, const char *path, const char *needed_for, co
         if (stat(path, &st) < 0 || !S_ISCHR(st.st_mode))
                 report(c, WARN, path, "missing: no %s (%s)", needed_for, hint);
         else if ((st.st_mode & 0006) != 0006 && !(kvm && st.st_gid == kvm->gr_gid && (st.st_mode & 0060) == 0060))
-                report(c, WARN, path, "mode %04o: QEMU, running as its VM's user with group kvm, cannot open it, so no %s "
-                       "(make it 0666, or 0660 with group kvm)", st.st_mode & 07777, needed_for);
+                report(c, WARN, path,
+                       "mode %04o: QEMU, running as its VM's user with group kvm, cannot open it, so no %s "
+                       "(make it 0666, or 0660 with group kvm)",
+                       st.st_mode & 07777, needed_for);
         else
                 report(c, PASS, path, "present, mode %04o", st.st_mode & 07777);
 }
@@ -148,7 +150,8 @@ static void check_iommu(Checks *c) {
 }
 
 static void check_hugepages(Checks *c) {
-        _cleanup_free_ char *total = file_line("/proc/meminfo", "HugePages_Total:"), *size = file_line("/proc/meminfo", "Hugepagesize:");
+        _cleanup_free_ char *total = file_line("/proc/meminfo", "HugePages_Total:"),
+                            *size = file_line("/proc/meminfo", "Hugepagesize:");
         _cleanup_free_ char *thp = file_line("/sys/kernel/mm/transparent_hugepage/enabled", "");
         unsigned long reserved = total ? strtoul(total, NULL, 10) : 0;
         const char *mode = thp && strstr(thp, "[always]") ? "always" : thp && strstr(thp, "[madvise]") ? "madvise" :
@@ -158,7 +161,8 @@ static void check_hugepages(Checks *c) {
         if (streq(mode, "always") || streq(mode, "madvise"))
                 report(c, PASS, "hugepages", "transparent: %s; reserved: %lu of %s", mode, reserved, size ? size : "?");
         else
-                report(c, WARN, "hugepages", "transparent: %s, so guest RAM uses 4 KiB pages; reserved: %lu", mode, reserved);
+                report(c, WARN, "hugepages", "transparent: %s, so guest RAM uses 4 KiB pages; reserved: %lu", mode,
+                       reserved);
 }
 
 static void check_cgroup(Checks *c) {
@@ -167,17 +171,19 @@ static void check_cgroup(Checks *c) {
         if (statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
                 report(c, PASS, "cgroup v2", "unified hierarchy");
         else if (statfs("/sys/fs/cgroup/unified", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
-                report(c, WARN, "cgroup v2", "hybrid: resource controllers are on cgroup v1, unit limits may not apply");
+                report(c, WARN, "cgroup v2",
+                       "hybrid: resource controllers are on cgroup v1, unit limits may not apply");
         else
                 report(c, WARN, "cgroup v2", "cgroup v1 only: unit resource limits may not apply");
 }
 
 /* A program (mode X_OK) or a data file (R_OK) qemu-vm runs or serves. */
-static void check_program(Checks *c, const char *name, const char *path, int mode, Verdict missing, const char *needed_for) {
+static void check_program(Checks *c, const char *name, const char *path, int mode, Verdict missing,
+                          const char *needed_for) {
         if (access(path, mode) == 0)
                 report(c, PASS, name, "%s", path);
         else
-                report(c, missing, name, "%s: %s; %s", path, strerror(errno), needed_for);
+                report(c, missing, name, "%s: %m; %s", path, needed_for);
 }
 
 static void check_ovmf(Checks *c) {
@@ -206,8 +212,10 @@ int cmd_check_host(Ctl *ctl, int argc, char *argv[]) {
         check_program(&c, "swtpm", "/usr/bin/swtpm", X_OK, WARN, "no [tpm] (install swtpm)");
         check_program(&c, "swtpm_setup", "/usr/bin/swtpm_setup", X_OK, WARN, "no [tpm] (install swtpm-tools)");
         check_ovmf(&c);
-        check_program(&c, "websockify", QEMU_VM_WEBSOCKIFY, X_OK, WARN, "no [vnc] browser console (install websockify)");
-        check_program(&c, "noVNC", QEMU_VM_NOVNC_DIR "/vnc.html", R_OK, WARN, "no [vnc] browser console (install novnc)");
+        check_program(&c, "websockify", QEMU_VM_WEBSOCKIFY, X_OK, WARN,
+                      "no [vnc] browser console (install websockify)");
+        check_program(&c, "noVNC", QEMU_VM_NOVNC_DIR "/vnc.html", R_OK, WARN,
+                      "no [vnc] browser console (install novnc)");
         if (ctl->json) {
                 json_object *doc = json_object_new_object();
                 json_object_object_add(doc, "checks", c.json);

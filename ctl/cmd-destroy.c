@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* qemu-vmctl destroy NAME --force [--remove-disks ID,...]: stops the VM and its companion units, then
  * deletes its config file and drop-ins, everything in its state dir that qemu-vm made (disks, NVRAM,
- * cloud-init seed), its TPM state and its serial log (lib/vm-files.h), and reloads systemd. Disks outside the state dir are the user's
- * and are kept unless --remove-disks names them. Without --force it only lists what it would do; a VM
- * with protect = yes is refused either way. Every path it deletes is listed. */
+ * cloud-init seed), its TPM state and its serial log (lib/vm-files.h), and reloads systemd. Disks outside
+ * the state dir are the user's and are kept unless --remove-disks names them. Without --force it only
+ * lists what it would do; a VM with protect = yes is refused either way. Every path it deletes is listed. */
 
 #include <dirent.h>
 #include <errno.h>
@@ -110,7 +110,8 @@ static const char *file_user(const VmSet *set, const VmConfig *self, const char 
 }
 
 static int plan_build(const Ctl *ctl, const VmSet *set, const VmConfig *c, const DestroyOptions *o, Plan *p) {
-        _cleanup_free_ char *state_dir = vm_state_dir(c->name), *dropin_dir = xasprintf("%s/%s.conf.d", ctl->config_dir, c->name);
+        _cleanup_free_ char *state_dir = vm_state_dir(c->name),
+                            *dropin_dir = xasprintf("%s/%s.conf.d", ctl->config_dir, c->name);
 
         for (size_t i = 0; i < o->remove_disks.n; i++) {
                 bool found = false;
@@ -290,7 +291,8 @@ int cmd_destroy(Ctl *ctl, int argc, char *argv[]) {
                 goto finish;
         }
         if (c->protect) {
-                log_error("Not destroying VM %s: it has protect = yes (%s). Set protect = no first.", c->name, c->source_path);
+                log_error("Not destroying VM %s: it has protect = yes (%s). Set protect = no first.", c->name,
+                          c->source_path);
                 ret = CTL_EXIT_REFUSED;
                 goto finish;
         }

@@ -3,10 +3,10 @@
  * hot-plug over QMP, for the running VM only (the file stays the truth for the next start).
  *
  * attach: qemu-vmctl opens PATH itself, following no symlink, and hands QEMU the descriptor (add-fd), so
- * QEMU, which runs unprivileged, needs no access to the path; a block device only with --block-device; then blockdev-add (node "disk-ID") and device_add
- * (virtio-blk-pci "dev-disk-ID", the names configured disks have too), on a free hot-plug root port on
- * q35. Any failure undoes the steps before it. detach: device_del, wait for DEVICE_DELETED (the guest
- * must let go), then blockdev-del and remove-fd. */
+ * QEMU, which runs unprivileged, needs no access to the path; a block device only with --block-device;
+ * then blockdev-add (node "disk-ID") and device_add (virtio-blk-pci "dev-disk-ID", the names configured
+ * disks have too), on a free hot-plug root port on q35. Any failure undoes the steps before it.
+ * detach: device_del, wait for DEVICE_DELETED (the guest must let go), then blockdev-del and remove-fd. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -62,7 +62,7 @@ static int command(QmpClient *q, const char *vm, const char *cmd, json_object *a
         if (r == -EIO)
                 log_error("VM %s: %s failed: %s", vm, cmd, error);
         else if (r < 0)
-                log_error("VM %s: %s failed: %s", vm, cmd, strerror(-r));
+                log_error_errno(r, "VM %s: %s failed: %m", vm, cmd);
         return r;
 }
 
@@ -127,7 +127,8 @@ static int disk_names_load(QmpClient *q, const char *vm, DiskNames *ret) {
                 if (!json_object_object_get_ex(set, "fds", &fds) || !json_object_object_get_ex(set, "fdset-id", &setid))
                         continue;
                 for (size_t k = 0; k < array_length(fds); k++)
-                        if (json_object_object_get_ex(json_object_array_get_idx(fds, k), "opaque", &v) && string_of(v)) {
+                        if (json_object_object_get_ex(json_object_array_get_idx(fds, k), "opaque", &v) &&
+                            string_of(v)) {
                                 n.fdset_ids = xrealloc(n.fdset_ids, (n.fdset_opaques.n + 1) * sizeof(int64_t));
                                 n.fdset_ids[n.fdset_opaques.n] = json_object_get_int64(setid);
                                 strv_push(&n.fdset_opaques, string_of(v));
@@ -259,12 +260,17 @@ static int open_image(const char *path, const DiskOptions *o, struct stat *ret_s
         /* A hard link in a directory QEMU's user owns may be another file of root's (where the kernel
          * lets it link files it cannot read: fs.protected_hardlinks=0). */
         if (S_ISREG(ret_st->st_mode) && ret_st->st_nlink > 1) {
-                log_error("Cannot attach %s: the file has %ju names (hard links); qemu-vmctl attaches a file that has one.",
-                          path, (uintmax_t) ret_st->st_nlink);
+                log_error(
+                        "Cannot attach %s: the file has %ju names (hard links); qemu-vmctl attaches a file that has "
+                        "one.",
+                        path, (uintmax_t) ret_st->st_nlink);
                 return -EMLINK;
         }
         if (S_ISBLK(ret_st->st_mode) && !o->block_device) {
-                log_error("Cannot attach %s: it is a block device. Pass --block-device to give the guest the whole device.", path);
+                log_error(
+                        "Cannot attach %s: it is a block device. Pass --block-device to give the guest the whole "
+                        "device.",
+                        path);
                 return -EPERM;
         }
         if (!S_ISREG(ret_st->st_mode) && !S_ISBLK(ret_st->st_mode)) {
@@ -393,9 +399,9 @@ static int wait_device_deleted(QmpClient *q, const char *dev_id, long long deadl
                 int r = qmp_next_event(q, left > 0 ? (int) left : 0, &event);
                 if (r < 0)
                         return r;
-                bool match = json_object_object_get_ex(event, "event", &v) && streq_ptr(string_of(v), "DEVICE_DELETED") &&
-                             json_object_object_get_ex(event, "data", &data) && json_object_object_get_ex(data, "device", &v) &&
-                             streq_ptr(string_of(v), dev_id);
+                bool match = json_object_object_get_ex(event, "event", &v) &&
+                        streq_ptr(string_of(v), "DEVICE_DELETED") && json_object_object_get_ex(event, "data", &data) &&
+                        json_object_object_get_ex(data, "device", &v) && streq_ptr(string_of(v), dev_id);
                 json_object_put(event);
                 if (match)
                         return 0;
@@ -422,27 +428,26 @@ static int detach(const Ctl *ctl, const char *vm, const char *id, const DiskOpti
         }
         /* The device may be gone already: an earlier detach-disk gave up waiting and the guest let go
          * later. Then only its block node and file are left to release. */
-        if (!has_device)
-                goto release;
-
-        args = json_object_new_object();
-        json_object_object_add(args, "id", json_object_new_string(dev_id));
-        if (command(&q, vm, "device_del", args, NULL) < 0)
-                goto finish;
-        uint64_t timeout_s = o->timeout_s ?: DETACH_TIMEOUT_DEFAULT_S;
-        r = wait_device_deleted(&q, dev_id, qmp_now_ms() + (long long) timeout_s * 1000);
-        if (r == -ETIMEDOUT) {
-                log_error("The guest of VM %s did not release disk '%s' within %" PRIu64 " s. The request stays "
-                          "pending in QEMU: once the guest lets go, run detach-disk again to release the image.",
-                          vm, id, timeout_s);
-                ret = CTL_EXIT_TIMEOUT;
-                goto finish;
+        if (has_device) {
+                args = json_object_new_object();
+                json_object_object_add(args, "id", json_object_new_string(dev_id));
+                if (command(&q, vm, "device_del", args, NULL) < 0)
+                        goto finish;
+                uint64_t timeout_s = o->timeout_s ?: DETACH_TIMEOUT_DEFAULT_S;
+                r = wait_device_deleted(&q, dev_id, qmp_now_ms() + (long long) timeout_s * 1000);
+                if (r == -ETIMEDOUT) {
+                        log_error("The guest of VM %s did not release disk '%s' within %" PRIu64 " s. The "
+                                  "request stays pending in QEMU: once the guest lets go, run detach-disk again "
+                                  "to release the image.",
+                                  vm, id, timeout_s);
+                        ret = CTL_EXIT_TIMEOUT;
+                        goto finish;
+                }
+                if (r < 0) {
+                        log_error_errno(r, "VM %s: lost QMP while waiting for the disk to go: %m", vm);
+                        goto finish;
+                }
         }
-        if (r < 0) {
-                log_error("VM %s: lost QMP while waiting for the disk to go: %s", vm, strerror(-r));
-                goto finish;
-        }
-release:
         /* A disk from the file (-drive) takes its block node along; a hot-plugged one needs blockdev-del. */
         if (has_node) {
                 args = json_object_new_object();
@@ -493,8 +498,9 @@ int cmd_attach_disk(Ctl *ctl, int argc, char *argv[]) {
                 { "block-device", no_argument, NULL, 'b' },
                 {}
         };
-        return disk_command(ctl, argc, argv, options,
-                            "attach-disk NAME PATH [--id ID] [--readonly] [--format qcow2|raw] [--block-device] [--json]", attach);
+        return disk_command(
+                ctl, argc, argv, options,
+                "attach-disk NAME PATH [--id ID] [--readonly] [--format qcow2|raw] [--block-device] [--json]", attach);
 }
 
 int cmd_detach_disk(Ctl *ctl, int argc, char *argv[]) {

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* qemu-vmctl list: every configured VM, one row each, also those that are stopped or broken. */
 
+#include <errno.h>
 #include <json-c/json.h>
 
 #include "console-ports.h"
 #include "ctl.h"
 #include "format.h"
-#include "parse-value.h"
 #include "log.h"
+#include "parse-value.h"
 #include "systemd-bus.h"
 #include "table.h"
 #include "vm-agent.h"
@@ -72,7 +73,8 @@ static json_object *vm_json(const VmEntry *e, const UnitState *s) {
                 json_object_object_add(d, "id", json_object_new_string(c->disks[i].id));
                 json_object_object_add(d, "path", json_object_new_string(c->disks[i].path));
                 json_object_object_add(d, "format", json_object_new_string(disk_format_table[c->disks[i].format]));
-                json_object_object_add(d, "size_bytes", c->disks[i].size ? json_object_new_int64((int64_t) c->disks[i].size) : NULL);
+                json_object_object_add(d, "size_bytes",
+                                       c->disks[i].size ? json_object_new_int64((int64_t) c->disks[i].size) : NULL);
                 json_object_array_add(disks, d);
         }
         json_object_object_add(o, "disks", disks);
@@ -84,7 +86,9 @@ static json_object *vm_json(const VmEntry *e, const UnitState *s) {
                 json_object_object_add(d, "id", json_object_new_string(n->id));
                 json_object_object_add(d, "mode", json_object_new_string(net_mode_table[n->mode]));
                 json_object_object_add(d, "bridge", n->bridge ? json_object_new_string(n->bridge) : NULL);
-                json_object_object_add(d, "mac", n->mac.mode == MAC_MODE_SET ? json_object_new_string(MAC_TO_STRING(&n->mac.address)) : NULL);
+                json_object_object_add(
+                        d, "mac",
+                        n->mac.mode == MAC_MODE_SET ? json_object_new_string(MAC_TO_STRING(&n->mac.address)) : NULL);
                 json_object_object_add(d, "tap", n->ifname ? json_object_new_string(n->ifname) : NULL);
                 if (guest_answered) {
                         _cleanup_free_ char *addresses = guest_addresses_of(&guest, &n->mac);
@@ -133,7 +137,8 @@ static void vm_row(Table *t, const VmEntry *e, const UnitState *s) {
                 _cleanup_free_ char *error = vm_entry_first_error(e);
                 for (int i = 0; i < 6; i++)
                         table_add(t, NULL);
-                table_consume(t, xasprintf("broken: %s%s", error, e->errors.n > 1 ? " (and more: qemu-vmctl show)" : ""));
+                table_consume(t,
+                              xasprintf("broken: %s%s", error, e->errors.n > 1 ? " (and more: qemu-vmctl show)" : ""));
                 return;
         }
         _cleanup_free_ char *memory = format_size(c->memory), *url = console_url(c);
@@ -156,8 +161,8 @@ static void vm_row(Table *t, const VmEntry *e, const UnitState *s) {
 }
 
 int cmd_list(Ctl *ctl, int argc, char *argv[]) {
-        static const char *const header[] = { "NAME", "STATE", "AUTOSTART", "CPUS", "MEMORY", "DISKS", "NICS", "CONSOLE",
-                                             "GUEST" };
+        static const char *const header[] = { "NAME",  "STATE", "AUTOSTART", "CPUS", "MEMORY",
+                                              "DISKS", "NICS",  "CONSOLE",   "GUEST" };
         sd_bus *bus = NULL;
         VmSet set;
         Table t;
@@ -169,8 +174,10 @@ int cmd_list(Ctl *ctl, int argc, char *argv[]) {
                 return CTL_EXIT_FAILED;
         /* Without systemd (a chroot, a build host) the configuration is still worth showing. */
         r = sd_bus_open_system(&bus);
-        if (r < 0)
-                log_warning("Cannot reach systemd (%s): states are shown as unknown.", strerror(-r));
+        if (r < 0) {
+                errno = -r;
+                log_warning("Cannot reach systemd (%m): states are shown as unknown.");
+        }
 
         json_object *doc = json_object_new_array();
         table_init(&t, header, ELEMENTSOF(header));

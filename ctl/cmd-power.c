@@ -63,7 +63,8 @@ static int job_failed(const char *name, const char *what, const char *result) {
 }
 
 /* After a successful start job: until QEMU answers on QMP, or the unit is no longer active. */
-static int wait_until_running(const Ctl *ctl, sd_bus *bus, const char *name, const char *unit, long long deadline, uint64_t timeout_s) {
+static int wait_until_running(const Ctl *ctl, sd_bus *bus, const char *name, const char *unit, long long deadline,
+                              uint64_t timeout_s) {
         if (deadline == 0)
                 deadline = qmp_now_ms() + QMP_READY_DEFAULT_MS;
         for (;;) {
@@ -79,17 +80,20 @@ static int wait_until_running(const Ctl *ctl, sd_bus *bus, const char *name, con
                 if (active && vm_qemu_status(name, main_pid, &status, &error) >= 0)
                         return report(ctl, name, status);
                 if (!active) {
-                        log_error("VM %s stopped again right after it started. See 'qemu-vmctl status %s'.", name, name);
+                        log_error("VM %s stopped again right after it started. See 'qemu-vmctl status %s'.", name,
+                                  name);
                         return CTL_EXIT_FAILED;
                 }
                 if (qmp_now_ms() >= deadline)
-                        return timeout_s ? timed_out(name, "running", timeout_s)
-                                         : (log_error("QEMU of VM %s does not answer on QMP: %s", name, error), CTL_EXIT_FAILED);
+                        return timeout_s
+                                ? timed_out(name, "running", timeout_s)
+                                : (log_error("QEMU of VM %s does not answer on QMP: %s", name, error), CTL_EXIT_FAILED);
                 usleep(100 * 1000);
         }
 }
 
-static int run_start(const Ctl *ctl, sd_bus *bus, const char *name, const char *unit, const PowerOptions *o, long long deadline) {
+static int run_start(const Ctl *ctl, sd_bus *bus, const char *name, const char *unit, const PowerOptions *o,
+                     long long deadline) {
         _cleanup_free_ char *result = NULL;
         int r = unit_job(bus, "StartUnit", unit, o->wait, deadline, &result);
         if (r == -ETIMEDOUT)
@@ -103,7 +107,8 @@ static int run_start(const Ctl *ctl, sd_bus *bus, const char *name, const char *
         return wait_until_running(ctl, bus, name, unit, deadline, o->timeout_s);
 }
 
-static int run_stop(const Ctl *ctl, sd_bus *bus, const char *name, const char *unit, bool wait, uint64_t timeout_s, long long deadline) {
+static int run_stop(const Ctl *ctl, sd_bus *bus, const char *name, const char *unit, bool wait, uint64_t timeout_s,
+                    long long deadline) {
         _cleanup_free_ char *result = NULL;
         int r = unit_job(bus, "StopUnit", unit, wait, deadline, &result);
         if (r == -ETIMEDOUT)

@@ -26,7 +26,7 @@ static void print_shell_word(const char *s, FILE *f) {
 
 int cmd_show(Ctl *ctl, int argc, char *argv[]) {
         VmEntry *e;
-        VmSet set;
+        _cleanup_vm_set_ VmSet set = {};
         int r, exit_code;
 
         r = ctl_parse_options(ctl, argc, argv, NULL, "show NAME [--json]", NULL, NULL, 1, &exit_code);
@@ -38,16 +38,16 @@ int cmd_show(Ctl *ctl, int argc, char *argv[]) {
         if (e->errors.n > 0) {
                 vm_entry_log_errors(e);
                 log_error("%s has errors: the generator ignores this VM until they are fixed.", e->config.source_path);
-                vm_set_free(&set);
                 return CTL_EXIT_REFUSED;
         }
 
         const VmConfig *c = &e->config;
-        Strv qemu = {};
+        _cleanup_strv_ Strv qemu = {};
         qemu_argv_build(c, &qemu);
 
         if (ctl->json) {
-                json_object *doc = json_object_new_object(), *files = json_object_new_array(), *args = json_object_new_array();
+                json_object *doc = json_object_new_object(), *files = json_object_new_array(),
+                            *args = json_object_new_array();
                 for (size_t i = 0; i < c->files.n; i++)
                         json_object_array_add(files, json_object_new_string(c->files.items[i]));
                 for (size_t i = 0; i < qemu.n; i++)
@@ -72,7 +72,5 @@ int cmd_show(Ctl *ctl, int argc, char *argv[]) {
                         fputs(i + 1 == qemu.n ? "\n" : option ? " " : " \\\n    ", stdout);
                 }
         }
-        strv_clear(&qemu);
-        vm_set_free(&set);
         return CTL_EXIT_OK;
 }

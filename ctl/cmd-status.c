@@ -52,7 +52,8 @@ static json_object *journal_tail(const char *unit, unsigned n) {
                 (void) sd_journal_get_realtime_usec(j, &usec);
                 json_object *line = json_object_new_object();
                 json_object_object_add(line, "time_usec", json_object_new_int64((int64_t) usec));
-                json_object_object_add(line, "message", json_object_new_string_len((const char *) data + 8, (int) len - 8));
+                json_object_object_add(line, "message",
+                                       json_object_new_string_len((const char *) data + 8, (int) len - 8));
                 json_object_array_add(lines, line);
         }
 finish:
@@ -142,7 +143,9 @@ static int show_status(const Ctl *ctl, const VmEntry *e, const char *unit, const
                 }
                 if (url)
                         printf("   Console: %s%s\n", url,
-                               has_token || !running ? "" : " (its token is root's and group qemu-vm-console's: run as root)");
+                               has_token || !running
+                                       ? ""
+                                       : " (its token is root's and group qemu-vm-console's: run as root)");
                 if (json_object_array_length(journal) > 0)
                         printf("\n");
                 for (size_t i = 0; i < json_object_array_length(journal); i++) {

@@ -25,20 +25,18 @@ static json_object *section_json(const SectionDef *s, const uint8_t *item) {
                         for (size_t i = 0; i < words->n; i++)
                                 json_object_array_add(v, json_object_new_string(words->items[i]));
                 } else if (def->type->shape == VALUE_LIST) {
-                        Strv values = {};
+                        _cleanup_strv_ Strv values = {};
                         def->type->format(def, item + def->offset, &values);
                         v = json_object_new_array();
                         for (size_t i = 0; i < values.n; i++)
                                 json_object_array_add(v, json_object_new_string(values.items[i]));
-                        strv_clear(&values);
                 } else {
-                        Strv values = {};
+                        _cleanup_strv_ Strv values = {};
                         def->type->format(def, item + def->offset, &values);
                         /* cmdline comes in several lines; as data it is one string. */
                         _cleanup_free_ char *joined = values.n > 0 ? strv_join(&values, " ") : NULL;
                         if (joined)
                                 v = value_json(def, joined);
-                        strv_clear(&values);
                 }
                 json_object_object_add(o, def->name, v);
         }
@@ -74,11 +72,10 @@ void effective_config_print_ini(const VmConfig *c, FILE *f) {
                         first = false;
                         for (size_t k = 0; k < s->n_keys; k++) {
                                 const KeyDef *def = &s->keys[k];
-                                Strv values = {};
+                                _cleanup_strv_ Strv values = {};
                                 def->type->format(def, item + def->offset, &values);
                                 for (size_t v = 0; v < values.n; v++)
                                         fprintf(f, "%s = %s\n", def->name, values.items[v]);
-                                strv_clear(&values);
                         }
                 }
         }

@@ -44,7 +44,7 @@ static char *line_with(const char *text, const char *needle) {
                 return NULL;
         while (s > text && s[-1] != '\n')
                 s--;
-        return strndup(s, strcspn(s, "\r\n"));
+        return xstrndup(s, strcspn(s, "\r\n"));
 }
 
 /* The last non-empty line: where QEMU says why it exited. */
@@ -55,7 +55,7 @@ static char *last_line(const char *text) {
         const char *s = end;
         while (s > text && s[-1] != '\n')
                 s--;
-        return end > s ? strndup(s, (size_t) (end - s)) : NULL;
+        return end > s ? xstrndup(s, (size_t) (end - s)) : NULL;
 }
 
 void kvm_probe_run(const char *qemu, const char *ovmf_code, const char *ovmf_vars, int timeout_ms, KvmProbe *ret) {
@@ -91,7 +91,7 @@ void kvm_probe_run(const char *qemu, const char *ovmf_code, const char *ovmf_var
         long long start = qmp_now_ms(), deadline = start + timeout_ms;
         pid_t pid = spawn(&argv, &fd);
         if (pid < 0) {
-                ret->detail = xasprintf("cannot run %s: %s", qemu, strerror(errno));
+                ret->detail = xasprintf("cannot run %s: %m", qemu);
                 goto finish;
         }
         bool exited = false;

@@ -18,7 +18,8 @@ static const struct {
         { "list", cmd_list, "list                                   every configured VM" },
         { "status", cmd_status, "status NAME                            unit state, QEMU state, uptime, journal" },
         { "show", cmd_show, "show NAME                              effective configuration and QEMU command line" },
-        { "keys", cmd_keys, "keys                                   every section and key of a VM file, with defaults" },
+        { "keys", cmd_keys,
+          "keys                                   every section and key of a VM file, with defaults" },
         { "start", cmd_start, "start NAME [--wait] [--timeout S]      start through systemd" },
         { "stop", cmd_stop, "stop NAME [--wait] [--timeout S]       power down through systemd" },
         { "restart", cmd_restart, "restart NAME [--wait] [--timeout S]    stop (waiting), then start" },
@@ -45,6 +46,12 @@ void ctl_print_json(json_object *doc) {
         puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                          JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(doc);
+}
+
+static int usage_error(const char *usage, int *ret_exit) {
+        fprintf(stderr, "Usage: qemu-vmctl %s\n", usage);
+        *ret_exit = CTL_EXIT_USAGE;
+        return -1;
 }
 
 int ctl_parse_options(Ctl *ctl, int argc, char *argv[], const struct option *extra, const char *usage,
@@ -75,15 +82,13 @@ int ctl_parse_options(Ctl *ctl, int argc, char *argv[], const struct option *ext
                         break;
                 default:
                         if (c == '?' || !handle || handle(c, optarg, userdata) < 0)
-                                goto usage;
+                                return usage_error(usage, ret_exit);
                 }
         if (argc - optind == n_args)
                 return optind;
-usage:
-        fprintf(stderr, "Usage: qemu-vmctl %s\n", usage);
-        *ret_exit = CTL_EXIT_USAGE;
-        return -1;
+        return usage_error(usage, ret_exit);
 }
+
 
 int main(int argc, char *argv[]) {
         Ctl ctl = {

@@ -17,7 +17,8 @@ int vm_agent_connect(const char *vm, int timeout_ms, QmpClient *q) {
 
 char *vm_agent_error(const char *vm, int r) {
         if (r == -ETIMEDOUT)
-                return xasprintf("the guest agent of VM %s does not answer (is qemu-guest-agent running in the guest?)", vm);
+                return xasprintf("the guest agent of VM %s does not answer (is qemu-guest-agent running in the guest?)",
+                                 vm);
         if (r == -ENOENT)
                 return xasprintf("VM %s is not running", vm);
         return vm_socket_error(vm, VM_AGENT_SOCKET, r);

@@ -11,10 +11,12 @@
 /* QEMU serves one client per QMP socket: a timeout usually means someone else holds it. */
 char *vm_socket_error(const char *vm, const char *file, int r) {
         if (r == -EPERM)
-                return xasprintf("the process listening on %s is not QEMU of VM %s (the unit's main process)", file, vm);
+                return xasprintf("the process listening on %s is not QEMU of VM %s (the unit's main process)", file,
+                                 vm);
         if (r == -ELOOP || r == -ENOTSOCK)
                 return xasprintf("%s is not a socket (refusing to follow a link QEMU's user may have planted)", file);
-        return xasprintf("%s%s", strerror(-r), r == -ETIMEDOUT ? " (is another QMP client connected to qmp.sock?)" : "");
+        errno = -r;
+        return xasprintf("%m%s", r == -ETIMEDOUT ? " (is another QMP client connected to qmp.sock?)" : "");
 }
 
 /* QEMU's PID as systemd knows it (MainPID of qemu-vm@NAME): the only process whose sockets root
@@ -60,7 +62,8 @@ int vm_qmp_connect(const char *vm, QmpClient *q) {
         if (r >= 0)
                 r = vm_qmp_open(vm, pid, q);
         if (r < 0) {
-                _cleanup_free_ char *sock = vm_runtime_path(vm, VM_QMP_SOCKET), *why = vm_socket_error(vm, VM_QMP_SOCKET, r);
+                _cleanup_free_ char *sock = vm_runtime_path(vm, VM_QMP_SOCKET),
+                                    *why = vm_socket_error(vm, VM_QMP_SOCKET, r);
                 log_error("Cannot talk to QEMU of VM %s over %s: %s", vm, sock, why);
                 qmp_close(q);
         }
@@ -82,8 +85,10 @@ int vm_qemu_status(const char *vm, uint32_t main_pid, char **ret_status, char **
                 goto finish;
         if (r >= 0 && (!json_object_object_get_ex(reply, "status", &v) || !json_object_is_type(v, json_type_string)))
                 r = -EBADMSG;
-        if (r < 0)
-                *ret_error = xstrdup(strerror(-r));
+        if (r < 0) {
+                errno = -r;
+                *ret_error = xasprintf("%m");
+        }
         else
                 *ret_status = string_printable(json_object_get_string(v));
 finish:

@@ -324,7 +324,9 @@ static char *vm_dropin_text(const VmConfig *c) {
                 write_companion_dependency(f, c, &units.items[i]);
         vm_units_clear(&units);
         if (!vm_registers_with_machined(c->name))
-                fputs("# systemd-machined: not registered, since it takes host names only (no '_', no '-' at the end).\n", f);
+                fputs("# systemd-machined: not registered, since it takes host names only (no '_', no '-' at the "
+                      "end).\n",
+                      f);
 
         fputs("\n[Service]\n", f);
         write_user(f, user);
@@ -485,7 +487,9 @@ static char *console_dropin_text(const VmConfig *c) {
         /* --inetd: the listening socket is stdin, from novnc@NAME.socket. */
         strv_push(&argv, "--inetd");
         if (c->vnc.idle_timeout > 0) {
-                fprintf(f, "# websockify exits when no browser has been connected for %u s; the next one starts it again.\n",
+                fprintf(f,
+                        "# websockify exits when no browser has been connected for %u s; the next one starts it "
+                        "again.\n",
                         c->vnc.idle_timeout);
                 strv_pushf(&argv, "--idle-timeout=%u", c->vnc.idle_timeout);
         }

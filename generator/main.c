@@ -54,7 +54,7 @@ static int check_files(char **files, int n) {
                 _cleanup_free_ char *copy = xstrdup(files[i]), *copy2 = xstrdup(files[i]);
                 const char *base = basename(copy), *dir = dirname(copy2);
                 bool is_conf = endswith(base, ".conf") && strlen(base) > strlen(".conf");
-                _cleanup_free_ char *name = is_conf ? strndup(base, strlen(base) - strlen(".conf")) : xstrdup("check");
+                _cleanup_free_ char *name = is_conf ? xstrndup(base, strlen(base) - strlen(".conf")) : xstrdup("check");
                 ConfigErrors errors = {};
                 VmConfig c;
 

@@ -25,7 +25,8 @@ static int random_hex(char out[2 * TOKEN_BYTES + 1]) {
 int console_token_write(const char *path, const char *socket) {
         struct group *g = getgrnam(QEMU_VM_CONSOLE_GROUP);
         if (!g)
-                return log_error_errno(-ENOENT, "Group '%s' does not exist (run systemd-sysusers).", QEMU_VM_CONSOLE_GROUP);
+                return log_error_errno(-ENOENT, "Group '%s' does not exist (run systemd-sysusers).",
+                                       QEMU_VM_CONSOLE_GROUP);
         gid_t gid = g->gr_gid;
 
         /* Its directory is root's (tmpfiles.d makes it too): no one else may place a file or link there. */

@@ -59,7 +59,8 @@ static int create_disk(int dfd, const char *base, const DiskRequest *d, const st
         if (fsync(dfd) < 0)
                 log_warning("Created '%s', but syncing its directory failed: %m", d->path);
         log_info("Created disk %s (%s%s%s%s%s), owned by %s.", d->path, d->format, d->size ? ", " : "",
-                 d->size ? d->size : "", d->size ? " bytes" : "", d->backing ? ", on a backing image" : "", pw->pw_name);
+                 d->size ? d->size : "", d->size ? " bytes" : "", d->backing ? ", on a backing image" : "",
+                 pw->pw_name);
         return 0;
 fail:
         (void) unlinkat(dfd, tmp, 0);
@@ -75,27 +76,35 @@ int disk_outside_ensure(const DiskRequest *d, const struct passwd *pw, uid_t leg
          * be followed cannot be had. */
         _cleanup_close_ int dfd = open_no_symlinks(dir, O_PATH | O_DIRECTORY);
         if (dfd == -ELOOP)
-                return log_error_errno(dfd, "Disk '%s': its directory runs through a symbolic link, which qemu-vm-prepare "
-                                       "does not follow as root. Give the path it leads to.", d->path);
+                return log_error_errno(dfd,
+                                       "Disk '%s': its directory runs through a symbolic link, which qemu-vm-prepare "
+                                       "does not follow as root. Give the path it leads to.",
+                                       d->path);
         if (dfd < 0)
                 return log_error_errno(dfd, "Cannot %s disk '%s': %m", d->format ? "create" : "access", d->path);
 
         if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
                 if (S_ISLNK(st.st_mode))
-                        return log_error_errno(-ELOOP, "Disk '%s' is a symbolic link, which qemu-vm-prepare does not follow "
-                                               "as root. Give the path it leads to.", d->path);
+                        return log_error_errno(-ELOOP,
+                                               "Disk '%s' is a symbolic link, which qemu-vm-prepare does not follow "
+                                               "as root. Give the path it leads to.",
+                                               d->path);
                 if (S_ISREG(st.st_mode) && legacy_uid != (uid_t) -1 && st.st_uid == legacy_uid) {
                         /* Through a descriptor of the file itself (O_NOFOLLOW), and private to the VM's
                          * user as every disk qemu-vm makes: other VMs' QEMU see this directory too. */
-                        _cleanup_close_ int fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+                        _cleanup_close_ int fd =
+                                openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
                         if (fd < 0 || fchown(fd, pw->pw_uid, pw->pw_gid) < 0 || fchmod(fd, 0600) < 0)
-                                return log_error_errno(-errno, "Cannot give disk '%s' to user '%s': %m", d->path, pw->pw_name);
+                                return log_error_errno(-errno, "Cannot give disk '%s' to user '%s': %m", d->path,
+                                                       pw->pw_name);
                         log_info("Disk %s re-owned to %s: every VM has a user of its own now.", d->path, pw->pw_name);
                         return 0;
                 }
                 if (S_ISREG(st.st_mode) && (st.st_mode & 0044))
-                        log_warning("Disk %s is readable by users other than its owner (mode %04o): other VMs' QEMU may "
-                                    "read it. Make it 0600 (chmod go-rw).", d->path, (unsigned) (st.st_mode & 07777));
+                        log_warning(
+                                "Disk %s is readable by users other than its owner (mode %04o): other VMs' QEMU may "
+                                "read it. Make it 0600 (chmod go-rw).",
+                                d->path, (unsigned) (st.st_mode & 07777));
                 else
                         log_info("Disk %s exists, kept.", d->path);
                 return 0;

@@ -83,8 +83,10 @@ static int make_temp(const char *path, char **ret_tmp, int *ret_fd) {
 /* The rename is done; a failed directory sync only weakens durability, so it is a warning. */
 static void sync_dir_after_commit(const char *path) {
         int r = fsync_dir_of(path);
-        if (r < 0)
-                log_warning("Created '%s', but syncing its directory failed: %s", path, strerror(-r));
+        if (r < 0) {
+                errno = -r;
+                log_warning("Created '%s', but syncing its directory failed: %m", path);
+        }
 }
 
 /* Moves tmp to path unless path exists. Returns -EEXIST then, leaving path alone. */
@@ -168,7 +170,8 @@ static int ensure_nvram(const char *path, const char *template) {
                 return r < 0 ? r : 0;
         in = open(template, O_RDONLY | O_CLOEXEC);
         if (in < 0)
-                return log_error_errno(-errno, "Cannot create NVRAM '%s': cannot open template '%s': %m", path, template);
+                return log_error_errno(-errno, "Cannot create NVRAM '%s': cannot open template '%s': %m", path,
+                                       template);
         r = make_temp(path, &tmp, &fd);
         if (r < 0)
                 return log_error_errno(r, "Cannot create NVRAM '%s': %m", path);
@@ -284,7 +287,8 @@ static int ensure_seed(const char *path, const SeedSpec *spec) {
 
         r = seed_files_make(spec, &files);
         if (r < 0) {
-                log_error("Cloud-init seed '%s' not made: the VM does not start until the problems above are fixed.", path);
+                log_error("Cloud-init seed '%s' not made: the VM does not start until the problems above are fixed.",
+                          path);
                 return r;
         }
         const SeedEntry entries[] = {
@@ -350,20 +354,24 @@ static int ensure_console_dir(const char *path) {
 
 static void help(void) {
         printf("Usage: qemu-vm-prepare [--nvram PATH --nvram-template PATH]\n"
-               "                       [--disk PATH [--format FMT [--size BYTES] [--backing PATH [--backing-format FMT]]]]...\n"
+               "                       [--disk PATH [--format FMT [--size BYTES]\n"
+               "                                    [--backing PATH [--backing-format FMT]]]]...\n"
                "                       [--require PATH]... [--console-dir PATH] [-- COMMAND [ARG]...]\n"
-               "       qemu-vm-prepare [--owner USER --disk PATH [--format FMT [--size BYTES] [--backing PATH [--backing-format FMT]]]...]\n"
+               "       qemu-vm-prepare [--owner USER --disk PATH [--format FMT [--size BYTES]\n"
+               "                                    [--backing PATH [--backing-format FMT]]]...]\n"
                "                       [--console-token PATH --console-socket PATH]\n"
                "       qemu-vm-prepare --cloud-init-seed PATH --instance-namespace UUID --hostname NAME [--fqdn NAME]\n"
                "                       [--ssh-keys-file PATH]... [--user-data-file PATH] [--network-config-file PATH]\n"
-               "                       [--user NAME [--shell PATH] [--sudo] [--ssh-keys-file PATH]... [--password-hash-at FILE:LINE]]...\n"
+               "                       [--user NAME [--shell PATH] [--sudo] [--ssh-keys-file PATH]... "
+               "[--password-hash-at FILE:LINE]]...\n"
                "                       [--nic ID --mac MAC [--address CIDR]... [--gateway IP]... [--dns IP]...]...\n\n"
                "Creates missing disks and the UEFI NVRAM of a VM; never touches existing ones.\n"
                "Creates the directory of its VNC socket, open to group %s.\n"
                "Then, if all is in place, replaces itself with COMMAND (QEMU).\n"
                "With --owner (as root): creates missing disks outside the state directory, owned by USER.\n"
                "Or builds its cloud-init seed (NoCloud, volume cidata), replacing it only when the content changed.\n"
-               "--ssh-keys-file before any --user is for the image's default user.\n", QEMU_VM_CONSOLE_GROUP);
+               "--ssh-keys-file before any --user is for the image's default user.\n",
+               QEMU_VM_CONSOLE_GROUP);
 }
 
 typedef enum SeedOption {
@@ -391,6 +399,11 @@ typedef enum SeedOption {
 
 /* One seed option into spec. The values come from the generator, which checked them; they are checked
  * again because they end up in YAML. Returns 0, or -EINVAL with the problem logged. */
+static int invalid_option(const char *name, const char *value) {
+        log_error("Invalid --%s '%s'.", name, value);
+        return -EINVAL;
+}
+
 static int seed_option(SeedSpec *spec, int option, const char *name, const char *value) {
         SeedUser *user = spec->n_users > 0 ? &spec->users[spec->n_users - 1] : NULL;
         SeedNic *nic = spec->n_nics > 0 ? &spec->nics[spec->n_nics - 1] : NULL;
@@ -409,17 +422,17 @@ static int seed_option(SeedSpec *spec, int option, const char *name, const char 
         switch (option) {
         case SEED_NAMESPACE:
                 if (strlen(value) != 36 || uuid_parse(value, namespace) < 0)
-                        goto invalid;
+                        return invalid_option(name, value);
                 spec->instance_namespace = value;
                 break;
         case SEED_HOSTNAME:
                 if (!hostname_is_valid(value))
-                        goto invalid;
+                        return invalid_option(name, value);
                 spec->hostname = value;
                 break;
         case SEED_FQDN:
                 if (!fqdn_is_valid(value))
-                        goto invalid;
+                        return invalid_option(name, value);
                 spec->fqdn = value;
                 break;
         case SEED_KEYS: strv_push(user ? &user->key_files : &spec->default_user_key_files, value); break;
@@ -427,7 +440,7 @@ static int seed_option(SeedSpec *spec, int option, const char *name, const char 
         case SEED_NETWORK_CONFIG: spec->network_config_file = value; break;
         case SEED_USER:
                 if (!user_name_is_valid(value))
-                        goto invalid;
+                        return invalid_option(name, value);
                 spec->users = xrealloc(spec->users, (spec->n_users + 1) * sizeof(SeedUser));
                 spec->users[spec->n_users++] = (SeedUser) {
                         .name = value, .shell = config_key_default(SECTION_USER, "shell"),
@@ -442,25 +455,22 @@ static int seed_option(SeedSpec *spec, int option, const char *name, const char 
                 break;
         case SEED_MAC:
                 if (parse_mac_address(value, mac) < 0)
-                        goto invalid;
+                        return invalid_option(name, value);
                 nic->mac = value;
                 break;
         case SEED_ADDRESS:
                 if (parse_ip_prefix(value, &a) < 0)
-                        goto invalid;
+                        return invalid_option(name, value);
                 strv_push(&nic->addresses, value);
                 break;
         case SEED_GATEWAY:
         case SEED_DNS:
                 if (parse_ip_address(value, &a) < 0)
-                        goto invalid;
+                        return invalid_option(name, value);
                 strv_push(option == SEED_GATEWAY ? &nic->gateways : &nic->dns, value);
                 break;
         }
         return 0;
-invalid:
-        log_error("Invalid --%s '%s'.", name, value);
-        return -EINVAL;
 }
 
 static int seed_spec_complete(const SeedSpec *spec) {

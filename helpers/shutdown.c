@@ -76,8 +76,10 @@ static void press_power_button(QmpClient *q) {
         int r = qmp_command(q, "system_powerdown", NULL, COMMAND_TIMEOUT_MS, NULL, &error);
         if (r == -EIO)
                 log_warning("system_powerdown failed: %s", error);
-        else if (r < 0 && r != -ECONNRESET)
-                log_warning("system_powerdown failed: %s", strerror(-r));
+        else if (r < 0 && r != -ECONNRESET) {
+                errno = -r;
+                log_warning("system_powerdown failed: %m");
+        }
 }
 
 /* Asks the guest agent to power the guest off. It answers nothing when it obeys (the guest goes
@@ -98,8 +100,10 @@ static void ask_agent(const Agent *agent, pid_t pid) {
         qmp_close(&q);
         if (r == -EIO)
                 log_warning("The guest agent refused guest-shutdown: %s", error);
-        else if (r < 0)
-                log_warning("The guest agent did not take guest-shutdown (%s); pressing on.", strerror(-r));
+        else if (r < 0) {
+                errno = -r;
+                log_warning("The guest agent did not take guest-shutdown (%m); pressing on.");
+        }
 }
 
 /* Waits for SHUTDOWN or for QEMU to close QMP, pressing the button again every PRESS_INTERVAL_MS, and

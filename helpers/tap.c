@@ -62,7 +62,8 @@ static int tap_attach(const char *ifname, int *ret_fd) {
         ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
         if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
                 if (errno == EBUSY)
-                        return log_error_errno(-errno, "Tap %s is in use by another process (a QEMU still running?).", ifname);
+                        return log_error_errno(-errno, "Tap %s is in use by another process (a QEMU still running?).",
+                                               ifname);
                 if (errno == EINVAL && if_nametoindex(ifname) > 0)
                         return log_error_errno(-errno, "Interface %s exists and is not a tap device.", ifname);
                 return log_error_errno(-errno, "Cannot create tap %s: %m", ifname);

@@ -86,7 +86,7 @@ int main(int argc, char *argv[]) {
                 }
                 /* QEMU gone, or an impostor on the socket: waiting longer changes nothing. */
                 if (r == -EPERM || r == -ELOOP || r == -ENOTSOCK || kill((pid_t) pid, 0) < 0) {
-                        log_error("Cannot wait for the guest agent on '%s': %s", path, strerror(-r));
+                        log_error_errno(r, "Cannot wait for the guest agent on '%s': %m", path);
                         return 1;
                 }
                 if (qmp_now_ms() + RETRY_MS >= deadline)

@@ -12,7 +12,8 @@
 static void check_without_cloud_init(const VmConfig *c, ConfigErrors *errors) {
         for (size_t i = 0; i < c->n_users; i++)
                 config_errors_add_at(errors, c->users[i].origin,
-                                     "[user.%s] is created by cloud-init: add a [cloud-init] section", c->users[i].name);
+                                     "[user.%s] is created by cloud-init: add a [cloud-init] section",
+                                     c->users[i].name);
         for (size_t i = 0; i < c->n_nets; i++) {
                 const NetConfig *n = &c->nets[i];
                 Origin at = n->addresses.n ? n->addresses_origin : n->gateways.n ? n->gateways_origin : n->dns_origin;
@@ -35,9 +36,10 @@ static void resolve_hostname(VmConfig *c, ConfigErrors *errors) {
         }
         if (!ci->hostname) {
                 if (!hostname_is_valid(c->name))
-                        config_errors_add_at(errors, ci->origin,
-                                             "the VM's name '%s' is not a valid host name ('_' is not allowed): set 'hostname'",
-                                             c->name);
+                        config_errors_add_at(
+                                errors, ci->origin,
+                                "the VM's name '%s' is not a valid host name ('_' is not allowed): set 'hostname'",
+                                c->name);
                 ci->hostname = xstrdup(c->name);
         }
 }
@@ -79,9 +81,10 @@ static void check_duplicate_addresses(const VmConfig *c, ConfigErrors *errors) {
                                 for (size_t l = 0; l < c->nets[j].addresses.n && (j < i || l < k); l++)
                                         if (ip_address_same(a, &c->nets[j].addresses.items[l])) {
                                                 _cleanup_free_ char *text = ip_address_format(a, true);
-                                                config_errors_add_at(errors, n->addresses_origin,
-                                                                     "[net.%s]: address %s is also an address of [net.%s]",
-                                                                     n->id, text, c->nets[j].id);
+                                                config_errors_add_at(
+                                                        errors, n->addresses_origin,
+                                                        "[net.%s]: address %s is also an address of [net.%s]", n->id,
+                                                        text, c->nets[j].id);
                                         }
                 }
 }
@@ -95,9 +98,10 @@ static void check_nets(const VmConfig *c, ConfigErrors *errors) {
                 if (!net_has_static_config(n))
                         continue;
                 if (ci->network_config_file)
-                        config_errors_add_at(errors, ci->network_config_origin,
-                                             "'network_config_file' replaces the addresses of [net.%s]: use one or the other",
-                                             n->id);
+                        config_errors_add_at(
+                                errors, ci->network_config_origin,
+                                "'network_config_file' replaces the addresses of [net.%s]: use one or the other",
+                                n->id);
                 if (n->mode == NET_MODE_NONE)
                         config_errors_add_at(errors, n->addresses.n ? n->addresses_origin : n->origin,
                                              "[net.%s]: addresses need a NIC (mode = user or bridge)", n->id);
@@ -112,15 +116,18 @@ static void check_seed_path(const VmConfig *c, ConfigErrors *errors) {
         for (size_t i = 0; i < c->n_cdroms; i++)
                 if (streq(c->cdroms[i].id, CLOUD_INIT_CDROM_ID))
                         config_errors_add_at(errors, c->cdroms[i].origin,
-                                             "[cdrom.%s] is the cloud-init seed's: choose another ID", CLOUD_INIT_CDROM_ID);
+                                             "[cdrom.%s] is the cloud-init seed's: choose another ID",
+                                             CLOUD_INIT_CDROM_ID);
         for (size_t i = 0; i < c->n_disks; i++)
                 if (streq(c->disks[i].path, seed))
-                        config_errors_add_at(errors, c->disks[i].path_origin, "[disk.%s] uses the path of the cloud-init seed, %s",
-                                             c->disks[i].id, seed);
+                        config_errors_add_at(errors, c->disks[i].path_origin,
+                                             "[disk.%s] uses the path of the cloud-init seed, %s", c->disks[i].id,
+                                             seed);
         for (size_t i = 0; i < c->n_cdroms; i++)
                 if (c->cdroms[i].path && streq(c->cdroms[i].path, seed))
-                        config_errors_add_at(errors, c->cdroms[i].origin, "[cdrom.%s] uses the path of the cloud-init seed, %s",
-                                             c->cdroms[i].id, seed);
+                        config_errors_add_at(errors, c->cdroms[i].origin,
+                                             "[cdrom.%s] uses the path of the cloud-init seed, %s", c->cdroms[i].id,
+                                             seed);
 }
 
 void cloud_init_resolve(VmConfig *c, ConfigErrors *errors) {

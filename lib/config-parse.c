@@ -238,7 +238,7 @@ static void section_line(ParseContext *ctx, LineState *st, unsigned line, const 
                 config_errors_add(ctx->errors, ctx->file, line, "section header without ']'");
                 return;
         }
-        _cleanup_free_ char *name = strndup(s + 1, (size_t) (close - s - 1));
+        _cleanup_free_ char *name = xstrndup(s + 1, (size_t) (close - s - 1));
         int r = section_classify(name, &kind, &id);
         if (r == -ENOENT)
                 config_errors_add(ctx->errors, ctx->file, line,
@@ -247,7 +247,8 @@ static void section_line(ParseContext *ctx, LineState *st, unsigned line, const 
         else if (r < 0)
                 config_errors_add(ctx->errors, ctx->file, line, "unknown section [%s]", name);
         else if (ctx->defaults_only && !config_sections[kind].in_defaults_file)
-                config_errors_add(ctx->errors, ctx->file, line, "section [%s] is not allowed in the defaults file", name);
+                config_errors_add(ctx->errors, ctx->file, line, "section [%s] is not allowed in the defaults file",
+                                  name);
         else {
                 unsigned first = seen_before(ctx, name, NULL, line);
                 if (first > 0)

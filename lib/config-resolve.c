@@ -27,7 +27,8 @@ static void resolve_firmware(VmConfig *c, ConfigErrors *errors) {
 
         if (c->firmware == FIRMWARE_BIOS) {
                 if (c->firmware_code || c->firmware_vars)
-                        config_errors_add_at(errors, at, "firmware_code and firmware_vars need firmware = uefi or uefi-secure");
+                        config_errors_add_at(errors, at,
+                                             "firmware_code and firmware_vars need firmware = uefi or uefi-secure");
                 return;
         }
         if (c->firmware == FIRMWARE_UEFI_SECURE && !machine_is_q35(c->machine))
@@ -39,9 +40,10 @@ static void resolve_firmware(VmConfig *c, ConfigErrors *errors) {
         if (c->firmware_code)
                 return;
         if (firmware_find(c->firmware, c->machine, &c->firmware_code, &c->firmware_vars) < 0)
-                config_errors_add_at(errors, at,
-                                     "no %s firmware found for machine '%s' (install ovmf, or set firmware_code and firmware_vars)",
-                                     firmware_table[c->firmware], c->machine);
+                config_errors_add_at(
+                        errors, at,
+                        "no %s firmware found for machine '%s' (install ovmf, or set firmware_code and firmware_vars)",
+                        firmware_table[c->firmware], c->machine);
 }
 
 /* self: the disk or cdrom that has this boot index, which must be the only one. */
@@ -49,15 +51,13 @@ static void check_boot_index(const VmConfig *c, const void *self, unsigned boot,
                              ConfigErrors *errors) {
         if (boot == 0)
                 return;
+        bool duplicate = false;
         for (size_t i = 0; i < c->n_disks; i++)
-                if (c->disks[i].boot == boot && &c->disks[i] != self)
-                        goto duplicate;
+                duplicate = duplicate || (c->disks[i].boot == boot && &c->disks[i] != self);
         for (size_t i = 0; i < c->n_cdroms; i++)
-                if (c->cdroms[i].boot == boot && &c->cdroms[i] != self)
-                        goto duplicate;
-        return;
-duplicate:
-        config_errors_add_at(errors, at, "%s: boot = %u is used by another disk or cdrom", what, boot);
+                duplicate = duplicate || (c->cdroms[i].boot == boot && &c->cdroms[i] != self);
+        if (duplicate)
+                config_errors_add_at(errors, at, "%s: boot = %u is used by another disk or cdrom", what, boot);
 }
 
 static void resolve_disks(VmConfig *c, ConfigErrors *errors) {
@@ -69,16 +69,20 @@ static void resolve_disks(VmConfig *c, ConfigErrors *errors) {
 
                 if (!d->path) {
                         if (d->size == 0 && !d->backing)
-                                config_errors_add_at(errors, d->origin,
-                                                     "[disk.%s] needs 'size' (or 'path' of an existing image, or 'backing')", d->id);
-                        _cleanup_free_ char *file = xasprintf("%s.%s", d->id, d->format == DISK_FORMAT_RAW ? "img" : "qcow2");
+                                config_errors_add_at(
+                                        errors, d->origin,
+                                        "[disk.%s] needs 'size' (or 'path' of an existing image, or 'backing')", d->id);
+                        _cleanup_free_ char *file =
+                                xasprintf("%s.%s", d->id, d->format == DISK_FORMAT_RAW ? "img" : "qcow2");
                         d->path = vm_state_path(c->name, file);
                         d->path_origin = d->origin;
                 }
                 if (!d->readonly && !unit_path_list_item_ok(d->path) && !startswith(d->path, state_dir))
-                        config_errors_add_at(errors, d->path_origin, "[disk.%s]: a writable disk outside %s cannot have "
+                        config_errors_add_at(errors, d->path_origin,
+                                             "[disk.%s]: a writable disk outside %s cannot have "
                                              "spaces, quotes or backslashes in its path (the sandbox's ReadWritePaths= "
-                                             "cannot hold them)", d->id, state_dir);
+                                             "cannot hold them)",
+                                             d->id, state_dir);
                 if (d->shareable && d->format != DISK_FORMAT_RAW)
                         config_errors_add_at(errors, d->origin, "[disk.%s]: shareable = yes needs format = raw "
                                              "(two VMs writing qcow2 metadata corrupt it)", d->id);
@@ -131,9 +135,10 @@ static void check_forwards_within(const VmConfig *c, ConfigErrors *errors) {
                                 if (port_forwards_clash(this.f, seen[j].f)) {
                                         _cleanup_free_ char *text = port_forward_format(this.f),
                                                             *other = port_forward_format(seen[j].f);
-                                        config_errors_add_at(errors, n->forwards_origin,
-                                                             "[net.%s]: forward '%s' wants the host port of [net.%s]'s '%s'",
-                                                             n->id, text, seen[j].net->id, other);
+                                        config_errors_add_at(
+                                                errors, n->forwards_origin,
+                                                "[net.%s]: forward '%s' wants the host port of [net.%s]'s '%s'", n->id,
+                                                text, seen[j].net->id, other);
                                 }
                         seen = xrealloc(seen, (n_seen + 1) * sizeof(Seen));
                         seen[n_seen++] = this;
@@ -163,7 +168,8 @@ static void resolve_nets(VmConfig *c, ConfigErrors *errors) {
                 if (n->mode != NET_MODE_BRIDGE && n->vhost)
                         config_errors_add_at(errors, n->origin, "[net.%s]: 'vhost' needs mode = bridge", n->id);
                 if (n->mode != NET_MODE_USER && n->forwards.n > 0)
-                        config_errors_add_at(errors, n->forwards_origin, "[net.%s]: 'forward' needs mode = user", n->id);
+                        config_errors_add_at(errors, n->forwards_origin, "[net.%s]: 'forward' needs mode = user",
+                                             n->id);
                 if (n->mode == NET_MODE_NONE)
                         continue;
                 if (n->mode == NET_MODE_BRIDGE) {
@@ -177,16 +183,18 @@ static void resolve_nets(VmConfig *c, ConfigErrors *errors) {
                         int r = vm_mac_derive(c->name, n->id, &n->mac.address);
                         if (r < 0) {
                                 errno = -r;
-                                config_errors_add_at(errors, n->origin,
-                                                     "[net.%s]: cannot derive a MAC address without a machine ID (%m); set 'mac'",
-                                                     n->id);
+                                config_errors_add_at(
+                                        errors, n->origin,
+                                        "[net.%s]: cannot derive a MAC address without a machine ID (%m); set 'mac'",
+                                        n->id);
                                 continue;
                         }
                         n->mac.mode = MAC_MODE_SET;
                         n->mac_origin = n->origin;
                 }
                 for (size_t j = 0; j < i && n->mac.mode == MAC_MODE_SET; j++)
-                        if (c->nets[j].mac.mode == MAC_MODE_SET && mac_address_equal(&c->nets[j].mac.address, &n->mac.address))
+                        if (c->nets[j].mac.mode == MAC_MODE_SET &&
+                            mac_address_equal(&c->nets[j].mac.address, &n->mac.address))
                                 config_errors_add_at(errors, n->mac_origin, "[net.%s] has the same MAC as [net.%s]: %s",
                                                      n->id, c->nets[j].id, MAC_TO_STRING(&n->mac.address));
         }
@@ -202,7 +210,8 @@ static void check_bounds(const VmConfig *c, ConfigErrors *errors) {
         for (size_t i = 0; i < c->extra_args.n; i++)
                 extra += strlen(c->extra_args.items[i]) + 1;
         if (extra > EXTRA_ARGS_MAX)
-                config_errors_add_at(errors, c->extra_args_origin, "'extra_args' is %zu bytes, at most %d", extra, EXTRA_ARGS_MAX);
+                config_errors_add_at(errors, c->extra_args_origin, "'extra_args' is %zu bytes, at most %d", extra,
+                                     EXTRA_ARGS_MAX);
         if (c->n_disks + c->n_cdroms > DEVICES_MAX || c->n_nets > DEVICES_MAX)
                 config_errors_add_at(errors, file_origin(c), "%zu disks and cdroms and %zu NICs; at most %d of each",
                                      c->n_disks + c->n_cdroms, c->n_nets, DEVICES_MAX);

@@ -59,8 +59,9 @@ static int parse_size_field(const KeyDef *def, const char *value, void *field, c
         if (r == -ERANGE)
                 *ret_error = xasprintf("size '%s' for '%s' is too large", value, def->name);
         else if (r < 0)
-                *ret_error = xasprintf("invalid size '%s' for '%s' (expected a number with an optional K, M, G or T suffix)",
-                                       value, def->name);
+                *ret_error =
+                        xasprintf("invalid size '%s' for '%s' (expected a number with an optional K, M, G or T suffix)",
+                                  value, def->name);
         return r;
 }
 
@@ -113,7 +114,8 @@ static int parse_unsigned(const KeyDef *def, const char *value, void *field, cha
         uint64_t v;
         int r = parse_uint_range(value, range->min, range->max, &v);
         if (r < 0) {
-                *ret_error = xasprintf("invalid value '%s' for '%s' (expected a whole number from %" PRIu64 " to %" PRIu64 ")",
+                *ret_error = xasprintf("invalid value '%s' for '%s' (expected a whole number from %" PRIu64
+                                       " to %" PRIu64 ")",
                                        value, def->name, range->min, range->max);
                 return r;
         }
@@ -168,8 +170,9 @@ static int parse_mac(const KeyDef *def, const char *value, void *field, char **r
                 return 0;
         }
         if (parse_mac_address(value, m.bytes) < 0) {
-                *ret_error = xasprintf("invalid MAC address '%s' for '%s' (expected auto, from-address or xx:xx:xx:xx:xx:xx)",
-                                       value, def->name);
+                *ret_error = xasprintf(
+                        "invalid MAC address '%s' for '%s' (expected auto, from-address or xx:xx:xx:xx:xx:xx)", value,
+                        def->name);
                 return -EINVAL;
         }
         if (m.bytes[0] & 1) {
@@ -235,8 +238,10 @@ static int parse_forward(const KeyDef *def, const char *value, void *field, char
         PortForward f;
 
         if (parse_port_forward(value, &f) < 0) {
-                *ret_error = xasprintf("invalid value '%s' for '%s' (expected tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT, "
-                                       "IPv4 addresses, e.g. tcp:127.0.0.1:2222-:22)", value, def->name);
+                *ret_error = xasprintf(
+                        "invalid value '%s' for '%s' (expected tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT, "
+                        "IPv4 addresses, e.g. tcp:127.0.0.1:2222-:22)",
+                        value, def->name);
                 return -EINVAL;
         }
         /* QEMU runs without privileges. */
@@ -488,8 +493,7 @@ LIST_TYPE(type_addresses, parse_addresses, format_addresses, VALUE_LIST, clear_a
 static const KeyDef vm_keys[] = {
         { "memory", &type_memory, FIELD_O(VmConfig, memory, memory_origin), NULL, false, "1G", NULL,
           "Guest memory, a whole number of MiB from 16M to 16T" },
-        { "cpus", &type_unsigned, FIELD(VmConfig, cpus), RANGE(1, 255), false, "1", NULL,
-          "Virtual CPUs" },
+        { "cpus", &type_unsigned, FIELD(VmConfig, cpus), RANGE(1, 255), false, "1", NULL, "Virtual CPUs" },
         { "machine", &type_word, FIELD(VmConfig, machine), NULL, false, "q35", NULL,
           "QEMU machine type (q35, pc, pc-q35-7.2, ...)" },
         { "accel", &type_enum, FIELD(VmConfig, accel), ENUM(accel_table, _ACCEL_MAX), false, "kvm", NULL,
@@ -506,20 +510,18 @@ static const KeyDef vm_keys[] = {
           "Start the VM at boot (machines.target)" },
         { "shutdown_timeout", &type_unsigned, FIELD(VmConfig, shutdown_timeout), RANGE(1, 86400), false, "120", NULL,
           "Seconds the guest has to power off at systemctl stop before QEMU is told to quit" },
-        { "ready", &type_enum, FIELD_O(VmConfig, ready, ready_origin), ENUM(ready_table, _READY_MAX), false, "qmp", NULL,
-          "When systemctl start is done: once QEMU runs (qmp) or the guest agent answers (agent)" },
+        { "ready", &type_enum, FIELD_O(VmConfig, ready, ready_origin), ENUM(ready_table, _READY_MAX), false, "qmp",
+          NULL, "When systemctl start is done: once QEMU runs (qmp) or the guest agent answers (agent)" },
         { "ready_timeout", &type_unsigned, FIELD(VmConfig, ready_timeout), RANGE(1, 86400), false, "300", NULL,
           "With ready = agent: seconds the agent has to answer" },
         { "protect", &type_boolean, FIELD(VmConfig, protect), NULL, false, "no", NULL,
           "qemu-vmctl destroy refuses, even with --force" },
         { "hotplug_slots", &type_unsigned, FIELD(VmConfig, hotplug_slots), RANGE(0, 16), false, "4", NULL,
           "q35: empty PCIe root ports for qemu-vmctl attach-disk" },
-        { "uuid", &type_uuid, FIELD(VmConfig, uuid), NULL, false, NULL, "name-based",
-          "SMBIOS UUID" },
+        { "uuid", &type_uuid, FIELD(VmConfig, uuid), NULL, false, NULL, "name-based", "SMBIOS UUID" },
         { "extra_args", &type_args, FIELD_O(VmConfig, extra_args, extra_args_origin), NULL, true, NULL, NULL,
           "Further QEMU arguments, split at white space, after ours" },
-        { "kernel", &type_path, FIELD(VmConfig, kernel), NULL, false, NULL, NULL,
-          "Direct kernel boot: the kernel" },
+        { "kernel", &type_path, FIELD(VmConfig, kernel), NULL, false, NULL, NULL, "Direct kernel boot: the kernel" },
         { "initrd", &type_path, FIELD(VmConfig, initrd), NULL, false, NULL, NULL,
           "Direct kernel boot: the initrd (needs kernel)" },
         { "cmdline", &type_cmdline, FIELD_O(VmConfig, cmdline, cmdline_origin), NULL, true, NULL, NULL,

@@ -23,14 +23,32 @@ typedef struct Origin {
 } Origin;
 
 typedef enum Accel { ACCEL_KVM, ACCEL_TCG, ACCEL_KVM_TCG, _ACCEL_MAX, _ACCEL_INVALID = -1 } Accel;
-typedef enum Firmware { FIRMWARE_UEFI, FIRMWARE_UEFI_SECURE, FIRMWARE_BIOS, _FIRMWARE_MAX, _FIRMWARE_INVALID = -1 } Firmware;
+typedef enum Firmware {
+        FIRMWARE_UEFI,
+        FIRMWARE_UEFI_SECURE,
+        FIRMWARE_BIOS,
+        _FIRMWARE_MAX,
+        _FIRMWARE_INVALID = -1
+} Firmware;
 typedef enum DiskFormat { DISK_FORMAT_QCOW2, DISK_FORMAT_RAW, _DISK_FORMAT_MAX, _DISK_FORMAT_INVALID = -1 } DiskFormat;
-typedef enum DiskBus { DISK_BUS_VIRTIO, DISK_BUS_SCSI, DISK_BUS_SATA, DISK_BUS_NVME, _DISK_BUS_MAX, _DISK_BUS_INVALID = -1 } DiskBus;
+typedef enum DiskBus {
+        DISK_BUS_VIRTIO,
+        DISK_BUS_SCSI,
+        DISK_BUS_SATA,
+        DISK_BUS_NVME,
+        _DISK_BUS_MAX,
+        _DISK_BUS_INVALID = -1
+} DiskBus;
 typedef enum DiskCache {
         DISK_CACHE_NONE, DISK_CACHE_WRITEBACK, DISK_CACHE_WRITETHROUGH, DISK_CACHE_DIRECTSYNC, DISK_CACHE_UNSAFE,
         _DISK_CACHE_MAX, _DISK_CACHE_INVALID = -1
 } DiskCache;
-typedef enum DiskDiscard { DISK_DISCARD_IGNORE, DISK_DISCARD_UNMAP, _DISK_DISCARD_MAX, _DISK_DISCARD_INVALID = -1 } DiskDiscard;
+typedef enum DiskDiscard {
+        DISK_DISCARD_IGNORE,
+        DISK_DISCARD_UNMAP,
+        _DISK_DISCARD_MAX,
+        _DISK_DISCARD_INVALID = -1
+} DiskDiscard;
 typedef enum CdromBus { CDROM_BUS_SATA, CDROM_BUS_SCSI, _CDROM_BUS_MAX, _CDROM_BUS_INVALID = -1 } CdromBus;
 typedef enum NetMode { NET_MODE_USER, NET_MODE_BRIDGE, NET_MODE_NONE, _NET_MODE_MAX, _NET_MODE_INVALID = -1 } NetMode;
 /* _TPM_MODEL_INVALID until resolved: tpm-crb on q35, tpm-tis elsewhere. */

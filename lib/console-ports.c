@@ -23,7 +23,8 @@ bool console_listens_everywhere(const VmConfig *c) {
 char *console_url(const VmConfig *c) {
         if (!c->vnc.enabled)
                 return NULL;
-        _cleanup_free_ char *host = console_listens_everywhere(c) ? xstrdup("HOST") : console_host_for_url(c->vnc.listen);
+        _cleanup_free_ char *host =
+                console_listens_everywhere(c) ? xstrdup("HOST") : console_host_for_url(c->vnc.listen);
         return xasprintf("http://%s:%u/vnc.html?autoconnect=true", host, c->vnc.port);
 }
 
@@ -51,7 +52,8 @@ static void reserve_forwards(const VmSet *set, bool taken[AUTO_PORTS]) {
                 for (size_t k = 0; k < c->n_nets; k++)
                         for (size_t l = 0; l < c->nets[k].forwards.n; l++) {
                                 const PortForward *f = &c->nets[k].forwards.items[l];
-                                if (!f->udp && f->host_port >= CONSOLE_PORT_AUTO_FIRST && f->host_port <= CONSOLE_PORT_AUTO_LAST)
+                                if (!f->udp && f->host_port >= CONSOLE_PORT_AUTO_FIRST &&
+                                    f->host_port <= CONSOLE_PORT_AUTO_LAST)
                                         taken[f->host_port - CONSOLE_PORT_AUTO_FIRST] = true;
                         }
         }

@@ -56,8 +56,10 @@ static bool descriptor_fits(json_object *d, Firmware firmware, const char *machi
         bool smm = json_array_has_string(features, "requires-smm");
 
         /* We hand QEMU raw pflash images; some distributions also describe qcow2 builds. */
-        const char *code_format = json_object_get_string(json_path(json_path(d, "mapping", "executable"), "format", NULL));
-        const char *vars_format = json_object_get_string(json_path(json_path(d, "mapping", "nvram-template"), "format", NULL));
+        const char *code_format =
+                json_object_get_string(json_path(json_path(d, "mapping", "executable"), "format", NULL));
+        const char *vars_format =
+                json_object_get_string(json_path(json_path(d, "mapping", "nvram-template"), "format", NULL));
 
         if (!json_array_has_string(json_path(d, "interface-types", NULL), "uefi") ||
             !device || !streq(device, "flash") || !machine_matches(json_path(d, "targets", NULL), machine) ||
@@ -115,8 +117,10 @@ static int firmware_from_descriptors(Firmware firmware, const char *machine, cha
                 json_object *d = json_object_from_file(files.items[i]);
                 if (!d)
                         continue;
-                const char *code = json_object_get_string(json_path(json_path(d, "mapping", "executable"), "filename", NULL));
-                const char *vars = json_object_get_string(json_path(json_path(d, "mapping", "nvram-template"), "filename", NULL));
+                const char *code =
+                        json_object_get_string(json_path(json_path(d, "mapping", "executable"), "filename", NULL));
+                const char *vars =
+                        json_object_get_string(json_path(json_path(d, "mapping", "nvram-template"), "filename", NULL));
                 if (descriptor_fits(d, firmware, machine) && code && vars &&
                     access(code, R_OK) == 0 && access(vars, R_OK) == 0) {
                         *ret_code = xstrdup(code);
@@ -135,7 +139,8 @@ static int firmware_find_uncached(Firmware firmware, const char *machine, char *
                 const char *code, *vars;
         } well_known[] = {
                 { FIRMWARE_UEFI, "/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd" },
-                { FIRMWARE_UEFI_SECURE, "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "/usr/share/OVMF/OVMF_VARS_4M.ms.fd" },
+                { FIRMWARE_UEFI_SECURE, "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+                  "/usr/share/OVMF/OVMF_VARS_4M.ms.fd" },
         };
 
         if (firmware_from_descriptors(firmware, machine, ret_code, ret_vars) == 0)

@@ -143,7 +143,8 @@ static void collect(const VmSet *set, size_t vm, Claim **claims, size_t *n) {
                         CLAIM_MAC, .mac = &nic->mac.address, .vm = vm, .nic = nic, .origin = nic->mac_origin,
                 };
                 if (nic->ifname)
-                        (*claims)[(*n)++] = (Claim) { CLAIM_IFNAME, nic->ifname, .vm = vm, .nic = nic, .origin = nic->origin };
+                        (*claims)[(*n)++] =
+                                (Claim){ CLAIM_IFNAME, nic->ifname, .vm = vm, .nic = nic, .origin = nic->origin };
                 /* A user-mode NIC's network is the VM's own: the same address elsewhere does no harm. */
                 for (size_t k = 0; nic->mode == NET_MODE_BRIDGE && k < nic->addresses.n; k++)
                         (*claims)[(*n)++] = (Claim) {

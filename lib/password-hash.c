@@ -33,7 +33,8 @@ const char *password_hash_problem(const char *s) {
         if (n == 0 || last[strspn(last, CRYPT_ALPHABET)])
                 return "a malformed crypt(3) hash (its last part must be made of letters, digits, '.' and '/')";
         for (size_t i = 0; i < sizeof hash_lengths / sizeof *hash_lengths; i++)
-                if (strncmp(s, hash_lengths[i].prefix, strlen(hash_lengths[i].prefix)) == 0 && n != hash_lengths[i].length)
+                if (strncmp(s, hash_lengths[i].prefix, strlen(hash_lengths[i].prefix)) == 0 &&
+                    n != hash_lengths[i].length)
                         return "a malformed crypt(3) hash (its last part has the wrong length)";
         return NULL;
 }

@@ -62,7 +62,10 @@ int open_no_symlinks_walk(const char *path, int flags) {
                 if (fd < 0)
                         return -errno;
                 /* With O_PATH, O_NOFOLLOW opens a link itself rather than failing. */
-                int r = fstat(fd, &st) < 0 ? -errno : S_ISLNK(st.st_mode) ? -ELOOP : !last && !S_ISDIR(st.st_mode) ? -ENOTDIR : 0;
+                int r = fstat(fd, &st) < 0              ? -errno
+                        : S_ISLNK(st.st_mode)           ? -ELOOP
+                        : !last && !S_ISDIR(st.st_mode) ? -ENOTDIR
+                                                        : 0;
                 if (r < 0) {
                         close(fd);
                         return r;

@@ -36,7 +36,8 @@ static int read_message(QmpClient *q, long long deadline, json_object **ret, siz
                 if (nl) {
                         size_t n = (size_t) (nl - q->buf) + 1;
                         *nl = 0;
-                        json_object *o = count_nodes(q->buf) > QMP_MESSAGE_NODES_MAX ? NULL : json_tokener_parse(q->buf);
+                        json_object *o =
+                                count_nodes(q->buf) > QMP_MESSAGE_NODES_MAX ? NULL : json_tokener_parse(q->buf);
                         memmove(q->buf, q->buf + n, q->len - n);
                         q->len -= n;
                         if (!o || !json_object_is_type(o, json_type_object)) {
@@ -141,8 +142,8 @@ static int take_reply(json_object *reply, json_object **ret_return, char **ret_e
                 json_object *desc = NULL;
                 if (ret_error) {
                         json_object_object_get_ex(v, "desc", &desc);
-                        *ret_error = string_printable(desc && json_object_get_string(desc) ? json_object_get_string(desc)
-                                                                                          : "unknown error");
+                        *ret_error = string_printable(
+                                desc && json_object_get_string(desc) ? json_object_get_string(desc) : "unknown error");
                 }
                 json_object_put(reply);
                 return -EIO;

@@ -17,6 +17,7 @@ void strv_push(Strv *v, const char *s);                 /* copies s */
 void strv_consume(Strv *v, char *s);                    /* takes ownership of s */
 void strv_pushf(Strv *v, const char *fmt, ...) _printf_(2, 3);
 void strv_clear(Strv *v);
+#define _cleanup_strv_ _cleanup_(strv_clear)
 bool strv_contains(const Strv *v, const char *s);
 /* The items with sep between them; "" for none. */
 char *strv_join(const Strv *v, const char *sep);

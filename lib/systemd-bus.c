@@ -131,11 +131,13 @@ int unit_job(sd_bus *bus, const char *method, const char *unit, bool wait, long 
 
         /* Subscribed before the job exists: it may finish before StartUnit's reply arrives. */
         if (wait) {
-                r = sd_bus_match_signal(bus, &slot, SYSTEMD, MANAGER_PATH, MANAGER_IFACE, "JobRemoved", on_job_removed, &w);
+                r = sd_bus_match_signal(bus, &slot, SYSTEMD, MANAGER_PATH, MANAGER_IFACE, "JobRemoved", on_job_removed,
+                                        &w);
                 if (r < 0)
                         return log_error_errno(r, "Cannot watch systemd's jobs: %m");
         }
-        r = sd_bus_call_method(bus, SYSTEMD, MANAGER_PATH, MANAGER_IFACE, method, &error, &reply, "ss", unit, "replace");
+        r = sd_bus_call_method(bus, SYSTEMD, MANAGER_PATH, MANAGER_IFACE, method, &error, &reply, "ss", unit,
+                               "replace");
         if (r >= 0)
                 r = sd_bus_message_read(reply, "o", &job);
         if (r < 0) {
@@ -177,7 +179,8 @@ finish:
 
 int unit_reset_failed(sd_bus *bus, const char *unit) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
-        int r = sd_bus_call_method(bus, SYSTEMD, MANAGER_PATH, MANAGER_IFACE, "ResetFailedUnit", &error, NULL, "s", unit);
+        int r = sd_bus_call_method(bus, SYSTEMD, MANAGER_PATH, MANAGER_IFACE, "ResetFailedUnit", &error, NULL, "s",
+                                   unit);
         /* A unit that is not loaded has nothing to reset. */
         if (r < 0 && !sd_bus_error_has_name(&error, "org.freedesktop.systemd1.NoSuchUnit"))
                 log_warning("Cannot reset the failed state of %s: %s", unit, error.message ?: strerror(-r));

@@ -83,6 +83,7 @@ void *xrealloc(void *p, size_t n);
                 (a)->n = 0;                                                                    \
         } while (0)
 char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) _printf_(1, 2);
 
 bool startswith(const char *s, const char *prefix);

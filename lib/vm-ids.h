@@ -27,8 +27,9 @@ int vm_mac_derive(const char *vm_name, const char *nic_id, MacAddress *ret);
 void vm_mac_from_ipv4(const uint8_t ip[4], MacAddress *ret);
 
 /* The host's tap device for the VM's NIC at position INDEX (below 100; a VM has at most 64 NICs):
- * "vm-NAME-INDEX" when that fits in 15 bytes, else "vm" + 8 hex digits of the name's FNV-1a hash + "-INDEX". Stable, and unique on the
- * host unless two long names share a hash, which the generator reports (host-unique.c). */
+ * "vm-NAME-INDEX" when that fits in 15 bytes, else "vm" + 8 hex digits of the name's FNV-1a hash +
+ * "-INDEX". Stable, and unique on the host unless two long names share a hash, which the generator
+ * reports (host-unique.c). */
 void vm_tap_ifname(const char *vm_name, unsigned index, char ret[TAP_IFNAME_MAX]);
 
 /* The user and group the VM's QEMU and unprivileged helpers run as, made by qemu-vm-account@NAME:

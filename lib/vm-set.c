@@ -44,7 +44,7 @@ int vm_set_load(VmSet *set, const char *dir, const char *defaults_file) {
         set->items = xcalloc((size_t) n, sizeof(VmEntry));
         for (int i = 0; i < n; i++) {
                 VmEntry *e = &set->items[set->n++];
-                _cleanup_free_ char *name = strndup(entries[i]->d_name, strlen(entries[i]->d_name) - strlen(".conf"));
+                _cleanup_free_ char *name = xstrndup(entries[i]->d_name, strlen(entries[i]->d_name) - strlen(".conf"));
                 _cleanup_free_ char *path = xasprintf("%s/%s", dir, entries[i]->d_name);
 
                 e->valid_alone = vm_load(&e->config, dir, name, path, true, defaults_file, &e->errors) >= 0;

@@ -31,3 +31,4 @@ int vm_set_load(VmSet *set, const char *dir, const char *defaults_file);
 void vm_set_check_between(VmSet *set);
 
 void vm_set_free(VmSet *set);
+#define _cleanup_vm_set_ _cleanup_(vm_set_free)

@@ -34,7 +34,7 @@ static size_t split_files(const uint8_t *data, size_t size, char *files[FUZZ_FIL
 
         for (size_t i = 0; i <= size && n < FUZZ_FILES_MAX; i++)
                 if (i == size || (data[i] == '\0' && n < FUZZ_FILES_MAX - 1)) {
-                        files[n++] = strndup((const char *) data + start, i - start);
+                        files[n++] = xstrndup((const char *) data + start, i - start);
                         start = i + 1;
                 }
         return n;

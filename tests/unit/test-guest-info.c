@@ -70,13 +70,15 @@ static void guest_hostile_info(int fd) {
         read_line(fd, line, sizeof line);
         n += (size_t) snprintf(ifaces + n, sizeof ifaces - n, "{\"return\": [");
         for (int i = 0; i < 80; i++) {
-                n += (size_t) snprintf(ifaces + n, sizeof ifaces - n,
-                                       "%s{\"name\": \"eth%d\", \"hardware-address\": \"02:00:00:00:00:%02x\", \"ip-addresses\": [",
-                                       i ? "," : "", i, i);
+                n += (size_t) snprintf(
+                        ifaces + n, sizeof ifaces - n,
+                        "%s{\"name\": \"eth%d\", \"hardware-address\": \"02:00:00:00:00:%02x\", \"ip-addresses\": [",
+                        i ? "," : "", i, i);
                 for (int k = 0; k < 36; k++)
-                        n += (size_t) snprintf(ifaces + n, sizeof ifaces - n,
-                                               "%s{\"ip-address\": \"10.0.%d.%d\", \"ip-address-type\": \"ipv4\", \"prefix\": %d}",
-                                               k ? "," : "", i, k, k == 0 ? 99999 : 24);
+                        n += (size_t) snprintf(
+                                ifaces + n, sizeof ifaces - n,
+                                "%s{\"ip-address\": \"10.0.%d.%d\", \"ip-address-type\": \"ipv4\", \"prefix\": %d}",
+                                k ? "," : "", i, k, k == 0 ? 99999 : 24);
                 n += (size_t) snprintf(ifaces + n, sizeof ifaces - n, ", {\"ip-address\": 5}, 7]}");
         }
         snprintf(ifaces + n, sizeof ifaces - n, "], \"id\": 4}\n");
@@ -122,7 +124,9 @@ static void test_sync_after_junk(void) {
         int fd;
         pid_t pid = start_guest(guest_syncs_after_junk, &fd);
         int r = qmp_agent_connect(&q, fd, 3000);
-        check(r == 0, "the sync's own reply ends it, past an earlier client's leftovers and other delimited replies (got %d)", r);
+        check(r == 0,
+              "the sync's own reply ends it, past an earlier client's leftovers and other delimited replies (got %d)",
+              r);
         check(q.len == 0, "nothing of it is left to be taken for a reply (%zu bytes)", q.len);
         qmp_close(&q);
         stop_guest(pid);
@@ -153,7 +157,8 @@ static void test_hostile_info(void) {
         check(g.host_name && !strchr(g.host_name, '\x1b') && !strchr(g.host_name, '\a'),
               "the host name reaches no terminal as escapes ('%s')", g.host_name ? g.host_name : "(null)");
         check(g.os == NULL, "an error reply leaves the OS unknown");
-        check(g.n_interfaces == GUEST_INTERFACES_MAX, "at most %d interfaces kept (%zu)", GUEST_INTERFACES_MAX, g.n_interfaces);
+        check(g.n_interfaces == GUEST_INTERFACES_MAX, "at most %d interfaces kept (%zu)", GUEST_INTERFACES_MAX,
+              g.n_interfaces);
         check(g.n_interfaces > 0 && g.interfaces[0].n_addresses == GUEST_ADDRESSES_MAX,
               "at most %d addresses kept per interface", GUEST_ADDRESSES_MAX);
         check(g.n_interfaces > 0 && g.interfaces[0].addresses[0].prefix == 0, "a prefix past 128 becomes 0");

@@ -4,7 +4,8 @@
 #include "vm-ids.h"
 
 int main(void) {
-        const char *good[] = { "web01", "a", "0db", "my_vm-2", "x23456789012345678901234567890123456789012345678901234567890123" };
+        const char *good[] = { "web01", "a", "0db", "my_vm-2",
+                               "x23456789012345678901234567890123456789012345678901234567890123" };
         const char *bad[] = { "", "Web01", "-web", "_web", "web.01", "web 01", "web/01", "wéb", "web@1",
                               "x234567890123456789012345678901234567890123456789012345678901234" };
 
@@ -43,7 +44,8 @@ int main(void) {
         vm_user_name("abcdefghijklmnopqrstuvwxyz01", user);
         check(strcmp(user, "vm-abcdefghijklmnopqrstuvwxyz01") == 0, "31 characters still fit: %s", user);
         vm_user_name("abcdefghijklmnopqrstuvwxyz012", user);
-        check(strlen(user) == 31 && strncmp(user, "vm-abcdefghijklmnopqrs-", 23) == 0, "longer names are hashed: %s", user);
+        check(strlen(user) == 31 && strncmp(user, "vm-abcdefghijklmnopqrs-", 23) == 0, "longer names are hashed: %s",
+              user);
         char other[VM_USER_NAME_MAX];
         vm_user_name("abcdefghijklmnopqrstuvwxyz013", other);
         check(strcmp(user, other) != 0, "two long names with one prefix differ: %s %s", user, other);
@@ -70,7 +72,8 @@ int main(void) {
         setenv("QEMU_VM_MACHINE_ID", "0123456789abcdef0123456789abcdef", 1);
         char m1[MAC_STRING_MAX], m2[MAC_STRING_MAX], m3[MAC_STRING_MAX], m4[MAC_STRING_MAX];
         MacAddress a1, a2, a3, a4;
-        check(vm_mac_derive("web01", "lan", &a1) == 0 && vm_mac_derive("web01", "lan", &a2) == 0, "MAC derivation works");
+        check(vm_mac_derive("web01", "lan", &a1) == 0 && vm_mac_derive("web01", "lan", &a2) == 0,
+              "MAC derivation works");
         vm_mac_derive("web01", "mgmt", &a3);
         vm_mac_derive("web02", "lan", &a4);
         mac_address_format(&a1, m1);
@@ -90,7 +93,8 @@ int main(void) {
         /* Names cloud-init sets in the guest. */
         check(hostname_is_valid("web01") && hostname_is_valid("Web-01"), "host names: letters, digits, '-'");
         check(!hostname_is_valid("web_01") && !hostname_is_valid("-web") && !hostname_is_valid("web-") &&
-              !hostname_is_valid("web.example") && !hostname_is_valid(""), "no '_', '.', leading or trailing '-', or empty");
+                      !hostname_is_valid("web.example") && !hostname_is_valid(""),
+              "no '_', '.', leading or trailing '-', or empty");
         char label[80];
         memset(label, 'a', 63);
         label[63] = 0;
@@ -109,7 +113,8 @@ int main(void) {
         check(!fqdn_is_valid(fqdn), "a 254-byte FQDN is not");
         check(user_name_is_valid("alice") && user_name_is_valid("a_b-c9"), "user names");
         check(!user_name_is_valid("1st") && !user_name_is_valid("Alice") && !user_name_is_valid("_x") &&
-              !user_name_is_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "no leading digit or '_', no capitals, at most 32");
+                      !user_name_is_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+              "no leading digit or '_', no capitals, at most 32");
 
         char from_ip[MAC_STRING_MAX];
         MacAddress from_ip_mac;

@@ -15,7 +15,8 @@ static void size_ok(const char *s, uint64_t want) {
 static void size_bad(const char *s, int want) {
         uint64_t v = 12345;
         int r = parse_size(s, &v);
-        check(r == want && v == 12345, "parse_size('%s') fails with %d and leaves the output alone (got %d)", s, want, r);
+        check(r == want && v == 12345, "parse_size('%s') fails with %d and leaves the output alone (got %d)", s, want,
+              r);
 }
 
 int main(void) {
@@ -59,7 +60,8 @@ int main(void) {
         check(parse_bool("maybe", &b) == -EINVAL, "maybe is no boolean");
         PortForward f;
         check(parse_port_forward("tcp:127.0.0.1:2222-:22", &f) == 0 && !f.udp && f.host_port == 2222 &&
-              f.guest_port == 22 && f.host_addr == htonl(0x7f000001) && f.guest_addr == 0, "tcp forward with a host address");
+                      f.guest_port == 22 && f.host_addr == htonl(0x7f000001) && f.guest_addr == 0,
+              "tcp forward with a host address");
         check(parse_port_forward("udp::5353-10.0.2.15:53", &f) == 0 && f.udp && f.host_addr == 0 &&
               f.guest_addr == htonl(0x0a00020f), "udp forward to a guest address");
         check(parse_port_forward("tcp:2222-:22", &f) == -EINVAL, "a forward needs HOSTADDR: before the port");

@@ -13,7 +13,8 @@
 #include "tap.h"
 
 #define GREETING "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\n"
-#define EVENT "{\"event\": \"RTC_CHANGE\", \"data\": {\"offset\": 0}, \"timestamp\": {\"seconds\": 1, \"microseconds\": 2}}\n"
+#define EVENT                                                                                                          \
+        "{\"event\": \"RTC_CHANGE\", \"data\": {\"offset\": 0}, \"timestamp\": {\"seconds\": 1, \"microseconds\": 2}}\n"
 
 typedef void (*Peer)(int fd);
 
@@ -91,7 +92,10 @@ static void peer_escape_error(int fd) {
         read_line(fd);
         write_str(fd, "{\"return\": {}, \"id\": 1}\n");
         read_line(fd);
-        write_str(fd, "{\"error\": {\"class\": \"GenericError\", \"desc\": \"bad\\u001b]0;owned\\u0007\\u001b[2Jthing\"}, \"id\": 2}\n");
+        write_str(
+                fd,
+                "{\"error\": {\"class\": \"GenericError\", \"desc\": \"bad\\u001b]0;owned\\u0007\\u001b[2Jthing\"}, "
+                "\"id\": 2}\n");
         read_line(fd);
         _exit(0);
 }
@@ -152,8 +156,10 @@ static void test_nested(void) {
         pid_t pid = start_peer(peer_nested_events, &fd);
         int r = qmp_connect(&q, fd, 500);
         check(r == -ETIMEDOUT, "events of many objects time out (got %d)", r);
-        check(q.n_events > 0 && q.n_events_dropped > 0, "some kept (%zu), older dropped (%zu)", q.n_events, q.n_events_dropped);
-        check(q.events_bytes <= QMP_EVENTS_BYTES_MAX, "queued event lines within QMP_EVENTS_BYTES_MAX (%zu)", q.events_bytes);
+        check(q.n_events > 0 && q.n_events_dropped > 0, "some kept (%zu), older dropped (%zu)", q.n_events,
+              q.n_events_dropped);
+        check(q.events_bytes <= QMP_EVENTS_BYTES_MAX, "queued event lines within QMP_EVENTS_BYTES_MAX (%zu)",
+              q.events_bytes);
         qmp_close(&q);
         stop_peer(pid);
 
