@@ -162,8 +162,13 @@ static int plan_build(const Ctl *ctl, const VmSet *set, const VmConfig *c, const
         /* What the units and helpers made for the VM (lib/vm-files.c). */
         VmOwnedPaths owned;
         vm_owned_paths(c->name, &owned);
-        for (size_t i = 0; i < owned.files.n; i++)
-                plan_file(p, owned.files.items[i]);
+        for (size_t i = 0; i < owned.files.n; i++) {
+                const char *path = owned.files.items[i], *user = file_user(set, c, path);
+                if (user)
+                        strv_consume(&p->kept, xasprintf("%s: also used by VM %s", path, user));
+                else
+                        plan_file(p, path);
+        }
         for (size_t i = 0; i < owned.whole_dirs.n; i++)
                 if (exists(owned.whole_dirs.items[i]))
                         plan_whole_dir(p, owned.whole_dirs.items[i]);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config-parse.h"
 #include "config-schema.h"
 #include "effective-config.h"
 #include "util.h"
@@ -12,13 +13,20 @@ static json_object *value_json(const KeyDef *def, const char *text) {
         return json_object_new_string(text);
 }
 
-static json_object *section_json(const SectionDef *s, const uint8_t *item) {
+/* Every key of the section; those of a section that is off are null. */
+static json_object *section_json(SectionKind kind, const uint8_t *item) {
+        const SectionDef *s = &config_sections[kind];
+        bool enabled = config_section_enabled(kind, item);
         json_object *o = json_object_new_object();
 
         for (size_t k = 0; k < s->n_keys; k++) {
                 const KeyDef *def = &s->keys[k];
                 json_object *v = NULL;
-                if (def->type->shape == VALUE_WORDS) {
+                if (!enabled && !streq(def->name, "enabled"))
+                        ;
+                else if (def->type->shape == VALUE_BYTES)
+                        v = json_object_new_int64((int64_t) *(const uint64_t *) (item + def->offset));
+                else if (def->type->shape == VALUE_WORDS) {
                         /* As data, words are themselves, not the quoted lines that spell them. */
                         const Strv *words = (const Strv *) (item + def->offset);
                         v = json_object_new_array();
@@ -53,10 +61,26 @@ json_object *effective_config_build(const VmConfig *c) {
                         const char *id;
                         const void *item = config_section_item(c, kind, i, &id);
                         _cleanup_free_ char *name = id ? xasprintf("%s.%s", s->prefix, id) : xstrdup(s->prefix);
-                        json_object_object_add(sections, name, section_json(s, item));
+                        json_object_object_add(sections, name, section_json(kind, item));
                 }
         }
         return sections;
+}
+
+/* KEY = VALUE; a value too long for one line of a VM file follows an empty KEY = as a continuation
+ * line, which keys that append take (a long word of extra_args, say). */
+static void print_values(FILE *f, const KeyDef *def, const Strv *values) {
+        for (size_t i = 0; i < values->n; i++) {
+                const char *v = values->items[i];
+                size_t len = strlen(v);
+                if (!def->appends || strlen(def->name) + strlen(" = ") + len <= CONFIG_LINE_MAX) {
+                        fprintf(f, "%s = %s\n", def->name, v);
+                        continue;
+                }
+                if (i == 0)
+                        fprintf(f, "%s =\n", def->name);
+                fprintf(f, "%*s%s\n", len + 8 <= CONFIG_LINE_MAX ? 8 : 1, "", v);
+        }
 }
 
 void effective_config_print_ini(const VmConfig *c, FILE *f) {
@@ -68,14 +92,16 @@ void effective_config_print_ini(const VmConfig *c, FILE *f) {
                 for (size_t i = 0; i < n; i++) {
                         const char *id;
                         const uint8_t *item = config_section_item(c, kind, i, &id);
+                        bool enabled = config_section_enabled(kind, item);
                         fprintf(f, "%s[%s%s%s]\n", first ? "" : "\n", s->prefix, id ? "." : "", id ?: "");
                         first = false;
                         for (size_t k = 0; k < s->n_keys; k++) {
                                 const KeyDef *def = &s->keys[k];
                                 _cleanup_strv_ Strv values = {};
+                                if (!enabled && !streq(def->name, "enabled"))
+                                        continue;
                                 def->type->format(def, item + def->offset, &values);
-                                for (size_t v = 0; v < values.n; v++)
-                                        fprintf(f, "%s = %s\n", def->name, values.items[v]);
+                                print_values(f, def, &values);
                         }
                 }
         }

@@ -10,8 +10,9 @@
 
 #include "config.h"
 
-/* { "vm": { "memory": "2G", ... }, "disk.root": { ... }, ... }: booleans, numbers and strings as JSON
- * types, unset optional keys as null, repeated keys (extra_args, forward) as arrays. */
+/* { "vm": { "memory": "2G", ... }, "disk.root": { ... }, ... }: every key of the schema, booleans,
+ * numbers and strings as JSON types (log_max in bytes), unset optional keys and the keys of a section
+ * that is off as null, repeated keys (extra_args, forward) as arrays. */
 json_object *effective_config_build(const VmConfig *c);
 
 /* The same as INI: unset keys left out, lists as one line per element. */

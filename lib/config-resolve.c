@@ -229,8 +229,12 @@ void vm_config_resolve(VmConfig *c, ConfigErrors *errors) {
         if (c->ready == READY_AGENT && !c->agent.enabled)
                 config_errors_add_at(errors, c->ready_origin, "'ready = agent' needs the [agent] section");
         /* The agent's way down comes second: the power button first, for half the time by default. */
-        if (c->agent.enabled && c->agent.shutdown_after == 0)
-                c->agent.shutdown_after = c->shutdown_timeout > 1 ? c->shutdown_timeout / 2 : 1;
+        if (c->agent.enabled && c->agent.shutdown_after == 0 && c->shutdown_timeout < 2)
+                config_errors_add_at(errors, file_origin(c),
+                                     "[agent] needs shutdown_timeout of at least 2 s: the agent is asked after the "
+                                     "power button, before the timeout");
+        else if (c->agent.enabled && c->agent.shutdown_after == 0)
+                c->agent.shutdown_after = c->shutdown_timeout / 2;
         else if (c->agent.enabled && c->agent.shutdown_after >= c->shutdown_timeout)
                 config_errors_add_at(errors, c->agent.shutdown_after_origin,
                                      "'shutdown_after' (%u s) must be less than shutdown_timeout (%u s)",

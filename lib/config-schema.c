@@ -396,7 +396,8 @@ static void format_args(const KeyDef *def _unused_, const void *field, Strv *ret
         const Strv *v = field;
         for (size_t i = 0; i < v->n; i++) {
                 const char *w = v->items[i];
-                if (w[0] && !w[strcspn(w, " \t\"'\\")]) {
+                /* libinih takes " ;" for the start of a comment. */
+                if (w[0] && !w[strcspn(w, " \t\"'\\;#")]) {
                         strv_push(ret, w);
                         continue;
                 }
@@ -465,7 +466,7 @@ TYPE(type_path, parse_path, format_string, VALUE_TEXT);
 LIST_TYPE(type_path_list, parse_path_list, format_list, VALUE_LIST, clear_strv);
 TYPE(type_memory, parse_memory, format_size_field, VALUE_TEXT);
 TYPE(type_disk_size, parse_disk_size, format_size_field, VALUE_TEXT);
-TYPE(type_log_max, parse_log_max, format_size_field, VALUE_TEXT);
+TYPE(type_log_max, parse_log_max, format_size_field, VALUE_BYTES);
 TYPE(type_unsigned, parse_unsigned, format_unsigned, VALUE_NUMBER);
 TYPE(type_port, parse_port, format_port, VALUE_NUMBER);
 TYPE(type_boolean, parse_boolean, format_boolean, VALUE_BOOL);
@@ -724,6 +725,11 @@ const void *config_section_item(const VmConfig *c, SectionKind kind, size_t i, c
                 *ret_id = NULL;
                 return c;
         }
+}
+
+bool config_section_enabled(SectionKind kind, const void *item) {
+        const KeyDef *def = config_key_lookup(kind, "enabled", strlen("enabled"));
+        return !def || *(const bool *) ((const uint8_t *) item + def->offset);
 }
 
 const char *key_default_text(const KeyDef *def) {

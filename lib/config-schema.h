@@ -23,9 +23,10 @@ typedef struct KeyDef KeyDef;
 /* cmdline is written back in lines of at most about this many bytes. */
 #define CMDLINE_LINE_MAX 120
 
-/* How `show --json` types a value: a string, a number, yes/no, a list of one value per line, or a
- * list of words (a Strv, shown as the words themselves, not as the file quotes them). */
-typedef enum ValueShape { VALUE_TEXT, VALUE_NUMBER, VALUE_BOOL, VALUE_LIST, VALUE_WORDS } ValueShape;
+/* How `show --json` types a value: a string, a number, yes/no, a number of bytes (a size written
+ * "16M" in the file), a list of one value per line, or a list of words (a Strv, shown as the words
+ * themselves, not as the file quotes them). */
+typedef enum ValueShape { VALUE_TEXT, VALUE_NUMBER, VALUE_BOOL, VALUE_BYTES, VALUE_LIST, VALUE_WORDS } ValueShape;
 
 typedef struct KeyType {
         /* Stores value in field, or returns a negative errno and sets *ret_error to a message naming
@@ -86,6 +87,10 @@ const void *config_section_item(const VmConfig *c, SectionKind kind, size_t i, c
 /* The default_value of a key the schema has (NULL when it has none), for helpers that get the value
  * as an option which may be left out. */
 const char *config_key_default(SectionKind kind, const char *name);
+
+/* Whether the section is on: its 'enabled' key, for sections that have one; others always are. The keys
+ * of a section that is off do nothing, and `show` leaves them out. */
+bool config_section_enabled(SectionKind kind, const void *item);
 
 /* The default as the manual states it: default_value, default_doc, or "none". */
 const char *key_default_text(const KeyDef *def);

@@ -4,22 +4,26 @@
 #include "names.h"
 #include "vm-units.h"
 
-static const char *const unit_formats[_VM_UNIT_KIND_MAX] = {
-        [VM_UNIT_ACCOUNT] = "qemu-vm-account@%s.service",
-        [VM_UNIT_TPM_SOCKET] = "swtpm@%s.socket",
-        [VM_UNIT_TPM] = "swtpm@%s.service",
-        [VM_UNIT_TAP] = "qemu-vm-tap@%s.service",
-        [VM_UNIT_SERIAL_LOG] = "qemu-vm-serial-log@%s.service",
-        [VM_UNIT_CONSOLE_SOCKET] = "novnc@%s.socket",
-        [VM_UNIT_CONSOLE] = "novnc@%s.service",
-        [VM_UNIT_MACHINE] = "qemu-vm-machine@%s.service",
-        [VM_UNIT_VM] = "qemu-vm@%s.service",
+/* Each template's name up to its '@', and its type. */
+static const struct {
+        const char *template;
+        const char *type;
+} unit_templates[_VM_UNIT_KIND_MAX] = {
+        [VM_UNIT_ACCOUNT] = { "qemu-vm-account", "service" },
+        [VM_UNIT_TPM_SOCKET] = { "swtpm", "socket" },
+        [VM_UNIT_TPM] = { "swtpm", "service" },
+        [VM_UNIT_TAP] = { "qemu-vm-tap", "service" },
+        [VM_UNIT_SERIAL_LOG] = { "qemu-vm-serial-log", "service" },
+        [VM_UNIT_CONSOLE_SOCKET] = { "novnc", "socket" },
+        [VM_UNIT_CONSOLE] = { "novnc", "service" },
+        [VM_UNIT_MACHINE] = { "qemu-vm-machine", "service" },
+        [VM_UNIT_VM] = { "qemu-vm", "service" },
 };
 
 char *vm_unit_name_of(VmUnitKind kind, const char *instance) {
         assert(kind >= 0 && kind < _VM_UNIT_KIND_MAX);
         assert(instance);
-        return xasprintf(unit_formats[kind], instance);
+        return xasprintf("%s@%s.%s", unit_templates[kind].template, instance, unit_templates[kind].type);
 }
 
 char *vm_unit_name(const char *vm) {

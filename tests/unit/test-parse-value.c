@@ -89,7 +89,7 @@ int main(void) {
         check(parse_ip_address("10.20.30.1/24", &a) < 0 && parse_ip_address("dns.example", &a) < 0,
               "a bare address has no prefix, and is not a name");
         /* Kept parsed: the same address whatever its prefix, in lists that grow and empty. */
-        IpAddress bare, next;
+        IpAddress bare = {}, next = {};
         check(parse_ip_prefix("10.20.30.40/24", &a) == 0 && parse_ip_address("10.20.30.40", &bare) == 0 &&
               parse_ip_address("10.20.30.41", &next) == 0 && ip_address_same(&a, &bare) && !ip_address_same(&a, &next),
               "ip_address_same() compares the address, not the prefix");
