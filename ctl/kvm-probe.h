@@ -2,7 +2,7 @@
 #pragma once
 
 /* Whether KVM can really boot a guest here. /dev/kvm can exist and QEMU can start while every guest
- * hangs or dies (this project's own build machines are such hosts, DESIGN.md), so the probe boots
+ * hangs or dies (this project's own build machines are such hosts, docs/DESIGN-NOTES.md), so the probe boots
  * firmware under -accel kvm and watches it print: OVMF (64-bit, paging, the way a real guest boots)
  * when there is one, else SeaBIOS. */
 

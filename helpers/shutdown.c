@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* qemu-vm-shutdown: ExecStop= of qemu-vm@.service. Presses the guest's ACPI power button over QMP,
- * again every few seconds (a guest still booting drops a press for good, DESIGN.md), and waits for the
+ * again every few seconds (a guest still booting drops a press for good, docs/DESIGN-NOTES.md), and waits for the
  * guest to power off, up to --timeout seconds. Then asks QEMU to quit, which flushes its caches:
  * SIGTERM would pull the plug without telling the guest. systemd's TimeoutStopSec= is the last resort.
  * With --agent, a guest that ignored the button for --agent-after seconds is asked once through its

@@ -282,7 +282,7 @@ static void continuation_line(ParseContext *ctx, const LineState *st, unsigned l
                                   k->name, st->last_key->name, k->name);
 }
 
-/* Checks what libinih cannot be trusted with (DESIGN.md: it splits long lines and cuts long section
+/* Checks what libinih cannot be trusted with (docs/DESIGN-NOTES.md: it splits long lines and cuts long section
  * names silently), and registers every section, so that an empty [disk.x] still makes a disk. */
 static void prescan(ParseContext *ctx, const char *text) {
         LineState st = {};

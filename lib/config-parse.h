@@ -6,7 +6,7 @@
 
 #include "config.h"
 
-/* Longest line accepted. libinih 55 silently splits longer lines (DESIGN.md), so they are refused
+/* Longest line accepted. libinih 55 silently splits longer lines (docs/DESIGN-NOTES.md), so they are refused
  * before it sees them. */
 #define CONFIG_LINE_MAX 196
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The security boundary between a .conf file and what reads our output (DESIGN.md, "Escaping").
+/* The security boundary between a .conf file and what reads our output (docs/DESIGN-NOTES.md, "Escaping").
  * Functions that return a string return a newly allocated one. */
 
 #include <stdbool.h>

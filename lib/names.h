@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-/* A VM's name is its file name without ".conf": ^[a-z0-9][a-z0-9_-]{0,62}$ (DESIGN.md, "Names").
+/* A VM's name is its file name without ".conf": ^[a-z0-9][a-z0-9_-]{0,62}$ (docs/DESIGN-NOTES.md, "Names").
  * Short enough for unit names, paths and interface names, and free of anything that needs escaping. */
 #define VM_NAME_MAX 63
 bool vm_name_is_valid(const char *name);

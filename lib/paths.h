@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Where things live (DESIGN.md, "Paths"). The directories come from the build (meson-config.h). */
+/* Where things live (docs/DESIGN-NOTES.md, "Paths"). The directories come from the build (meson-config.h). */
 
 #include "meson-config.h"
 #include "util.h"

@@ -94,7 +94,7 @@ static void push_agent(const VmConfig *c, Strv *v) {
 }
 
 /* VNC on a unix socket only: "-vnc unix:...,websocket=on" would also open TCP 5700 on every address
- * (DESIGN.md). The tablet gives the browser's pointer absolute coordinates. */
+ * (docs/DESIGN-NOTES.md). The tablet gives the browser's pointer absolute coordinates. */
 static void push_vnc(const VmConfig *c, Strv *v) {
         if (!c->vnc.enabled)
                 return;

@@ -15,8 +15,7 @@
 #     }
 #
 # The container is the host's own root, seen through an overlay whose upper
-# layer lives on a tmpfs, booted with systemd-nspawn (see docs in DESIGN.md,
-# "systemd boots as a container over a throw-away overlay of the host root").
+# layer lives on a tmpfs, booted with systemd-nspawn (docs/DESIGN-NOTES.md, "Test containers").
 # Nothing written inside reaches the host's disk, and container_shutdown
 # removes every mount and process it made.
 #
