@@ -86,7 +86,7 @@ static void push_disk_creation(Strv *v, const DiskConfig *d) {
         }
 }
 
-/* What root prepares before a start (qemu-vm-prepare as an ExecStartPre=+). Writable disks outside the
+/* What root prepares before a start (qemu-vm-prepare-root as an ExecStartPre=+). Writable disks outside the
  * state directory: the VM's user may not write their directories, so root makes a missing one for it,
  * and re-owns one the shared user of older releases still owns. Shareable disks belong to no single
  * VM: their owner gives each VM's user access (qemu-vm.conf(5)). With [vnc], the console's new token.
@@ -99,7 +99,7 @@ static bool root_prepare_argv(const VmConfig *c, const char *user, Strv *v) {
                 if (d->readonly || d->shareable || vm_path_in_state_dir(c->name, d->path))
                         continue;
                 if (!any) {
-                        strv_push(v, QEMU_VM_HELPER_DIR "/qemu-vm-prepare");
+                        strv_push(v, QEMU_VM_HELPER_DIR "/qemu-vm-prepare-root");
                         strv_push(v, "--owner");
                         strv_push(v, user);
                         any = true;
@@ -111,7 +111,7 @@ static bool root_prepare_argv(const VmConfig *c, const char *user, Strv *v) {
         }
         if (c->vnc.enabled) {
                 if (!any)
-                        strv_push(v, QEMU_VM_HELPER_DIR "/qemu-vm-prepare");
+                        strv_push(v, QEMU_VM_HELPER_DIR "/qemu-vm-prepare-root");
                 strv_push(v, "--console-token");
                 strv_consume(v, vm_console_token_path(c->name));
                 strv_push(v, "--console-socket");
@@ -183,7 +183,7 @@ static void cloud_init_argv(const VmConfig *c, Strv *v) {
         const CloudInitConfig *ci = &c->cloud_init;
         bool static_network = false;
 
-        strv_push(v, QEMU_VM_HELPER_DIR "/qemu-vm-prepare");
+        strv_push(v, QEMU_VM_HELPER_DIR "/qemu-vm-prepare-root");
         strv_push(v, "--cloud-init-seed");
         strv_consume(v, vm_seed_path(c->name));
         strv_push(v, "--instance-namespace");
@@ -495,7 +495,7 @@ static char *console_dropin_text(const VmConfig *c) {
         }
         strv_push(&argv, "--web");
         strv_push(&argv, QEMU_VM_NOVNC_DIR);
-        /* The token qemu-vm-prepare drew at the VM's start leads to the VNC socket; nothing else does. */
+        /* The token qemu-vm-prepare-root drew at the VM's start leads to the VNC socket; nothing else does. */
         strv_push(&argv, "--token-plugin=TokenFile");
         strv_pushf(&argv, "--token-source=%s", token);
         write_exec(f, "ExecStart", &argv);

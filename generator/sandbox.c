@@ -42,7 +42,7 @@ void sandbox_write(FILE *f, const VmConfig *c) {
                 if (d->readonly || vm_path_in_state_dir(c->name, d->path))
                         continue;
                 /* The file alone, never its directory, which other VMs' disks may share: a missing disk
-                 * is made by root before (ExecStartPre=+qemu-vm-prepare --owner). '-': a missing path is
+                 * is made by root before (ExecStartPre=+qemu-vm-prepare-root --owner). '-': a missing path is
                  * not systemd's "226/NAMESPACE" but qemu-vm-prepare's clear error. */
                 _cleanup_free_ char *escaped = unit_specifier_escape(d->path);
                 fprintf(f, "ReadWritePaths=-%s\n", escaped);

@@ -77,8 +77,8 @@ int disk_outside_ensure(const DiskRequest *d, const struct passwd *pw, uid_t leg
         _cleanup_close_ int dfd = open_no_symlinks(dir, O_PATH | O_DIRECTORY);
         if (dfd == -ELOOP)
                 return log_error_errno(dfd,
-                                       "Disk '%s': its directory runs through a symbolic link, which qemu-vm-prepare "
-                                       "does not follow as root. Give the path it leads to.",
+                                       "Disk '%s': its directory runs through a symbolic link, which "
+                                       "qemu-vm-prepare-root does not follow as root. Give the path it leads to.",
                                        d->path);
         if (dfd < 0)
                 return log_error_errno(dfd, "Cannot %s disk '%s': %m", d->format ? "create" : "access", d->path);
@@ -86,8 +86,8 @@ int disk_outside_ensure(const DiskRequest *d, const struct passwd *pw, uid_t leg
         if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
                 if (S_ISLNK(st.st_mode))
                         return log_error_errno(-ELOOP,
-                                               "Disk '%s' is a symbolic link, which qemu-vm-prepare does not follow "
-                                               "as root. Give the path it leads to.",
+                                               "Disk '%s' is a symbolic link, which qemu-vm-prepare-root does not "
+                                               "follow as root. Give the path it leads to.",
                                                d->path);
                 if (S_ISREG(st.st_mode) && legacy_uid != (uid_t) -1 && st.st_uid == legacy_uid) {
                         /* Through a descriptor of the file itself (O_NOFOLLOW), and private to the VM's

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Disks outside the VM's state directory, for qemu-vm-prepare --owner as root (ExecStartPre=+): the VM's
+/* Disks outside the VM's state directory, for qemu-vm-prepare-root --owner (ExecStartPre=+): the VM's
  * user may not write their directory (the unit names the file alone in ReadWritePaths=), so root makes a
  * missing one, owned by that user, with qemu-img run as that user. Root follows no link on the way. */
 

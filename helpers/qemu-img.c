@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 
 #include "config-schema.h"
+#include "log.h"
 #include "meson-config.h"
+#include "parse-value.h"
 #include "qemu-img.h"
 #include "strv.h"
 #include "util.h"
@@ -74,3 +76,30 @@ int qemu_img_create(const DiskRequest *d, const char *target, const RunAs *as, c
         return r;
 }
 
+int disk_request_option(int option, const char *value, DiskRequest *disks, size_t *n_disks) {
+        static const char *const names[] = { "disk", "format", "size", "backing", "backing-format" };
+        DiskRequest *last = *n_disks > 0 ? &disks[*n_disks - 1] : NULL;
+        uint64_t size;
+
+        if (option == DISK_OPTION_DISK) {
+                disks[(*n_disks)++].path = value;
+                return 0;
+        }
+        if (!last) {
+                log_error("--%s must follow --disk.", names[option - DISK_OPTION_DISK]);
+                return -EINVAL;
+        }
+        switch (option) {
+        case DISK_OPTION_FORMAT: last->format = value; break;
+        case DISK_OPTION_SIZE:
+                if (parse_uint_range(value, 1, UINT64_MAX, &size) < 0) {
+                        log_error("Invalid --size '%s'.", value);
+                        return -EINVAL;
+                }
+                last->size = value;
+                break;
+        case DISK_OPTION_BACKING: last->backing = value; break;
+        default: last->backing_format = value; break;
+        }
+        return 0;
+}

@@ -14,6 +14,23 @@ typedef struct DiskRequest {
         const char *backing_format;
 } DiskRequest;
 
+/* The options that describe disks, as both qemu-vm-prepare and qemu-vm-prepare-root take them: --disk
+ * PATH, then --format, --size, --backing and --backing-format for the last --disk. */
+enum {
+        DISK_OPTION_DISK = 0x300, DISK_OPTION_FORMAT, DISK_OPTION_SIZE, DISK_OPTION_BACKING, DISK_OPTION_BACKING_FORMAT
+};
+#define DISK_REQUEST_OPTIONS                                                                                           \
+        { "disk", required_argument, NULL, DISK_OPTION_DISK },                                                         \
+        { "format", required_argument, NULL, DISK_OPTION_FORMAT },                                                     \
+        { "size", required_argument, NULL, DISK_OPTION_SIZE },                                                         \
+        { "backing", required_argument, NULL, DISK_OPTION_BACKING },                                                   \
+        { "backing-format", required_argument, NULL, DISK_OPTION_BACKING_FORMAT }
+#define IS_DISK_OPTION(c) ((c) >= DISK_OPTION_DISK && (c) <= DISK_OPTION_BACKING_FORMAT)
+
+/* Takes one of those options into disks, which has room for one per argument. Logs and returns -EINVAL
+ * for an option before the first --disk or a --size that is not a number of bytes from 1. */
+int disk_request_option(int option, const char *value, DiskRequest *disks, size_t *n_disks);
+
 /* The user qemu-img runs as when the caller is root; NULL: as the caller. */
 typedef struct RunAs {
         uid_t uid;

@@ -164,6 +164,9 @@ static int make_cloud_config(const SeedSpec *spec, char **ret, bool *ret_empty) 
 
         if (!f)
                 abort();
+        /* The program's name before qemu-vm-prepare-root split from it: the seed's bytes, and so its
+         * instance-id, stay the same, and an upgrade does not make cloud-init run its once-per-instance
+         * steps again (new SSH host keys). */
         fputs("#cloud-config\n# Made by qemu-vm-prepare from the VM's [cloud-init] and [user.NAME] sections.\n", f);
         r = read_keys(&spec->default_user_key_files, "the default user", &keys);
         if (spec->fqdn) {

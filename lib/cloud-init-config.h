@@ -3,7 +3,7 @@
 
 /* Completing and checking what goes into a VM's cloud-init seed: [cloud-init], [user.NAME] and the
  * static addresses of its [net.ID] sections. The files these name (keys, user-data) are read only by
- * qemu-vm-prepare, at each start: at boot the generator runs before most filesystems are mounted. */
+ * qemu-vm-prepare-root, at each start: at boot the generator runs before most filesystems are mounted. */
 
 #include "config.h"
 

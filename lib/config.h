@@ -136,7 +136,7 @@ typedef struct UserConfig {
         char *name;
         Origin origin;
         Strv ssh_keys;          /* authorized_keys files, read at each start */
-        char *password_hash;    /* crypt(3); never written to a unit: qemu-vm-prepare reads it from its line */
+        char *password_hash;    /* crypt(3); never written to a unit: qemu-vm-prepare-root reads it from its line */
         Origin password_hash_origin;
         bool sudo;
         char *shell;

@@ -71,7 +71,7 @@ static inline char *vm_tpm_state_dir(const char *vm) {
 #define QEMU_VM_LEGACY_USER "qemu-vm"
 
 #define VM_NVRAM_FILE "nvram.fd"
-/* The NoCloud seed qemu-vm-prepare builds from [cloud-init] (volume "cidata"). */
+/* The NoCloud seed qemu-vm-prepare-root builds from [cloud-init] (volume "cidata"). */
 #define VM_CLOUD_INIT_SEED_FILE "cloud-init.iso"
 
 /* /var/lib/qemu-vm/NAME/nvram.fd: the UEFI variables, copied from the template at the first start. */

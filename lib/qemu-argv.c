@@ -194,7 +194,7 @@ static void push_cdrom(const CdromConfig *cd, Controllers *ctl, Strv *v) {
         }
 }
 
-/* qemu-vm-prepare builds the seed before each start; a read-only cdrom that never boots. On virtio-scsi:
+/* qemu-vm-prepare-root builds the seed before each start; a read-only cdrom that never boots. On virtio-scsi:
  * Debian's cloud kernel has no AHCI (# CONFIG_SATA_AHCI is not set), a sata cdrom it would never see. */
 static void push_cloud_init_seed(const VmConfig *c, Controllers *ctl, Strv *v) {
         if (!c->cloud_init.enabled)

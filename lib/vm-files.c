@@ -7,7 +7,7 @@ void vm_owned_paths(const char *vm, VmOwnedPaths *ret) {
 
         *ret = (VmOwnedPaths) {};
         strv_consume(&ret->files, vm_nvram_path(vm));           /* qemu-vm-prepare, from the template */
-        strv_consume(&ret->files, vm_seed_path(vm));            /* qemu-vm-prepare --cloud-init-seed */
+        strv_consume(&ret->files, vm_seed_path(vm));            /* qemu-vm-prepare-root --cloud-init-seed */
         strv_push(&ret->files, log);                            /* qemu-vm-serial-log */
         strv_consume(&ret->files, serial_log_rotated_path(log));
         strv_consume(&ret->whole_dirs, vm_tpm_state_dir(vm));  /* swtpm@NAME's StateDirectory= */

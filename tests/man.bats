@@ -29,7 +29,7 @@ setup_file() {
                 head -1 "$BATS_TEST_TMPDIR/out" | grep -qF "${title^^}($section)"
                 count=$((count + 1))
         done
-        [ "$count" -eq 11 ]
+        [ "$count" -eq 12 ]
 }
 
 @test "every installed program has a page in its section, installed too" {

@@ -113,6 +113,19 @@ no_temp_files() {
         [ ! -e "$dir/seed.iso" ]
 }
 
+@test "the unprivileged program knows none of root's steps; the root program runs no command" {
+        local opt
+        for opt in "--owner nobody" "--console-token $dir/t" "--cloud-init-seed $dir/seed.iso"; do
+                run "$PREPARE" $opt --disk "$dir/x"
+                [ "$status" -eq 2 ]
+        done
+        run "$PREPARE_ROOT" --owner nobody --disk "$dir/x" -- /bin/true
+        [ "$status" -eq 2 ]
+        run "$PREPARE_ROOT" --nvram "$dir/nvram" --nvram-template /dev/null
+        [ "$status" -eq 2 ]
+        [ ! -e "$dir/x" ] && [ ! -e "$dir/nvram" ] && [ ! -e "$dir/seed.iso" ]
+}
+
 @test "-- COMMAND: once everything is in place, it becomes COMMAND (QEMU), same process and arguments" {
         run "$PREPARE" --disk "$dir/root.qcow2" --format qcow2 --size 1048576 -- \
                 /bin/sh -c 'echo "pid $$ args $*"; ls "$1"' sh "$dir/root.qcow2" --two

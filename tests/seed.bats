@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# qemu-vm-prepare --cloud-init-seed on its own: the NoCloud seed it builds (read back with isoinfo and
+# qemu-vm-prepare-root --cloud-init-seed on its own: the NoCloud seed it builds (read back with isoinfo and
 # parsed as YAML), when it is rebuilt, and how bad inputs fail. PREPARE comes from meson.
 
 NS=e44232c9-0bea-5667-8313-7d3cfa10d417

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# [cloud-init]: qemu-vm-prepare builds the NoCloud seed as root at each start, the generator attaches
+# [cloud-init]: qemu-vm-prepare-root builds the NoCloud seed as root at each start, the generator attaches
 # it as a cdrom, and the test guest finds it by its label and prints what it holds (cidata-*=).
 # BUILD_DIR and SOURCE_ROOT come from meson (tests/meson.build).
 
@@ -70,7 +70,7 @@ guest_says() {
         [[ "$output" == *"hashed_passwd: \"$hash\""* ]]
         [[ "$output" == *"$(cut -d' ' -f2 "$BATS_FILE_TMPDIR/admin.pub")"* ]]
         run in_container systemctl cat qemu-vm@ci01
-        [[ "$output" == *'ExecStartPre=+"'*'/qemu-vm/qemu-vm-prepare" \'* ]]
+        [[ "$output" == *'ExecStartPre=+"'*'/qemu-vm/qemu-vm-prepare-root" \'* ]]
         [[ "$output" == *'"--password-hash-at" "/etc/qemu/vms/ci01.conf:'* ]]
         [[ "$output" != *"$hash"* ]]
         run in_container systemctl show qemu-vm@ci01

@@ -397,7 +397,7 @@ EOF
         [[ "$listed" == *"/var/lib/qemu-vm/keep/root.qcow2"* ]]
         [[ "$listed" == *"/var/lib/swtpm/keep/tpm2-00.permall"* ]]
         [[ "$listed" == *"/var/log/qemu-vm/keep/serial.log"* ]]
-        # The seed qemu-vm-prepare made goes too, and with it the last file of the state directory.
+        # The seed qemu-vm-prepare-root made goes too, and with it the last file of the state directory.
         [[ "$listed" == *"/var/lib/qemu-vm/keep/cloud-init.iso"* ]]
         ! in_container test -e /var/lib/qemu-vm/keep
         [[ "$(json_get 'd["kept"][0]' <<<"$output")" == "/srv/vm-disks/keep-data.qcow2: disk 'data' is outside"* ]]

@@ -40,7 +40,8 @@ teardown_file() {
                 /lib/systemd/system/qemu-vm-tap@.service /lib/systemd/system/swtpm@.socket \
                 /lib/systemd/system/qemu-vm-machine@.service /lib/systemd/system/qemu-vm-account@.service \
                 /lib/systemd/system/novnc@.socket \
-                /usr/libexec/qemu-vm/qemu-vm-prepare /usr/libexec/qemu-vm/qemu-vm-shutdown \
+                /usr/libexec/qemu-vm/qemu-vm-prepare /usr/libexec/qemu-vm/qemu-vm-prepare-root \
+                /usr/libexec/qemu-vm/qemu-vm-shutdown \
                 /usr/libexec/qemu-vm/qemu-vm-register \
                 /usr/lib/sysusers.d/qemu-vm.conf /usr/lib/tmpfiles.d/qemu-vm.conf \
                 /usr/share/man/man8/qemu-vm@.service.8.gz /usr/share/bash-completion/completions/qemu-vmctl; do

@@ -104,12 +104,12 @@ teardown_file() {
         run in_container systemctl start qemu-vm@c
         [ "$status" -ne 0 ]
         run in_container journalctl -u qemu-vm@c --no-pager -o cat
-        [[ "$output" == *"Disk '/var/lib/qemu-vm/b/planted/c-made.qcow2': its directory runs through a symbolic link, which qemu-vm-prepare does not follow as root."* ]]
+        [[ "$output" == *"Disk '/var/lib/qemu-vm/b/planted/c-made.qcow2': its directory runs through a symbolic link, which qemu-vm-prepare-root does not follow as root."* ]]
         ! in_container test -e /etc/c-made.qcow2
         run in_container systemctl start qemu-vm@d
         [ "$status" -ne 0 ]
         run in_container journalctl -u qemu-vm@d --no-pager -o cat
-        [[ "$output" == *"Disk '/var/lib/qemu-vm/b/shadow.img' is a symbolic link, which qemu-vm-prepare does not follow as root."* ]]
+        [[ "$output" == *"Disk '/var/lib/qemu-vm/b/shadow.img' is a symbolic link, which qemu-vm-prepare-root does not follow as root."* ]]
         # /etc/shadow was neither given to d's user nor touched.
         [ "$(in_container stat -c '%U %G %a' /etc/shadow)" = "$before" ]
         in_container rm /var/lib/qemu-vm/b/planted /var/lib/qemu-vm/b/shadow.img /etc/qemu/vms/c.conf /etc/qemu/vms/d.conf
