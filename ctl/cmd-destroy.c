@@ -270,7 +270,7 @@ int cmd_destroy(Ctl *ctl, int argc, char *argv[]) {
                 {}
         };
         DestroyOptions o = {};
-        sd_bus *bus = NULL;
+        _cleanup_bus_ sd_bus *bus = NULL;
         Plan p = {};
         VmEntry *e;
         VmSet set;
@@ -326,7 +326,6 @@ int cmd_destroy(Ctl *ctl, int argc, char *argv[]) {
 finish:
         plan_clear(&p);
         strv_clear(&o.remove_disks);
-        sd_bus_unref(bus);
         vm_set_free(&set);
         return ret;
 }

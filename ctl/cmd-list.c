@@ -163,7 +163,7 @@ static void vm_row(Table *t, const VmEntry *e, const UnitState *s) {
 int cmd_list(Ctl *ctl, int argc, char *argv[]) {
         static const char *const header[] = { "NAME",  "STATE", "AUTOSTART", "CPUS", "MEMORY",
                                               "DISKS", "NICS",  "CONSOLE",   "GUEST" };
-        sd_bus *bus = NULL;
+        _cleanup_bus_ sd_bus *bus = NULL;
         VmSet set;
         Table t;
         int r, exit_code;
@@ -201,7 +201,6 @@ int cmd_list(Ctl *ctl, int argc, char *argv[]) {
                 table_print(&t, stdout);
         }
         table_clear(&t);
-        sd_bus_unref(bus);
         vm_set_free(&set);
         return CTL_EXIT_OK;
 }

@@ -134,7 +134,7 @@ static int power(Ctl *ctl, int argc, char *argv[], Action action) {
                 [ACTION_RESTART] = "restart NAME [--wait] [--timeout SECONDS]",
         };
         PowerOptions o = {};
-        sd_bus *bus = NULL;
+        _cleanup_bus_ sd_bus *bus = NULL;
         VmEntry *e;
         VmSet set;
         int r, exit_code, ret = CTL_EXIT_FAILED;
@@ -175,7 +175,6 @@ static int power(Ctl *ctl, int argc, char *argv[], Action action) {
                 break;
         }
 finish:
-        sd_bus_unref(bus);
         vm_set_free(&set);
         return ret;
 }

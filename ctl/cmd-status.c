@@ -166,7 +166,7 @@ static int show_status(const Ctl *ctl, const VmEntry *e, const char *unit, const
 int cmd_status(Ctl *ctl, int argc, char *argv[]) {
         static const struct option options[] = { { "lines", required_argument, NULL, 'n' }, {} };
         unsigned lines = 10;
-        sd_bus *bus = NULL;
+        _cleanup_bus_ sd_bus *bus = NULL;
         UnitState s = {};
         VmEntry *e;
         VmSet set;
@@ -187,7 +187,6 @@ int cmd_status(Ctl *ctl, int argc, char *argv[]) {
         ret = show_status(ctl, e, unit, &s, lines);
 finish:
         unit_state_clear(&s);
-        sd_bus_unref(bus);
         vm_set_free(&set);
         return ret;
 }

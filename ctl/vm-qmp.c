@@ -23,12 +23,11 @@ char *vm_socket_error(const char *vm, const char *file, int r) {
  * trusts. -ENOENT when the VM is not running. */
 static int vm_main_pid(const char *vm, pid_t *ret) {
         _cleanup_free_ char *unit = vm_unit_name(vm);
-        sd_bus *bus = NULL;
+        _cleanup_bus_ sd_bus *bus = NULL;
         UnitState s = {};
         int r = sd_bus_open_system(&bus);
         if (r >= 0)
                 r = unit_state_get(bus, unit, &s);
-        sd_bus_flush_close_unref(bus);
         if (r < 0)
                 return r;
         *ret = (pid_t) s.main_pid;

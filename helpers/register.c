@@ -20,8 +20,8 @@
 #define CALL_TIMEOUT_USEC (5 * 1000 * 1000)
 
 static int register_machine(sd_bus *bus, const char *name, const uuid_t id, uint32_t leader) {
-        sd_bus_message *m = NULL;
-        sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_bus_message_ sd_bus_message *m = NULL;
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
         int r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.machine1", "/org/freedesktop/machine1",
                                                "org.freedesktop.machine1.Manager", "RegisterMachine");
 
@@ -37,13 +37,11 @@ static int register_machine(sd_bus *bus, const char *name, const uuid_t id, uint
         if (r < 0)
                 log_error("systemd-machined did not register VM %s: %s", name,
                           error.message ? error.message : strerror(-r));
-        sd_bus_error_free(&error);
-        sd_bus_message_unref(m);
         return r;
 }
 
 int main(int argc, char *argv[]) {
-        sd_bus *bus = NULL;
+        _cleanup_bus_ sd_bus *bus = NULL;
         uint32_t leader = 0;
         uuid_t id;
         int r;
@@ -66,6 +64,5 @@ int main(int argc, char *argv[]) {
                 log_info("%s is not running; nothing to register.", unit);
         else if (r >= 0)
                 r = register_machine(bus, argv[1], id, leader);
-        sd_bus_flush_close_unref(bus);
         return r < 0 ? 1 : 0;
 }

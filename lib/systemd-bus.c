@@ -22,8 +22,8 @@ int bus_open_system(sd_bus **ret) {
 }
 
 static int unit_path(sd_bus *bus, const char *unit, char **ret) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        sd_bus_message *reply = NULL;
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_bus_message_ sd_bus_message *reply = NULL;
         const char *path;
         int r;
 
@@ -33,30 +33,25 @@ static int unit_path(sd_bus *bus, const char *unit, char **ret) {
                 r = sd_bus_message_read(reply, "o", &path);
         if (r < 0) {
                 log_error("Cannot look up %s: %s", unit, error.message ?: strerror(-r));
-                sd_bus_error_free(&error);
-                sd_bus_message_unref(reply);
                 return r;
         }
         *ret = xstrdup(path);
-        sd_bus_message_unref(reply);
         return 0;
 }
 
 static int get_string(sd_bus *bus, const char *path, const char *iface, const char *name, char **ret) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
         int r = sd_bus_get_property_string(bus, SYSTEMD, path, iface, name, &error, ret);
         if (r < 0)
                 log_error("Cannot read %s of %s: %s", name, path, error.message ?: strerror(-r));
-        sd_bus_error_free(&error);
         return r;
 }
 
 static int get_trivial(sd_bus *bus, const char *path, const char *iface, const char *name, char type, void *ret) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
         int r = sd_bus_get_property_trivial(bus, SYSTEMD, path, iface, name, &error, type, ret);
         if (r < 0)
                 log_error("Cannot read %s of %s: %s", name, path, error.message ?: strerror(-r));
-        sd_bus_error_free(&error);
         return r;
 }
 
@@ -122,9 +117,9 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *error
 }
 
 int unit_job(sd_bus *bus, const char *method, const char *unit, bool wait, long long deadline_ms, char **ret_result) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        sd_bus_message *reply = NULL;
-        sd_bus_slot *slot = NULL;
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_bus_message_ sd_bus_message *reply = NULL;
+        _cleanup_bus_slot_ sd_bus_slot *slot = NULL;
         JobWait w = {};
         const char *job;
         int r;
@@ -171,26 +166,22 @@ int unit_job(sd_bus *bus, const char *method, const char *unit, bool wait, long 
                 *ret_result = TAKE_PTR(w.result);
 finish:
         free(w.result);
-        sd_bus_slot_unref(slot);
-        sd_bus_message_unref(reply);
-        sd_bus_error_free(&error);
         return r;
 }
 
 int unit_reset_failed(sd_bus *bus, const char *unit) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
         int r = sd_bus_call_method(bus, SYSTEMD, MANAGER_PATH, MANAGER_IFACE, "ResetFailedUnit", &error, NULL, "s",
                                    unit);
         /* A unit that is not loaded has nothing to reset. */
         if (r < 0 && !sd_bus_error_has_name(&error, "org.freedesktop.systemd1.NoSuchUnit"))
                 log_warning("Cannot reset the failed state of %s: %s", unit, error.message ?: strerror(-r));
-        sd_bus_error_free(&error);
         return r < 0 ? r : 0;
 }
 
 int manager_reload(sd_bus *bus) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        sd_bus_message *m = NULL;
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_bus_message_ sd_bus_message *m = NULL;
         int r;
 
         r = sd_bus_message_new_method_call(bus, &m, SYSTEMD, MANAGER_PATH, MANAGER_IFACE, "Reload");
@@ -198,7 +189,5 @@ int manager_reload(sd_bus *bus) {
                 r = sd_bus_call(bus, m, RELOAD_TIMEOUT_USEC, &error, NULL);
         if (r < 0)
                 log_error("Reloading systemd failed: %s", error.message ?: strerror(-r));
-        sd_bus_error_free(&error);
-        sd_bus_message_unref(m);
         return r;
 }

@@ -9,6 +9,12 @@
 
 #include "vm-units.h"
 
+/* sd-bus objects released when they go out of scope (sd-bus.h defines the *p functions). */
+#define _cleanup_bus_ _cleanup_(sd_bus_flush_close_unrefp)
+#define _cleanup_bus_message_ _cleanup_(sd_bus_message_unrefp)
+#define _cleanup_bus_slot_ _cleanup_(sd_bus_slot_unrefp)
+#define _cleanup_bus_error_ _cleanup_(sd_bus_error_free)
+
 typedef struct UnitState {
         char *load_state;       /* loaded, not-found, ... */
         char *active_state;     /* active, inactive, failed, activating, deactivating, ... */
