@@ -79,7 +79,8 @@ static int run_simple(const Ctl *ctl, const char *vm, AgentAction a, QmpClient *
 
 int cmd_agent(Ctl *ctl, int argc, char *argv[]) {
         VmEntry *e;
-        VmSet set;
+        _cleanup_vm_set_ VmSet set = {};
+        _cleanup_qmp_ QmpClient q = QMP_CLIENT_INIT;
         int r, exit_code;
 
         r = ctl_parse_options(ctl, argc, argv, NULL, "agent NAME ping|info|fsfreeze|fsthaw|fsfreeze-status [--json]",
@@ -100,25 +101,17 @@ int cmd_agent(Ctl *ctl, int argc, char *argv[]) {
         _cleanup_free_ char *vm = xstrdup(e->config.name);
         if (e->errors.n > 0 || !e->config.agent.enabled) {
                 log_error("VM %s has no guest agent channel ([agent] in its file, then a restart).", vm);
-                vm_set_free(&set);
                 return CTL_EXIT_FAILED;
         }
 
-        QmpClient q = QMP_CLIENT_INIT;
         r = vm_agent_connect(vm, GUEST_AGENT_TIMEOUT_MS, &q);
         if (r < 0) {
                 _cleanup_free_ char *why = vm_agent_error(vm, r);
                 log_error("Cannot talk to the guest agent of VM %s: %s", vm, why);
-                qmp_close(&q);
-                vm_set_free(&set);
                 return r == -ENOENT ? CTL_EXIT_NOT_RUNNING : r == -ETIMEDOUT ? CTL_EXIT_TIMEOUT : CTL_EXIT_FAILED;
         }
-        if (a != AGENT_INFO) {
-                exit_code = run_simple(ctl, vm, a, &q);
-                qmp_close(&q);
-                vm_set_free(&set);
-                return exit_code;
-        }
+        if (a != AGENT_INFO)
+                return run_simple(ctl, vm, a, &q);
 
         GuestInfo g;
         r = guest_info_get(&q, GUEST_AGENT_TIMEOUT_MS, &g);
@@ -136,6 +129,5 @@ int cmd_agent(Ctl *ctl, int argc, char *argv[]) {
                 guest_info_print(&e->config, &g);
         }
         guest_info_clear(&g);
-        vm_set_free(&set);
         return exit_code;
 }

@@ -86,14 +86,13 @@ void guest_info_print(const VmConfig *c, const GuestInfo *g) {
 }
 
 int vm_guest_info(const char *vm, int timeout_ms, GuestInfo *ret, char **ret_error) {
-        QmpClient q = QMP_CLIENT_INIT;
+        _cleanup_qmp_ QmpClient q = QMP_CLIENT_INIT;
         long long deadline = qmp_now_ms() + timeout_ms;
         int r = vm_agent_connect(vm, timeout_ms, &q);
         *ret = (GuestInfo) {};
         /* One budget for the whole call: a slow guest holds list and status no longer than promised. */
         if (r >= 0)
                 r = guest_info_get(&q, deadline > qmp_now_ms() ? (int) (deadline - qmp_now_ms()) : 0, ret);
-        qmp_close(&q);
         if (r < 0) {
                 guest_info_clear(ret);
                 *ret_error = vm_agent_error(vm, r);

@@ -87,8 +87,7 @@ int vm_qemu_status(const char *vm, uint32_t main_pid, char **ret_status, char **
         if (r < 0) {
                 errno = -r;
                 *ret_error = xasprintf("%m");
-        }
-        else
+        } else
                 *ret_status = string_printable(json_object_get_string(v));
 finish:
         json_object_put(reply);

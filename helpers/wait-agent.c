@@ -21,11 +21,10 @@
 #define RETRY_MS 1000
 
 static int agent_answers(const char *path, pid_t pid, int timeout_ms) {
-        QmpClient q = QMP_CLIENT_INIT;
+        _cleanup_qmp_ QmpClient q = QMP_CLIENT_INIT;
         int r = peer_socket_connect_path(path, pid);
         if (r >= 0)
                 r = qmp_agent_connect(&q, r, timeout_ms);
-        qmp_close(&q);
         return r;
 }
 

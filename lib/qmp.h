@@ -59,6 +59,7 @@ int qmp_next_event(QmpClient *q, int timeout_ms, json_object **ret);
 int qmp_agent_connect(QmpClient *q, int fd, int timeout_ms);
 
 void qmp_close(QmpClient *q);
+#define _cleanup_qmp_ _cleanup_(qmp_close)
 
 /* Milliseconds on CLOCK_MONOTONIC, for deadlines. */
 long long qmp_now_ms(void);
