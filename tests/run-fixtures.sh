@@ -5,16 +5,24 @@
 #   ## expect-error TEXT        the VM is refused and stderr has TEXT (paths shown as /etc/qemu/vms/...)
 #   ## assert-contains TEXT     the generated output contains TEXT
 #   ## assert-not-contains TEXT the generated output does not contain TEXT
+#   ## assert-key UNIT SECTION KEY=VALUE, assert-no-key UNIT SECTION KEY, assert-argv UNIT KEY ARG...,
+#   ## assert-link LINK -> TARGET
+#                               a unit's setting, or a slice of an Exec line's argv (tests/fixture-check.py)
 #
 # A file that cannot hold such lines (an empty one) has them in NAME.asserts instead.
-# A good fixture also has NAME.expected, the whole output, compared byte for byte.
-# UPDATE=1 rewrites the .expected files (review the diff before committing).
+# A good fixture also has its whole output: NAME.expected, the --dry-run text compared byte for byte,
+# or, for a few, tests/golden/NAME/, the tree the generator writes into its output directory, compared
+# with diff -r as systemd's own generator tests do (file contents and symbolic links' targets, with the
+# build's helper and unit directories written as @HELPER_DIR@ and @UNIT_DIR@).
+# UPDATE=1 rewrites the .expected files and golden trees (review the diff before committing).
 # VALGRIND=1 runs the generator under valgrind's memcheck: any error or definite leak fails the case.
 # Usage: HELPER_DIR=... UNIT_DIR=... run-fixtures.sh GENERATOR FIXTURE_DIR. Speaks TAP.
 set -u
 
 generator=$1
 fixtures=$2
+checker=$(dirname "$0")/fixture-check.py
+golden=$(cd "$fixtures/../golden" && pwd)
 firmware_dir=$(cd "$fixtures/../firmware" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -28,6 +36,27 @@ if [ "${VALGRIND:-0}" = 1 ]; then
         wrapper=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
                  --track-fds=no --log-file="$work/valgrind")
 fi
+
+# Runs the generator on CONFIG_DIR into TREE for real, writes the build's directories as placeholders,
+# and compares TREE with GOLDEN (UPDATE=1: makes GOLDEN that tree). Prints diff -r's output.
+tree_differs() {
+        local config_dir=$1 want=$2 tree=$3 f target
+        mkdir -p "$tree"
+        QEMU_VM_CONFIG_DIR=$config_dir "$generator" "$tree" 2>/dev/null || return 1
+        while IFS= read -r -d '' f; do
+                sed -i -e "s|$config_dir|/etc/qemu/vms|g" -e "s|${HELPER_DIR:?}/|@HELPER_DIR@/|g" \
+                        -e "s|${UNIT_DIR:?}/|@UNIT_DIR@/|g" "$f"
+        done < <(find "$tree" -type f -print0)
+        while IFS= read -r -d '' f; do
+                target=$(readlink "$f")
+                ln -sfn "${target/#$UNIT_DIR\//@UNIT_DIR@/}" "$f"
+        done < <(find "$tree" -type l -print0)
+        if [ "${UPDATE:-0}" = 1 ]; then
+                rm -rf "$want" && cp -a "$tree" "$want"
+                return 0
+        fi
+        diff -r --no-dereference "$want" "$tree"
+}
 
 cases=("$fixtures"/*.conf)
 echo "1..${#cases[@]}"
@@ -54,6 +83,7 @@ for conf in "${cases[@]}"; do
 
         problems=()
         expect_error=0
+        : >"$work/precise"
         while IFS= read -r line; do
                 line=${line%$'\r'}
                 case "$line" in
@@ -70,11 +100,19 @@ for conf in "${cases[@]}"; do
                         text=${line#"## assert-not-contains "}
                         grep -qF -- "$text" "$work/out" && problems+=("output has: $text")
                         ;;
+                "## assert-key "* | "## assert-no-key "* | "## assert-argv "* | "## assert-link "*)
+                        printf '%s\n' "$line" >>"$work/precise"
+                        ;;
                 "##"*)
                         problems+=("unknown assertion: $line")
                         ;;
                 esac
         done < <(grep -h '^##' "$conf" "${conf%.conf}.asserts" 2>/dev/null)
+        if [ -s "$work/precise" ]; then
+                while IFS= read -r line; do
+                        problems+=("$line")
+                done < <("$checker" "$work/out" <"$work/precise")
+        fi
 
         if [ $expect_error = 1 ]; then
                 [ $rc = 1 ] || problems+=("exit status $rc, expected 1")
@@ -82,7 +120,11 @@ for conf in "${cases[@]}"; do
         else
                 [ $rc = 0 ] || problems+=("exit status $rc: $(head -3 "$work/err")")
                 expected=${conf%.conf}.expected
-                if [ "${UPDATE:-0}" = 1 ]; then
+                name=${file%.conf}
+                if [ -d "$golden/$name" ]; then
+                        tree_differs "$dir" "$golden/$name" "$work/tree.$n" >"$work/diff" ||
+                                problems+=("the tree differs from golden/$name:" "$(cat "$work/diff")")
+                elif [ "${UPDATE:-0}" = 1 ]; then
                         cp "$work/out" "$expected"
                 elif [ ! -f "$expected" ]; then
                         problems+=("missing $(basename "$expected")")

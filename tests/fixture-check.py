@@ -1,0 +1,119 @@
+#!/usr/bin/python3
+"""Precise assertions on the generator's --dry-run output, for tests/run-fixtures.sh.
+
+Reads the output (its path is the first argument) as the units it holds: each "# DIR/UNIT.d/NAME.conf"
+header starts a drop-in, whose [Section] lines hold KEY=VALUE settings; Exec lines are parsed into
+argv as systemd parses them. Then checks each assertion line read from stdin:
+
+  ## assert-key UNIT SECTION KEY=VALUE    UNIT's drop-in sets KEY to exactly VALUE in [SECTION]
+  ## assert-no-key UNIT SECTION KEY       UNIT's drop-in does not set KEY in [SECTION]
+  ## assert-argv UNIT KEY ARG...          one KEY line of UNIT (an Exec line) has the ARGs, in this
+                                          order and next to each other (ARGs split as a shell would)
+  ## assert-link LINK -> TARGET           the generator makes the symbolic link LINK (below its
+                                          output directory) pointing at TARGET
+
+Prints one line per failed assertion; exits 1 when any failed.
+"""
+import re
+import shlex
+import sys
+
+
+def parse(text):
+    """{unit: {section: [(key, value)]}} and {link: target}."""
+    units, links = {}, {}
+    unit = section = None
+    pending = None
+    for line in text.splitlines():
+        if pending is not None:
+            pending[1] += " " + line.strip()
+            if line.endswith("\\"):
+                pending[1] = pending[1][:-1].rstrip()
+                continue
+            units[unit][section].append(tuple(pending))
+            pending = None
+            continue
+        m = re.match(r"^# /run/systemd/generator[^/]*/(.+?) -> (.+)$", line)
+        if m:
+            links[m.group(1)] = m.group(2)
+            unit = None
+            continue
+        m = re.match(r"^# /run/systemd/generator[^/]*/(.+)\.d/[^/]+\.conf$", line)
+        if m:
+            unit, section = m.group(1), None
+            units.setdefault(unit, {})
+            continue
+        if unit is None or not line or line.startswith("#"):
+            continue
+        m = re.match(r"^\[(.+)\]$", line)
+        if m:
+            section = m.group(1)
+            units[unit].setdefault(section, [])
+            continue
+        key, _, value = line.partition("=")
+        if line.endswith("\\"):
+            pending = [key, value[:-1].rstrip()]
+        else:
+            units[unit][section].append((key, value))
+    return units, links
+
+
+def exec_argv(value):
+    """An Exec line's argv: its prefixes (-, +, !, @, :) dropped, quotes and %%/$$ undone."""
+    value = value.lstrip("-+!@:")
+    return [a.replace("%%", "%").replace("$$", "$") for a in shlex.split(value)]
+
+
+def has_slice(argv, part):
+    return any(argv[i:i + len(part)] == part for i in range(len(argv) - len(part) + 1))
+
+
+def check(units, links, assertion):
+    kind, _, rest = assertion.partition(" ")
+    if kind == "assert-link":
+        link, _, target = rest.partition(" -> ")
+        if links.get(link) != target:
+            return f"no link {link} -> {target} (links: {sorted(links.items())})"
+        return None
+    words = rest.split(" ", 2)
+    if len(words) < 3:
+        return f"malformed: {assertion}"
+    unit, section, spec = words
+    if kind == "assert-argv":
+        key, part = section, shlex.split(spec)
+        lines = [v for s in units.get(unit, {}).values() for k, v in s if k == key]
+        if not lines:
+            return f"{unit} has no {key}="
+        if not any(has_slice(exec_argv(v), part) for v in lines):
+            return f"no {key}= of {unit} has {part}"
+        return None
+    settings = units.get(unit, {}).get(section)
+    if settings is None:
+        return f"{unit} has no [{section}]"
+    if kind == "assert-key":
+        key, _, value = spec.partition("=")
+        if (key, value) not in settings:
+            found = [v for k, v in settings if k == key]
+            return f"[{section}] of {unit}: {key}={value} not set (found: {found})"
+        return None
+    if kind == "assert-no-key":
+        if any(k == spec for k, _ in settings):
+            return f"[{section}] of {unit} sets {spec}"
+        return None
+    return f"unknown assertion: {assertion}"
+
+
+def main():
+    units, links = parse(open(sys.argv[1]).read())
+    failed = False
+    for line in sys.stdin:
+        line = line.rstrip("\n").removeprefix("## ")
+        problem = check(units, links, line)
+        if problem:
+            print(problem)
+            failed = True
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
