@@ -30,6 +30,10 @@ typedef struct Plan {
         Strv kept;      /* "PATH: why", what stays */
 } Plan;
 
+static void destroy_options_clear(DestroyOptions *o) {
+        strv_clear(&o->remove_disks);
+}
+
 static int handle_option(int c, const char *arg, void *userdata) {
         DestroyOptions *o = userdata;
         switch (c) {
@@ -269,22 +273,20 @@ int cmd_destroy(Ctl *ctl, int argc, char *argv[]) {
                 { "remove-disks", required_argument, NULL, 'r' },
                 {}
         };
-        DestroyOptions o = {};
+        _cleanup_(destroy_options_clear) DestroyOptions o = {};
         _cleanup_bus_ sd_bus *bus = NULL;
-        Plan p = {};
+        _cleanup_(plan_clear) Plan p = {};
+        _cleanup_vm_set_ VmSet set = {};
         VmEntry *e;
-        VmSet set;
         int r, ret;
 
         r = ctl_parse_options(ctl, argc, argv, options, "destroy NAME --force [--remove-disks ID,...] [--json]",
                               handle_option, &o, 1, &ret);
-        if (r >= 0)
-                ret = vms_load_one(ctl, argv[r], &set, &e);
-        if (r < 0 || ret != CTL_EXIT_OK) {
-                strv_clear(&o.remove_disks);
+        if (r < 0)
                 return ret;
-        }
-        ret = CTL_EXIT_FAILED;
+        ret = vms_load_one(ctl, argv[r], &set, &e);
+        if (ret != CTL_EXIT_OK)
+                return ret;
         const VmConfig *c = &e->config;
         /* Without a readable file there is no telling whether the VM is protected, nor where its disks are.
          * A clash with another VM (same MAC, say) is no such problem: removing one of the two is its fix. */
@@ -292,28 +294,23 @@ int cmd_destroy(Ctl *ctl, int argc, char *argv[]) {
                 vm_entry_log_errors(e);
                 log_error("Not destroying VM %s: its file has errors, so its disks and 'protect' are unknown. "
                           "Fix the file, or remove the VM by hand.", c->name);
-                ret = CTL_EXIT_REFUSED;
-                goto finish;
+                return CTL_EXIT_REFUSED;
         }
         if (c->protect) {
                 log_error("Not destroying VM %s: it has protect = yes (%s). Set protect = no first.", c->name,
                           c->source_path);
-                ret = CTL_EXIT_REFUSED;
-                goto finish;
+                return CTL_EXIT_REFUSED;
         }
-        if (plan_build(ctl, &set, c, &o, &p) < 0) {
-                ret = CTL_EXIT_USAGE;
-                goto finish;
-        }
+        if (plan_build(ctl, &set, c, &o, &p) < 0)
+                return CTL_EXIT_USAGE;
         if (!o.force) {
                 report_plan(ctl, &p, c->name, false, false);
                 log_error("Refusing to destroy VM %s without --force; nothing was changed.", c->name);
-                ret = CTL_EXIT_REFUSED;
-                goto finish;
+                return CTL_EXIT_REFUSED;
         }
 
         if (bus_open_system(&bus) < 0 || stop_units(bus, &p) < 0)
-                goto finish;
+                return CTL_EXIT_FAILED;
         unsigned failures = delete_all(&p);
         /* The generator no longer sees the file: the VM's drop-ins and its companions' vanish. */
         if (manager_reload(bus) < 0)
@@ -322,10 +319,5 @@ int cmd_destroy(Ctl *ctl, int argc, char *argv[]) {
                 (void) unit_reset_failed(bus, p.units.items[i]);
 
         report_plan(ctl, &p, c->name, true, failures == 0);
-        ret = failures ? CTL_EXIT_FAILED : CTL_EXIT_OK;
-finish:
-        plan_clear(&p);
-        strv_clear(&o.remove_disks);
-        vm_set_free(&set);
-        return ret;
+        return failures ? CTL_EXIT_FAILED : CTL_EXIT_OK;
 }

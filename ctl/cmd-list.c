@@ -164,7 +164,7 @@ int cmd_list(Ctl *ctl, int argc, char *argv[]) {
         static const char *const header[] = { "NAME",  "STATE", "AUTOSTART", "CPUS", "MEMORY",
                                               "DISKS", "NICS",  "CONSOLE",   "GUEST" };
         _cleanup_bus_ sd_bus *bus = NULL;
-        VmSet set;
+        _cleanup_vm_set_ VmSet set = {};
         Table t;
         int r, exit_code;
 
@@ -201,6 +201,5 @@ int cmd_list(Ctl *ctl, int argc, char *argv[]) {
                 table_print(&t, stdout);
         }
         table_clear(&t);
-        vm_set_free(&set);
         return CTL_EXIT_OK;
 }

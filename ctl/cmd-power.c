@@ -135,8 +135,8 @@ static int power(Ctl *ctl, int argc, char *argv[], Action action) {
         };
         PowerOptions o = {};
         _cleanup_bus_ sd_bus *bus = NULL;
+        _cleanup_vm_set_ VmSet set = {};
         VmEntry *e;
-        VmSet set;
         int r, exit_code, ret = CTL_EXIT_FAILED;
 
         r = ctl_parse_options(ctl, argc, argv, options, usages[action], handle_option, &o, 1, &exit_code);
@@ -151,11 +151,10 @@ static int power(Ctl *ctl, int argc, char *argv[], Action action) {
         if (action != ACTION_STOP && e->errors.n > 0) {
                 vm_entry_log_errors(e);
                 log_error("Not starting VM %s: its file has errors.", name);
-                ret = CTL_EXIT_REFUSED;
-                goto finish;
+                return CTL_EXIT_REFUSED;
         }
         if (bus_open_system(&bus) < 0)
-                goto finish;
+                return CTL_EXIT_FAILED;
 
         long long deadline = o.timeout_s ? qmp_now_ms() + (long long) o.timeout_s * 1000 : 0;
         switch (action) {
@@ -174,8 +173,6 @@ static int power(Ctl *ctl, int argc, char *argv[], Action action) {
                         ret = run_start(ctl, bus, name, unit, &o, deadline);
                 break;
         }
-finish:
-        vm_set_free(&set);
         return ret;
 }
 

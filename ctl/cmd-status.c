@@ -167,10 +167,10 @@ int cmd_status(Ctl *ctl, int argc, char *argv[]) {
         static const struct option options[] = { { "lines", required_argument, NULL, 'n' }, {} };
         unsigned lines = 10;
         _cleanup_bus_ sd_bus *bus = NULL;
-        UnitState s = {};
+        _cleanup_(unit_state_clear) UnitState s = {};
+        _cleanup_vm_set_ VmSet set = {};
         VmEntry *e;
-        VmSet set;
-        int r, exit_code, ret = CTL_EXIT_FAILED;
+        int r, exit_code;
 
         r = ctl_parse_options(ctl, argc, argv, options, "status NAME [--lines N] [--json]", handle_option, &lines, 1,
                               &exit_code);
@@ -182,11 +182,6 @@ int cmd_status(Ctl *ctl, int argc, char *argv[]) {
         const char *name = e->config.name;
         _cleanup_free_ char *unit = vm_unit_name(name);
         if (bus_open_system(&bus) < 0 || unit_state_get(bus, unit, &s) < 0)
-                goto finish;
-
-        ret = show_status(ctl, e, unit, &s, lines);
-finish:
-        unit_state_clear(&s);
-        vm_set_free(&set);
-        return ret;
+                return CTL_EXIT_FAILED;
+        return show_status(ctl, e, unit, &s, lines);
 }
