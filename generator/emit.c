@@ -70,7 +70,8 @@ static void write_mount_dependency(FILE *f, const char *path) {
         fprintf(f, "RequiresMountsFor=%s\n", escaped);
 }
 
-/* How qemu-vm-prepare makes the disk when it is missing. */
+/* How qemu-vm-prepare (or qemu-vm-prepare-root, outside the state directory) makes the disk when it is
+ * missing. */
 static void push_disk_creation(Strv *v, const DiskConfig *d) {
         strv_push(v, "--format");
         strv_push(v, disk_format_table[d->format]);

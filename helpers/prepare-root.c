@@ -59,7 +59,7 @@ static int replace_seed(const char *path, const void *image, size_t size) {
         r = atomic_temp_open(path, &tmp, &fd);
         if (r < 0)
                 return r;
-        r = write_all(fd, image, size);
+        r = fd_write_all(fd, image, size);
         if (r >= 0 && fchown(fd, st.st_uid, st.st_gid) < 0)
                 r = -errno;
         if (r >= 0)
@@ -287,6 +287,7 @@ int main(int argc, char *argv[]) {
                 switch (c) {
                 case 'h':
                         help();
+                        seed_spec_free(&spec);
                         return 0;
                 case ARG_OWNER: owner = optarg; break;
                 case ARG_CONSOLE_TOKEN: console_token = optarg; break;
@@ -321,7 +322,7 @@ int main(int argc, char *argv[]) {
         }
         if (!owner && (n_disks > 0 || !console_token)) {
                 help();
-                return 2;
+                return 2;       /* spec is empty here: seed options without --cloud-init-seed are refused above */
         }
         if (owner && ensure_disks_outside(disks, n_disks, owner) < 0)
                 r = -1;

@@ -53,7 +53,7 @@ static int ensure_nvram(const char *path, const char *template) {
         if (r < 0)
                 return log_error_errno(r, "Cannot create NVRAM '%s': %m", path);
 
-        r = copy_fd(in, fd);
+        r = fd_copy(in, fd);
         if (r >= 0)
                 r = atomic_commit_new(tmp, fd, path);
         if (r < 0) {

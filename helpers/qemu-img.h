@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* qemu-img create, for qemu-vm-prepare: the disks it makes in the VM's state directory (as the VM's
- * user) and those it makes as root elsewhere (disk-outside.c), where qemu-img still runs as that user. */
+/* qemu-img create, for both prepare programs: the disks qemu-vm-prepare makes in the VM's state directory
+ * (as the VM's user) and those qemu-vm-prepare-root makes elsewhere (disk-outside.c), where qemu-img still
+ * runs as that user. */
 
 #include <sys/types.h>
 

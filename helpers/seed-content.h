@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The three files of a cloud-init NoCloud seed, made from qemu-vm-prepare's arguments and the files
+/* The three files of a cloud-init NoCloud seed, made from qemu-vm-prepare-root's arguments and the files
  * they name: meta-data, user-data and network-config. */
 
 #include <stdbool.h>

@@ -92,7 +92,7 @@ int atomic_commit_new(const char *tmp, int fd, const char *path) {
         return r < 0 ? r : commit_temp(tmp, path);
 }
 
-int write_all(int fd, const void *data, size_t size) {
+int fd_write_all(int fd, const void *data, size_t size) {
         for (size_t done = 0; done < size;) {
                 ssize_t k = write(fd, (const uint8_t *) data + done, size - done);
                 if (k < 0)
@@ -102,7 +102,7 @@ int write_all(int fd, const void *data, size_t size) {
         return 0;
 }
 
-int copy_fd(int from, int to) {
+int fd_copy(int from, int to) {
         char buf[65536];
 
         for (;;) {
@@ -111,7 +111,7 @@ int copy_fd(int from, int to) {
                         return -errno;
                 if (n == 0)
                         return 0;
-                int r = write_all(to, buf, (size_t) n);
+                int r = fd_write_all(to, buf, (size_t) n);
                 if (r < 0)
                         return r;
         }

@@ -20,5 +20,5 @@ int atomic_commit_new(const char *tmp, int fd, const char *path);
 /* After a rename: syncs the directory, and only warns when that fails (durability, not correctness). */
 void sync_dir_after_commit(const char *path);
 
-int write_all(int fd, const void *data, size_t size);
-int copy_fd(int from, int to);
+int fd_write_all(int fd, const void *data, size_t size);
+int fd_copy(int from, int to);

@@ -5,14 +5,16 @@ Reads the output (its path is the first argument) as the units it holds: each "#
 header starts a drop-in, whose [Section] lines hold KEY=VALUE settings; Exec lines are parsed into
 argv as systemd parses them. Then checks each assertion line read from stdin:
 
-  ## assert-key UNIT SECTION KEY=VALUE    UNIT's drop-in sets KEY to exactly VALUE in [SECTION]
+  ## assert-key UNIT SECTION KEY=VALUE    UNIT's drop-in sets KEY to exactly VALUE in [SECTION] (one of
+                                          its values, for a key that takes a list, since the last
+                                          empty KEY= reset it)
   ## assert-no-key UNIT SECTION KEY       UNIT's drop-in does not set KEY in [SECTION]
   ## assert-argv UNIT KEY ARG...          one KEY line of UNIT (an Exec line) has the ARGs, in this
                                           order and next to each other (ARGs split as a shell would)
   ## assert-link LINK -> TARGET           the generator makes the symbolic link LINK (below its
                                           output directory) pointing at TARGET
 
-Prints one line per failed assertion; exits 1 when any failed.
+Prints one line per failed assertion; exits 1 when any failed, 2 when the output cannot be read.
 """
 import re
 import shlex
@@ -43,6 +45,9 @@ def parse(text):
             unit, section = m.group(1), None
             units.setdefault(unit, {})
             continue
+        if line.startswith("# /run/systemd/generator"):
+            unit = None         # a file that is no drop-in: not read
+            continue
         if unit is None or not line or line.startswith("#"):
             continue
         m = re.match(r"^\[(.+)\]$", line)
@@ -50,6 +55,8 @@ def parse(text):
             section = m.group(1)
             units[unit].setdefault(section, [])
             continue
+        if section is None:
+            raise ValueError(f"a setting outside any section in the drop-in of {unit}: {line}")
         key, _, value = line.partition("=")
         if line.endswith("\\"):
             pending = [key, value[:-1].rstrip()]
@@ -92,11 +99,16 @@ def check(units, links, assertion):
         return f"{unit} has no [{section}]"
     if kind == "assert-key":
         key, _, value = spec.partition("=")
-        if (key, value) not in settings:
-            found = [v for k, v in settings if k == key]
-            return f"[{section}] of {unit}: {key}={value} not set (found: {found})"
+        values = []
+        for k, v in settings:
+            if k == key:
+                values = [] if v == "" else values + [v]    # an empty assignment resets
+        if value not in values:
+            return f"[{section}] of {unit}: {key}={value} not set (found: {values})"
         return None
     if kind == "assert-no-key":
+        if "=" in spec:
+            return f"malformed: {assertion} (a key, without a value)"
         if any(k == spec for k, _ in settings):
             return f"[{section}] of {unit} sets {spec}"
         return None
@@ -104,11 +116,18 @@ def check(units, links, assertion):
 
 
 def main():
-    units, links = parse(open(sys.argv[1]).read())
+    try:
+        units, links = parse(open(sys.argv[1]).read())
+    except (OSError, ValueError) as e:
+        print(f"cannot read the output: {e}")
+        return 2
     failed = False
     for line in sys.stdin:
         line = line.rstrip("\n").removeprefix("## ")
-        problem = check(units, links, line)
+        try:
+            problem = check(units, links, line)
+        except ValueError as e:     # shlex: an unbalanced quote
+            problem = f"{line}: {e}"
         if problem:
             print(problem)
             failed = True

@@ -104,7 +104,7 @@ no_temp_files() {
         [ "$status" -eq 2 ]
         run "$PREPARE" --nvram "$dir/x"
         [ "$status" -eq 2 ]
-        # A command only after "--"; never beside the seed step.
+        # A command only after "--"; the seed is not this program's (qemu-vm-prepare-root builds it).
         run "$PREPARE" --disk "$dir/x" /bin/true
         [ "$status" -eq 2 ]
         run "$PREPARE" --cloud-init-seed "$dir/seed.iso" --instance-namespace 00000000-0000-0000-0000-000000000000 \

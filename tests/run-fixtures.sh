@@ -42,14 +42,15 @@ fi
 tree_differs() {
         local config_dir=$1 want=$2 tree=$3 f target
         mkdir -p "$tree"
-        QEMU_VM_CONFIG_DIR=$config_dir "$generator" "$tree" 2>/dev/null || return 1
+        QEMU_VM_CONFIG_DIR=$config_dir "$generator" "$tree" 2>&1 || return 1
         while IFS= read -r -d '' f; do
                 sed -i -e "s|$config_dir|/etc/qemu/vms|g" -e "s|${HELPER_DIR:?}/|@HELPER_DIR@/|g" \
                         -e "s|${UNIT_DIR:?}/|@UNIT_DIR@/|g" "$f"
         done < <(find "$tree" -type f -print0)
         while IFS= read -r -d '' f; do
                 target=$(readlink "$f")
-                ln -sfn "${target/#$UNIT_DIR\//@UNIT_DIR@/}" "$f"
+                target=${target/#"$UNIT_DIR"\//@UNIT_DIR@/}
+                ln -sfn "${target/#"$HELPER_DIR"\//@HELPER_DIR@/}" "$f"
         done < <(find "$tree" -type l -print0)
         if [ "${UPDATE:-0}" = 1 ]; then
                 rm -rf "$want" && cp -a "$tree" "$want"
@@ -108,10 +109,9 @@ for conf in "${cases[@]}"; do
                         ;;
                 esac
         done < <(grep -h '^##' "$conf" "${conf%.conf}.asserts" 2>/dev/null)
-        if [ -s "$work/precise" ]; then
-                while IFS= read -r line; do
-                        problems+=("$line")
-                done < <("$checker" "$work/out" <"$work/precise")
+        # The checker's exit status counts too: one that crashes or cannot start fails the case.
+        if [ -s "$work/precise" ] && ! checked=$("$checker" "$work/out" <"$work/precise" 2>&1); then
+                problems+=("precise assertions failed:" "$checked")
         fi
 
         if [ $expect_error = 1 ]; then
