@@ -8,9 +8,10 @@ load helpers
 
 setup_file() {
         # Built from the files git knows (tracked, or new and not ignored): no build directory in it.
+        # Symbolic links stay links (-P): the golden trees hold some whose targets exist only on a host.
         local src=$BATS_FILE_TMPDIR/src
         mkdir "$src"
-        (cd "$SOURCE_ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$src")
+        (cd "$SOURCE_ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp -P --parents -t "$src")
         if ! (cd "$src" && dpkg-buildpackage -us -uc -b) >"$BATS_FILE_TMPDIR/dpkg-buildpackage.log" 2>&1; then
                 tail -n 40 "$BATS_FILE_TMPDIR/dpkg-buildpackage.log" >&2
                 return 1
