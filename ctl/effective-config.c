@@ -13,7 +13,12 @@ static json_object *value_json(const KeyDef *def, const char *text) {
         return json_object_new_string(text);
 }
 
-/* Every key of the section; those of a section that is off are null. */
+/* Whether show gives the key's value: of a section that is off, only 'enabled' (the rest does nothing). */
+static bool key_shown(bool section_enabled, const KeyDef *def) {
+        return section_enabled || streq(def->name, "enabled");
+}
+
+/* Every key of the section; those key_shown() leaves out are null. */
 static json_object *section_json(SectionKind kind, const uint8_t *item) {
         const SectionDef *s = &config_sections[kind];
         bool enabled = config_section_enabled(kind, item);
@@ -22,7 +27,7 @@ static json_object *section_json(SectionKind kind, const uint8_t *item) {
         for (size_t k = 0; k < s->n_keys; k++) {
                 const KeyDef *def = &s->keys[k];
                 json_object *v = NULL;
-                if (!enabled && !streq(def->name, "enabled"))
+                if (!key_shown(enabled, def))
                         ;
                 else if (def->type->shape == VALUE_BYTES)
                         v = json_object_new_int64((int64_t) *(const uint64_t *) (item + def->offset));
@@ -98,7 +103,7 @@ void effective_config_print_ini(const VmConfig *c, FILE *f) {
                         for (size_t k = 0; k < s->n_keys; k++) {
                                 const KeyDef *def = &s->keys[k];
                                 _cleanup_strv_ Strv values = {};
-                                if (!enabled && !streq(def->name, "enabled"))
+                                if (!key_shown(enabled, def))
                                         continue;
                                 def->type->format(def, item + def->offset, &values);
                                 print_values(f, def, &values);
