@@ -33,11 +33,9 @@ typedef struct Checks {
 static void report(Checks *c, Verdict v, const char *name, const char *fmt, ...) _printf_(4, 5);
 static void report(Checks *c, Verdict v, const char *name, const char *fmt, ...) {
         va_list ap;
-        char *detail;
 
         va_start(ap, fmt);
-        if (vasprintf(&detail, fmt, ap) < 0)
-                abort();
+        char *detail = xvasprintf(fmt, ap);
         va_end(ap);
         if (v > c->worst)
                 c->worst = v;

@@ -31,7 +31,7 @@ static bool any_under(const Strv *paths, const char *const *dirs) {
         return false;
 }
 
-void sandbox_write(FILE *f, const VmConfig *c) {
+void sandbox_write(TextBuffer *b, const VmConfig *c) {
         static const char *const home_dirs[] = { "/home", "/root", "/run/user", NULL };
         static const char *const tmp_dirs[] = { "/tmp", "/var/tmp", NULL };
         Strv images = {};
@@ -45,15 +45,15 @@ void sandbox_write(FILE *f, const VmConfig *c) {
                  * is made by root before (ExecStartPre=+qemu-vm-prepare-root --owner). '-': a missing path is
                  * not systemd's "226/NAMESPACE" but qemu-vm-prepare's clear error. */
                 _cleanup_free_ char *escaped = unit_specifier_escape(d->path);
-                fprintf(f, "ReadWritePaths=-%s\n", escaped);
+                text_buffer_printf(b, "ReadWritePaths=-%s\n", escaped);
         }
         if (any_under(&images, home_dirs))
-                fputs("ProtectHome=read-only\n", f);
+                text_buffer_puts(b, "ProtectHome=read-only\n");
         if (any_under(&images, tmp_dirs))
-                fputs("PrivateTmp=no\n", f);
+                text_buffer_puts(b, "PrivateTmp=no\n");
         if (!vm_has_user_nic(c)) {
                 /* QEMU opens taps through /dev/net/tun: local sockets are all it needs. */
-                fputs("RestrictAddressFamilies=\nRestrictAddressFamilies=AF_UNIX\nIPAddressDeny=any\n", f);
+                text_buffer_puts(b, "RestrictAddressFamilies=\nRestrictAddressFamilies=AF_UNIX\nIPAddressDeny=any\n");
         }
         strv_clear(&images);
 }

@@ -6,9 +6,8 @@
  * hides), and no IP sockets for a VM without a user-mode NIC. config-resolve.c refuses writable disk
  * paths that a path list cannot hold. */
 
-#include <stdio.h>
-
 #include "config.h"
+#include "text-buffer.h"
 
 /* Writes the [Service] lines; nothing for a VM the template fits as it is. */
-void sandbox_write(FILE *f, const VmConfig *c);
+void sandbox_write(TextBuffer *b, const VmConfig *c);

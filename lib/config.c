@@ -50,8 +50,7 @@ void config_errors_add(ConfigErrors *e, const char *file, unsigned line, const c
         error = &e->items[e->n++];
         *error = (ConfigError) { .file = file ? xstrdup(file) : NULL, .line = line };
         va_start(ap, fmt);
-        if (vasprintf(&error->message, fmt, ap) < 0)
-                abort();
+        error->message = xvasprintf(fmt, ap);
         va_end(ap);
 }
 

@@ -8,12 +8,12 @@
 
 /* /var/lib/qemu-vm/NAME/FILE: StateDirectory=qemu-vm/%i, disks created by default, NVRAM, seed. */
 static inline char *vm_state_path(const char *vm, const char *file) {
-        return xasprintf("%s/%s/%s", QEMU_VM_STATE_DIR, vm, file);
+        return strjoin(QEMU_VM_STATE_DIR, "/", vm, "/", file);
 }
 
 /* /var/lib/qemu-vm/NAME, no slash at the end. */
 static inline char *vm_state_dir(const char *vm) {
-        return xasprintf("%s/%s", QEMU_VM_STATE_DIR, vm);
+        return strjoin(QEMU_VM_STATE_DIR, "/", vm);
 }
 
 /* Whether PATH (normalised, as the parser keeps paths) lies in the VM's state directory, which the VM's
@@ -25,45 +25,45 @@ static inline bool vm_path_in_state_dir(const char *vm, const char *path) {
 
 /* /run/qemu-vm/NAME, no slash at the end: RuntimeDirectory=qemu-vm/%i. */
 static inline char *vm_runtime_dir(const char *vm) {
-        return xasprintf("%s/%s", QEMU_VM_RUNTIME_DIR, vm);
+        return strjoin(QEMU_VM_RUNTIME_DIR, "/", vm);
 }
 
 /* /run/qemu-vm/NAME/FILE: sockets and the pid file. */
 static inline char *vm_runtime_path(const char *vm, const char *file) {
-        return xasprintf("%s/%s/%s", QEMU_VM_RUNTIME_DIR, vm, file);
+        return strjoin(QEMU_VM_RUNTIME_DIR, "/", vm, "/", file);
 }
 
 /* /var/log/qemu-vm/NAME: LogsDirectory=qemu-vm/%i, the VM's own (no VM reaches another's log). */
 static inline char *vm_log_dir(const char *vm) {
-        return xasprintf("%s/%s", QEMU_VM_LOG_DIR, vm);
+        return strjoin(QEMU_VM_LOG_DIR, "/", vm);
 }
 
 /* /var/log/qemu-vm/NAME/serial.log: the serial console's log. */
 static inline char *vm_serial_log_path(const char *vm) {
-        return xasprintf("%s/%s/serial.log", QEMU_VM_LOG_DIR, vm);
+        return strjoin(QEMU_VM_LOG_DIR, "/", vm, "/serial.log");
 }
 
 /* /run/qemu-vm-serial/NAME/serial.fifo: QEMU writes the serial log into it (logfile=), and
  * qemu-vm-serial-log@NAME, which made it (RuntimeDirectory=qemu-vm-serial/%i), writes the log files,
  * rotated at [serial] log_max (helpers/serial-log.c). */
 static inline char *vm_serial_log_fifo_path(const char *vm) {
-        return xasprintf("%s/%s/serial.fifo", QEMU_VM_SERIAL_FIFO_DIR, vm);
+        return strjoin(QEMU_VM_SERIAL_FIFO_DIR, "/", vm, "/serial.fifo");
 }
 
 /* /run/qemu-vm-console/NAME.token: the browser console's secret (helpers/console-token.h), root's and
  * group qemu-vm-console's. */
 static inline char *vm_console_token_path(const char *vm) {
-        return xasprintf("%s/%s.token", QEMU_VM_CONSOLE_TOKEN_DIR, vm);
+        return strjoin(QEMU_VM_CONSOLE_TOKEN_DIR, "/", vm, ".token");
 }
 
 /* /run/swtpm/NAME/swtpm.sock: ListenStream= of swtpm@NAME.socket. */
 static inline char *vm_tpm_socket_path(const char *vm) {
-        return xasprintf("%s/%s/swtpm.sock", QEMU_VM_SWTPM_RUNTIME_DIR, vm);
+        return strjoin(QEMU_VM_SWTPM_RUNTIME_DIR, "/", vm, "/swtpm.sock");
 }
 
 /* /var/lib/swtpm/NAME: StateDirectory= of swtpm@NAME.service, the TPM's persistent state. */
 static inline char *vm_tpm_state_dir(const char *vm) {
-        return xasprintf("%s/%s", QEMU_VM_SWTPM_STATE_DIR, vm);
+        return strjoin(QEMU_VM_SWTPM_STATE_DIR, "/", vm);
 }
 
 /* The user every VM's QEMU ran as before each VM had a user of its own (lib/vm-ids.h, vm_user_name()):
@@ -86,7 +86,7 @@ static inline char *vm_seed_path(const char *vm) {
 
 /* LOG.1: the serial log rotated aside, replaced at each rotation. */
 static inline char *serial_log_rotated_path(const char *log) {
-        return xasprintf("%s.1", log);
+        return strjoin(log, ".1");
 }
 #define VM_QMP_SOCKET "qmp.sock"
 /* QEMU serves one client per QMP socket: qemu-vm-shutdown has its own, so that an admin's session on

@@ -20,13 +20,10 @@ void strv_push(Strv *v, const char *s) {
 
 void strv_pushf(Strv *v, const char *fmt, ...) {
         va_list ap;
-        char *s;
 
         va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                abort();
+        strv_consume(v, xvasprintf(fmt, ap));
         va_end(ap);
-        strv_consume(v, s);
 }
 
 void strv_clear(Strv *v) {

@@ -6,7 +6,7 @@
 
 #include "util.h"
 
-static void oom(void) {
+void oom(void) {
         fputs("Out of memory.\n", stderr);
         abort();
 }
@@ -46,13 +46,50 @@ char *xstrndup(const char *s, size_t n) {
         return p;
 }
 
+char *xvasprintf(const char *fmt, va_list ap) {
+        char small[256];
+        va_list again;
+
+        /* Most strings fit on the stack: formatted once and copied, where vasprintf() would allocate,
+         * grow and shrink (the generator formats about a hundred per VM). */
+        int saved_errno = errno;       /* for a %m in the second pass */
+        va_copy(again, ap);
+        int n = vsnprintf(small, sizeof small, fmt, ap);
+        if (n < 0)
+                oom();
+        char *s = xmalloc((size_t) n + 1);
+        errno = saved_errno;
+        if ((size_t) n < sizeof small)
+                memcpy(s, small, (size_t) n + 1);
+        else if (vsnprintf(s, (size_t) n + 1, fmt, again) != n)
+                oom();
+        va_end(again);
+        return s;
+}
+
+char *strjoin_impl(const char *first, ...) {
+        va_list ap;
+        size_t length = 0;
+
+        va_start(ap, first);
+        for (const char *s = first; s; s = va_arg(ap, const char *))
+                length += strlen(s);
+        va_end(ap);
+
+        char *joined = xmalloc(length + 1), *end = joined;
+        va_start(ap, first);
+        for (const char *s = first; s; s = va_arg(ap, const char *))
+                end = stpcpy(end, s);
+        va_end(ap);
+        *end = 0;
+        return joined;
+}
+
 char *xasprintf(const char *fmt, ...) {
         va_list ap;
-        char *s;
 
         va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                oom();
+        char *s = xvasprintf(fmt, ap);
         va_end(ap);
         return s;
 }

@@ -4,6 +4,7 @@
 /* Small helpers every file uses: cleanup attributes and string checks. */
 
 #include <assert.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,6 +66,7 @@ static inline int take_fd_impl(int *fd) {
 #define TAKE_FD(fd) take_fd_impl(&(fd))
 
 /* malloc() failures end the program: a generator or a helper cannot do anything useful without memory. */
+__attribute__((noreturn)) void oom(void);
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
@@ -85,6 +87,11 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) _printf_(1, 2);
+/* The strings one after another, newly allocated: strjoin(dir, "/", name). Cheaper than xasprintf()
+ * where nothing needs formatting, which counts in the generator's per-VM work. */
+char *strjoin_impl(const char *first, ...) __attribute__((sentinel));
+#define strjoin(...) strjoin_impl(__VA_ARGS__, NULL)
+char *xvasprintf(const char *fmt, va_list ap) _printf_(1, 0);
 
 bool startswith(const char *s, const char *prefix);
 bool endswith(const char *s, const char *suffix);

@@ -23,7 +23,7 @@ static const struct {
 char *vm_unit_name_of(VmUnitKind kind, const char *instance) {
         assert(kind >= 0 && kind < _VM_UNIT_KIND_MAX);
         assert(instance);
-        return xasprintf("%s@%s.%s", unit_templates[kind].template, instance, unit_templates[kind].type);
+        return strjoin(unit_templates[kind].template, "@", instance, ".", unit_templates[kind].type);
 }
 
 char *vm_unit_name(const char *vm) {
