@@ -32,18 +32,16 @@ size_t unit_exec_arg_escape_into(char *out, const char *s) {
         char *t = out;
 
         *t++ = '"';
-        for (; *s; s++) {
-                switch (*s) {
-                case '\\':
-                case '"':
-                        *t++ = '\\';
+        for (;;) {
+                /* Copied a run at a time: most arguments have nothing to escape. */
+                size_t run = strcspn(s, "\\\"%$");
+                t = mempcpy(t, s, run);
+                s += run;
+                if (!*s)
                         break;
-                case '%':
-                case '$':
-                        *t++ = *s;
-                        break;
-                }
-                *t++ = *s;
+                /* A backslash or quote gets a backslash before it; '%' and '$' are doubled. */
+                *t++ = (*s == '\\' || *s == '"') ? '\\' : *s;
+                *t++ = *s++;
         }
         *t++ = '"';
         *t = 0;

@@ -47,11 +47,14 @@ char *xstrndup(const char *s, size_t n) {
 }
 
 char *xvasprintf(const char *fmt, va_list ap) {
-        char small[256];
+        char small[1024];
         va_list again;
 
         /* Most strings fit on the stack: formatted once and copied, where vasprintf() would allocate,
          * grow and shrink (the generator formats about a hundred per VM). */
+        if (!strchr(fmt, '%'))
+                return xstrdup(fmt);    /* QEMU's many fixed arguments, pushed with strv_pushf() */
+
         int saved_errno = errno;       /* for a %m in the second pass */
         va_copy(again, ap);
         int n = vsnprintf(small, sizeof small, fmt, ap);

@@ -47,6 +47,13 @@ int main(void) {
         check(endswith(text, ": No such file or directory"), "xasprintf's second pass still sees errno for %%m");
         free(text);
 
+        text = xasprintf("chardev=qmp,mode=control");
+        check_streq(text, "chardev=qmp,mode=control", "xasprintf of a format with nothing to format");
+        free(text);
+        text = xasprintf("100%%");
+        check_streq(text, "100%", "xasprintf of an escaped percent sign");
+        free(text);
+
         text = strjoin("/var/lib/qemu-vm", "/", "web01", "/", "nvram.fd");
         check_streq(text, "/var/lib/qemu-vm/web01/nvram.fd", "strjoin");
         free(text);
