@@ -94,15 +94,16 @@ static void disk_names_clear(DiskNames *n) {
         free(n->fdset_ids);
         *n = (DiskNames) {};
 }
+#define _cleanup_disk_names_ _cleanup_(disk_names_clear)
 
 static int disk_names_load(QmpClient *q, const char *vm, DiskNames *ret) {
+        _cleanup_disk_names_ DiskNames n = {};
         json_object *args, *reply = NULL, *v;
-        DiskNames n = {};
 
         args = json_object_new_object();
         json_object_object_add(args, "path", json_object_new_string("/machine/peripheral"));
         if (command(q, vm, "qom-list", args, &reply) < 0)
-                goto fail;
+                return -EIO;
         for (size_t i = 0; i < array_length(reply); i++) {
                 json_object *p = json_object_array_get_idx(reply, i), *type;
                 if (json_object_object_get_ex(p, "name", &v) && json_object_object_get_ex(p, "type", &type) &&
@@ -114,14 +115,14 @@ static int disk_names_load(QmpClient *q, const char *vm, DiskNames *ret) {
         args = json_object_new_object();
         json_object_object_add(args, "flat", json_object_new_boolean(true));
         if (command(q, vm, "query-named-block-nodes", args, &reply) < 0)
-                goto fail;
+                return -EIO;
         for (size_t i = 0; i < array_length(reply); i++)
                 if (json_object_object_get_ex(json_object_array_get_idx(reply, i), "node-name", &v) && string_of(v))
                         strv_push(&n.nodes, string_of(v));
         json_object_put(reply);
 
         if (command(q, vm, "query-fdsets", NULL, &reply) < 0)
-                goto fail;
+                return -EIO;
         for (size_t i = 0; i < array_length(reply); i++) {
                 json_object *set = json_object_array_get_idx(reply, i), *fds, *setid;
                 if (!json_object_object_get_ex(set, "fds", &fds) || !json_object_object_get_ex(set, "fdset-id", &setid))
@@ -136,10 +137,8 @@ static int disk_names_load(QmpClient *q, const char *vm, DiskNames *ret) {
         }
         json_object_put(reply);
         *ret = n;
+        n = (DiskNames) {};
         return 0;
-fail:
-        disk_names_clear(&n);
-        return -EIO;
 }
 
 /* The fd set attach-disk made for disk ID, or -1. */
@@ -285,17 +284,111 @@ static int open_image(const char *path, const DiskOptions *o, struct stat *ret_s
         return fd;
 }
 
-static int attach(const Ctl *ctl, const char *vm, const char *path, const DiskOptions *o) {
-        QmpClient q = QMP_CLIENT_INIT;
-        DiskNames names = {};
+/* What an attach has added to QEMU so far. */
+typedef struct Attached {
+        int64_t fdset;          /* the fd set holding the image's descriptor, or -1 */
+        char *node;             /* the block node, once blockdev-add succeeded */
+} Attached;
+
+/* Takes back what a failed attach added, so that it changes nothing. */
+static void attached_undo(QmpClient *q, const Attached *a) {
+        json_object *args;
+
+        if (a->node) {
+                args = json_object_new_object();
+                json_object_object_add(args, "node-name", json_object_new_string(a->node));
+                (void) qmp_command(q, "blockdev-del", args, VM_QMP_TIMEOUT_MS, NULL, NULL);
+        }
+        if (a->fdset >= 0) {
+                args = json_object_new_object();
+                json_object_object_add(args, "fdset-id", json_object_new_int64(a->fdset));
+                (void) qmp_command(q, "remove-fd", args, VM_QMP_TIMEOUT_MS, NULL, NULL);
+        }
+}
+
+/* The QMP steps of an attach, recording in MADE what each added. Returns an exit code. */
+static int attach_to_qemu(const Ctl *ctl, QmpClient *q, const char *vm, const char *path, int fd,
+                          const struct stat *st, const DiskOptions *o, Attached *made) {
+        _cleanup_disk_names_ DiskNames names = {};
         _cleanup_free_ char *id = NULL, *port = NULL, *dev_id = NULL, *node = NULL, *opaque = NULL, *error = NULL,
                             *fdset_path = NULL, *where = NULL;
         const char *format = o->format ?: format_from_name(path);
         json_object *reply = NULL, *args, *file, *v;
-        int64_t fdset = -1;
-        bool has_ports = false, node_added = false;
+        bool has_ports = false;
+
+        if (disk_names_load(q, vm, &names) < 0)
+                return CTL_EXIT_FAILED;
+        if (o->id) {
+                id = xstrdup(o->id);
+                if (disk_names_in_use(&names, id)) {
+                        log_error("VM %s already has a disk '%s'; choose another --id.", vm, id);
+                        return CTL_EXIT_FAILED;
+                }
+        } else
+                for (unsigned n = 0; !id; n++) {
+                        _cleanup_free_ char *candidate = xasprintf("hot%u", n);
+                        if (!disk_names_in_use(&names, candidate))
+                                id = TAKE_PTR(candidate);
+                }
+        dev_id = qemu_disk_device_id(id);
+        if (free_hotplug_port(q, vm, &port, &has_ports) < 0)
+                return CTL_EXIT_FAILED;
+        if (has_ports && !port) {
+                log_error("VM %s has no free hot-plug slot: every one holds a device. "
+                          "Raise hotplug_slots in its [vm] section; it applies at the next start.", vm);
+                return CTL_EXIT_FAILED;
+        }
+
+        /* The descriptor, in an fd set QEMU's file driver opens as /dev/fdset/N. */
+        opaque = xasprintf(FDSET_OPAQUE_PREFIX "%s", id);
+        args = json_object_new_object();
+        json_object_object_add(args, "opaque", json_object_new_string(opaque));
+        int r = qmp_command_with_fd(q, "add-fd", args, fd, VM_QMP_TIMEOUT_MS, &reply, &error);
+        if (r < 0) {
+                errno = -r;
+                if (error)
+                        log_error("VM %s: add-fd failed: %s", vm, error);
+                else
+                        log_error("VM %s: add-fd failed: %m", vm);
+                return CTL_EXIT_FAILED;
+        }
+        if (json_object_object_get_ex(reply, "fdset-id", &v))
+                made->fdset = json_object_get_int64(v);
+        json_object_put(reply);
+
+        node = qemu_disk_node_name(id);
+        fdset_path = xasprintf("/dev/fdset/%" PRId64, made->fdset);
+        args = json_object_new_object();
+        file = json_object_new_object();
+        json_object_object_add(file, "driver", json_object_new_string(S_ISBLK(st->st_mode) ? "host_device" : "file"));
+        json_object_object_add(file, "filename", json_object_new_string(fdset_path));
+        json_object_object_add(args, "driver", json_object_new_string(format));
+        json_object_object_add(args, "node-name", json_object_new_string(node));
+        json_object_object_add(args, "read-only", json_object_new_boolean(o->readonly));
+        json_object_object_add(args, "discard", json_object_new_string("unmap"));
+        json_object_object_add(args, "file", file);
+        if (command(q, vm, "blockdev-add", args, NULL) < 0)
+                return CTL_EXIT_FAILED;
+        made->node = xstrdup(node);
+
+        args = json_object_new_object();
+        json_object_object_add(args, "driver", json_object_new_string("virtio-blk-pci"));
+        json_object_object_add(args, "id", json_object_new_string(dev_id));
+        json_object_object_add(args, "drive", json_object_new_string(node));
+        if (port)
+                json_object_object_add(args, "bus", json_object_new_string(port));
+        if (command(q, vm, "device_add", args, NULL) < 0)
+                return CTL_EXIT_FAILED;
+
+        where = port ? xasprintf(", slot %s", port) : NULL;
+        report(ctl, vm, "attached", id, path, format, o->readonly, where);
+        return CTL_EXIT_OK;
+}
+
+static int attach(const Ctl *ctl, const char *vm, const char *path, const DiskOptions *o) {
+        _cleanup_qmp_ QmpClient q = QMP_CLIENT_INIT;
+        Attached made = { .fdset = -1 };
         struct stat st;
-        int ret = CTL_EXIT_FAILED;
 
         /* Everything that can be checked before QEMU is touched. */
         if (o->id && !device_id_is_valid(o->id)) {
@@ -308,87 +401,11 @@ static int attach(const Ctl *ctl, const char *vm, const char *path, const DiskOp
         int r = connect_running(vm, &q);
         if (r != CTL_EXIT_OK)
                 return r;
-        if (disk_names_load(&q, vm, &names) < 0)
-                goto finish;
-        if (o->id) {
-                id = xstrdup(o->id);
-                if (disk_names_in_use(&names, id)) {
-                        log_error("VM %s already has a disk '%s'; choose another --id.", vm, id);
-                        goto finish;
-                }
-        } else
-                for (unsigned n = 0; !id; n++) {
-                        _cleanup_free_ char *candidate = xasprintf("hot%u", n);
-                        if (!disk_names_in_use(&names, candidate))
-                                id = TAKE_PTR(candidate);
-                }
-        dev_id = qemu_disk_device_id(id);
-        if (free_hotplug_port(&q, vm, &port, &has_ports) < 0)
-                goto finish;
-        if (has_ports && !port) {
-                log_error("VM %s has no free hot-plug slot: every one holds a device. "
-                          "Raise hotplug_slots in its [vm] section; it applies at the next start.", vm);
-                goto finish;
-        }
-
-        /* The descriptor, in an fd set QEMU's file driver opens as /dev/fdset/N. */
-        opaque = xasprintf(FDSET_OPAQUE_PREFIX "%s", id);
-        args = json_object_new_object();
-        json_object_object_add(args, "opaque", json_object_new_string(opaque));
-        r = qmp_command_with_fd(&q, "add-fd", args, fd, VM_QMP_TIMEOUT_MS, &reply, &error);
-        if (r < 0) {
-                log_error("VM %s: add-fd failed: %s", vm, error ?: strerror(-r));
-                goto finish;
-        }
-        if (json_object_object_get_ex(reply, "fdset-id", &v))
-                fdset = json_object_get_int64(v);
-        json_object_put(reply);
-        reply = NULL;
-
-        node = qemu_disk_node_name(id);
-        fdset_path = xasprintf("/dev/fdset/%" PRId64, fdset);
-        args = json_object_new_object();
-        file = json_object_new_object();
-        json_object_object_add(file, "driver", json_object_new_string(S_ISBLK(st.st_mode) ? "host_device" : "file"));
-        json_object_object_add(file, "filename", json_object_new_string(fdset_path));
-        json_object_object_add(args, "driver", json_object_new_string(format));
-        json_object_object_add(args, "node-name", json_object_new_string(node));
-        json_object_object_add(args, "read-only", json_object_new_boolean(o->readonly));
-        json_object_object_add(args, "discard", json_object_new_string("unmap"));
-        json_object_object_add(args, "file", file);
-        if (command(&q, vm, "blockdev-add", args, NULL) < 0)
-                goto finish;
-        node_added = true;
-
-        args = json_object_new_object();
-        json_object_object_add(args, "driver", json_object_new_string("virtio-blk-pci"));
-        json_object_object_add(args, "id", json_object_new_string(dev_id));
-        json_object_object_add(args, "drive", json_object_new_string(node));
-        if (port)
-                json_object_object_add(args, "bus", json_object_new_string(port));
-        if (command(&q, vm, "device_add", args, NULL) < 0)
-                goto finish;
-
-        where = port ? xasprintf(", slot %s", port) : NULL;
-        report(ctl, vm, "attached", id, path, format, o->readonly, where);
-        ret = CTL_EXIT_OK;
-finish:
-        if (ret != CTL_EXIT_OK) {
-                /* Undo, so that a failed attach changes nothing. */
-                if (node_added) {
-                        args = json_object_new_object();
-                        json_object_object_add(args, "node-name", json_object_new_string(node));
-                        (void) qmp_command(&q, "blockdev-del", args, VM_QMP_TIMEOUT_MS, NULL, NULL);
-                }
-                if (fdset >= 0) {
-                        args = json_object_new_object();
-                        json_object_object_add(args, "fdset-id", json_object_new_int64(fdset));
-                        (void) qmp_command(&q, "remove-fd", args, VM_QMP_TIMEOUT_MS, NULL, NULL);
-                }
-        }
-        disk_names_clear(&names);
-        qmp_close(&q);
-        return ret;
+        r = attach_to_qemu(ctl, &q, vm, path, fd, &st, o, &made);
+        if (r != CTL_EXIT_OK)
+                attached_undo(&q, &made);
+        free(made.node);
+        return r;
 }
 
 /* Until DEVICE_DELETED names the device (QEMU also sends one for its virtio backend, without "device"). */
@@ -410,21 +427,21 @@ static int wait_device_deleted(QmpClient *q, const char *dev_id, long long deadl
 
 static int detach(const Ctl *ctl, const char *vm, const char *id, const DiskOptions *o) {
         _cleanup_free_ char *dev_id = qemu_disk_device_id(id), *node = qemu_disk_node_name(id);
-        QmpClient q = QMP_CLIENT_INIT;
-        DiskNames names = {};
+        _cleanup_qmp_ QmpClient q = QMP_CLIENT_INIT;
+        _cleanup_disk_names_ DiskNames names = {};
         json_object *args;
-        int ret = CTL_EXIT_FAILED, r;
+        int r;
 
         r = connect_running(vm, &q);
         if (r != CTL_EXIT_OK)
                 return r;
         if (disk_names_load(&q, vm, &names) < 0)
-                goto finish;
+                return CTL_EXIT_FAILED;
         bool has_device = disk_names_has_device(&names, id), has_node = disk_names_has_node(&names, id);
         int64_t fdset = disk_names_fdset(&names, id);
         if (!has_device && !has_node && fdset < 0) {
                 log_error("VM %s has no disk '%s'.", vm, id);
-                goto finish;
+                return CTL_EXIT_FAILED;
         }
         /* The device may be gone already: an earlier detach-disk gave up waiting and the guest let go
          * later. Then only its block node and file are left to release. */
@@ -432,7 +449,7 @@ static int detach(const Ctl *ctl, const char *vm, const char *id, const DiskOpti
                 args = json_object_new_object();
                 json_object_object_add(args, "id", json_object_new_string(dev_id));
                 if (command(&q, vm, "device_del", args, NULL) < 0)
-                        goto finish;
+                        return CTL_EXIT_FAILED;
                 uint64_t timeout_s = o->timeout_s ?: DETACH_TIMEOUT_DEFAULT_S;
                 r = wait_device_deleted(&q, dev_id, qmp_now_ms() + (long long) timeout_s * 1000);
                 if (r == -ETIMEDOUT) {
@@ -440,12 +457,11 @@ static int detach(const Ctl *ctl, const char *vm, const char *id, const DiskOpti
                                   "request stays pending in QEMU: once the guest lets go, run detach-disk again "
                                   "to release the image.",
                                   vm, id, timeout_s);
-                        ret = CTL_EXIT_TIMEOUT;
-                        goto finish;
+                        return CTL_EXIT_TIMEOUT;
                 }
                 if (r < 0) {
                         log_error_errno(r, "VM %s: lost QMP while waiting for the disk to go: %m", vm);
-                        goto finish;
+                        return CTL_EXIT_FAILED;
                 }
         }
         /* A disk from the file (-drive) takes its block node along; a hot-plugged one needs blockdev-del. */
@@ -453,20 +469,16 @@ static int detach(const Ctl *ctl, const char *vm, const char *id, const DiskOpti
                 args = json_object_new_object();
                 json_object_object_add(args, "node-name", json_object_new_string(node));
                 if (command(&q, vm, "blockdev-del", args, NULL) < 0)
-                        goto finish;
+                        return CTL_EXIT_FAILED;
         }
         if (fdset >= 0) {
                 args = json_object_new_object();
                 json_object_object_add(args, "fdset-id", json_object_new_int64(fdset));
                 if (command(&q, vm, "remove-fd", args, NULL) < 0)
-                        goto finish;
+                        return CTL_EXIT_FAILED;
         }
         report(ctl, vm, "detached", id, NULL, NULL, false, NULL);
-        ret = CTL_EXIT_OK;
-finish:
-        disk_names_clear(&names);
-        qmp_close(&q);
-        return ret;
+        return CTL_EXIT_OK;
 }
 
 typedef int (*DiskAction)(const Ctl *ctl, const char *vm, const char *arg, const DiskOptions *o);

@@ -41,6 +41,15 @@ static int mkdir_parent(int dir_fd, const char *dir, const char *relpath, char *
         return 0;
 }
 
+/* The output directory's descriptor, once RELPATH's directory exists in it. */
+static int output_parent(const char *dir, const char *relpath, char **last_made) {
+        int dir_fd = output_dir_fd(dir);
+        if (dir_fd < 0)
+                return dir_fd;
+        int r = mkdir_parent(dir_fd, dir, relpath, last_made);
+        return r < 0 ? r : dir_fd;
+}
+
 int unit_file_write(const char *dir, const char *relpath, const char *content, FILE *dry_run) {
         static char *last_made;
         int r;
@@ -50,12 +59,9 @@ int unit_file_write(const char *dir, const char *relpath, const char *content, F
                 return 0;
         }
 
-        int dir_fd = output_dir_fd(dir);
+        int dir_fd = output_parent(dir, relpath, &last_made);
         if (dir_fd < 0)
                 return dir_fd;
-        r = mkdir_parent(dir_fd, dir, relpath, &last_made);
-        if (r < 0)
-                return r;
 
         /* Written in place: the output directory is ours alone and systemd reads it only after the
          * generator has exited (systemd.generator(7)). A file that cannot be written whole is removed,
@@ -84,12 +90,9 @@ int unit_file_add_wants(const char *dir, const char *target, const char *unit, c
                 return 0;
         }
 
-        int dir_fd = output_dir_fd(dir);
+        int dir_fd = output_parent(dir, relpath, &last_made);
         if (dir_fd < 0)
                 return dir_fd;
-        int r = mkdir_parent(dir_fd, dir, relpath, &last_made);
-        if (r < 0)
-                return r;
         if (symlinkat(template_path, dir_fd, relpath) < 0 && errno != EEXIST)
                 return log_error_errno(-errno, "Failed to create link '%s/%s': %m", dir, relpath);
         return 0;

@@ -77,62 +77,75 @@ static int read_image(struct burn_source *source, void **ret, size_t *ret_size) 
         return 0;
 }
 
+static void iso_image_unrefp(IsoImage **image) {
+        if (*image)
+                iso_image_unref(*image);
+}
+
+static void iso_write_opts_freep(IsoWriteOpts **options) {
+        if (*options)
+                iso_write_opts_free(*options);
+}
+
+static void burn_source_freep(struct burn_source **source) {
+        if (*source) {
+                (*source)->free_data(*source);
+                free(*source);
+        }
+}
+
+/* Builds the image and reads it out; *RET_STEP names the step that failed. Returns a libisofs error
+ * code. Its objects are freed on return, before the caller's iso_finish(). */
+static int build_image(const SeedEntry *entries, size_t n, void **ret, size_t *ret_size, const char **ret_step) {
+        _cleanup_(iso_image_unrefp) IsoImage *image = NULL;
+        _cleanup_(iso_write_opts_freep) IsoWriteOpts *options = NULL;
+        _cleanup_(burn_source_freep) struct burn_source *source = NULL;
+        int r;
+
+        *ret_step = "iso_image_new";
+        r = iso_image_new("cidata", &image);
+        if (r < 0)
+                return r;
+        iso_image_set_volume_id(image, "cidata");
+        for (size_t i = 0; i < n; i++)
+                if (entries[i].content) {
+                        *ret_step = entries[i].name;
+                        r = add_file(image, entries[i].name, entries[i].content);
+                        if (r < 0)
+                                return r;
+                }
+
+        *ret_step = "write options";
+        options = write_options();
+        if (!options)
+                return ISO_OUT_OF_MEM;
+        *ret_step = "writing the image";
+        r = iso_image_create_burn_source(image, options, &source);
+        if (r < 0)
+                return r;
+        r = read_image(source, ret, ret_size);
+        if (r < 0)
+                source->cancel(source);
+        return r;
+}
+
 int seed_iso_render(const SeedEntry *entries, size_t n, void **ret, size_t *ret_size, char **ret_error) {
         time_t now = SEED_TIME;
-        IsoImage *image = NULL;
-        IsoWriteOpts *options = NULL;
-        struct burn_source *source = NULL;
         const char *step = "iso_init";
         int r;
 
         r = iso_init_with_flag(1);              /* 1: leave the locale alone */
-        if (r < 0)
-                goto fail;
-        /* Errors come back as return values, told by us; libisofs itself stays quiet. */
-        iso_set_msgs_severities((char *) "NEVER", (char *) "NEVER", (char *) "");
-        iso_set_local_charset((char *) "UTF-8", 0);
-        iso_nowtime(&now, 1);                   /* the root directory's times */
-
-        step = "iso_image_new";
-        r = iso_image_new("cidata", &image);
-        if (r < 0)
-                goto fail;
-        iso_image_set_volume_id(image, "cidata");
-        for (size_t i = 0; i < n; i++)
-                if (entries[i].content) {
-                        step = entries[i].name;
-                        r = add_file(image, entries[i].name, entries[i].content);
-                        if (r < 0)
-                                goto fail;
-                }
-
-        step = "write options";
-        options = write_options();
-        r = options ? 0 : ISO_OUT_OF_MEM;
-        if (r < 0)
-                goto fail;
-        step = "writing the image";
-        r = iso_image_create_burn_source(image, options, &source);
-        if (r < 0)
-                goto fail;
-        r = read_image(source, ret, ret_size);
-        if (r < 0) {
-                source->cancel(source);
-                goto fail;
+        if (r >= 0) {
+                /* Errors come back as return values, told by us; libisofs itself stays quiet. */
+                iso_set_msgs_severities((char *) "NEVER", (char *) "NEVER", (char *) "");
+                iso_set_local_charset((char *) "UTF-8", 0);
+                iso_nowtime(&now, 1);           /* the root directory's times */
+                r = build_image(entries, n, ret, ret_size, &step);
         }
-        goto done;
-
-fail:
-        *ret_error = xasprintf("libisofs: %s: %s", step, iso_error_to_msg(r));
-done:
-        if (source) {
-                source->free_data(source);
-                free(source);
-        }
-        if (options)
-                iso_write_opts_free(options);
-        if (image)
-                iso_image_unref(image);
         iso_finish();
-        return r < 0 ? -EIO : 0;
+        if (r < 0) {
+                *ret_error = xasprintf("libisofs: %s: %s", step, iso_error_to_msg(r));
+                return -EIO;
+        }
+        return 0;
 }

@@ -85,7 +85,7 @@ static void press_power_button(QmpClient *q) {
 /* Asks the guest agent to power the guest off. It answers nothing when it obeys (the guest goes
  * down), so only an error reply or no agent at all is a failure; the SHUTDOWN event tells the rest. */
 static void ask_agent(const Agent *agent, pid_t pid) {
-        QmpClient q = QMP_CLIENT_INIT;
+        _cleanup_qmp_ QmpClient q = QMP_CLIENT_INIT;
         _cleanup_free_ char *error = NULL;
         int r = peer_socket_connect_path(agent->path, pid);
         if (r >= 0)
@@ -97,7 +97,6 @@ static void ask_agent(const Agent *agent, pid_t pid) {
                 if (r == -ETIMEDOUT || r == -ECONNRESET || r == 0)
                         r = 0;
         }
-        qmp_close(&q);
         if (r == -EIO)
                 log_warning("The guest agent refused guest-shutdown: %s", error);
         else if (r < 0) {
@@ -164,7 +163,7 @@ static Outcome wait_for_guest(QmpClient *q, unsigned timeout_s, const Agent *age
 }
 
 static int run(const char *qmp_path, unsigned timeout_s, const Agent *agent) {
-        QmpClient q = QMP_CLIENT_INIT;
+        _cleanup_qmp_ QmpClient q = QMP_CLIENT_INIT;
         Qemu qemu = find_qemu();
         _cleanup_close_ _unused_ int pidfd = qemu.pidfd;  /* closes qemu.pidfd on return */
         int r;
@@ -179,7 +178,6 @@ static int run(const char *qmp_path, unsigned timeout_s, const Agent *agent) {
         if (r >= 0)
                 r = qmp_connect(&q, r, CONNECT_TIMEOUT_MS);
         if (r < 0) {
-                qmp_close(&q);
                 if (wait_for_exit(&qemu, 0)) {
                         log_info("QEMU has exited.");
                         return 0;
@@ -198,7 +196,7 @@ static int run(const char *qmp_path, unsigned timeout_s, const Agent *agent) {
                 if (r == -EIO)
                         log_warning("quit failed: %s", error);
         }
-        qmp_close(&q);
+        qmp_close(&q);          /* done with QMP: QEMU's socket is let go before the wait for its exit */
 
         if (!wait_for_exit(&qemu, EXIT_WAIT_MS)) {
                 log_error("QEMU did not exit within %d s; systemd will terminate it.", EXIT_WAIT_MS / 1000);

@@ -11,11 +11,13 @@
 #include "log.h"
 
 char *path_dirname(const char *path) {
+        assert(path);
         _cleanup_free_ char *copy = xstrdup(path);
         return xstrdup(dirname(copy));
 }
 
 int fsync_dir_of(const char *path) {
+        assert(path);
         _cleanup_free_ char *dir = path_dirname(path);
         _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0 || fsync(fd) < 0)
@@ -40,6 +42,7 @@ static void remove_stale_temps(const char *path) {
 
 /* A unique temporary name in the same directory, so the final rename cannot cross filesystems. */
 int atomic_temp_open(const char *path, char **ret_tmp, int *ret_fd) {
+        assert(path && ret_tmp && ret_fd);
         _cleanup_free_ char *copy = xstrdup(path), *dir = path_dirname(path);
         char *tmp = xasprintf("%s/.%s.tmp-XXXXXX", dir, basename(copy));
 
@@ -57,6 +60,7 @@ int atomic_temp_open(const char *path, char **ret_tmp, int *ret_fd) {
 
 /* The rename is done; a failed directory sync only weakens durability, so it is a warning. */
 void sync_dir_after_commit(const char *path) {
+        assert(path);
         int r = fsync_dir_of(path);
         if (r < 0) {
                 errno = -r;
@@ -88,11 +92,13 @@ int make_private_and_sync(int fd) {
 }
 
 int atomic_commit_new(const char *tmp, int fd, const char *path) {
+        assert(tmp && path);
         int r = make_private_and_sync(fd);
         return r < 0 ? r : commit_temp(tmp, path);
 }
 
 int fd_write_all(int fd, const void *data, size_t size) {
+        assert(data || size == 0);
         for (size_t done = 0; done < size;) {
                 ssize_t k = write(fd, (const uint8_t *) data + done, size - done);
                 if (k < 0)

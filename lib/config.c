@@ -43,6 +43,7 @@ const char *const tpm_model_table[_TPM_MODEL_MAX] = {
 };
 
 void config_errors_add(ConfigErrors *e, const char *file, unsigned line, const char *fmt, ...) {
+        assert(e && fmt);
         ConfigError *error;
         va_list ap;
 
@@ -85,6 +86,7 @@ void config_errors_clear(ConfigErrors *e) {
 
 /* The built-in defaults are the schema's (config-schema.c). */
 void vm_config_init(VmConfig *c, const char *name, const char *source_path) {
+        assert(c && name);
         *c = (VmConfig) { .name = xstrdup(name), .source_path = xstrdup(source_path) };
         for (SectionKind k = 0; k < _SECTION_MAX; k++)
                 if (!config_sections[k].has_id)
@@ -111,6 +113,7 @@ bool net_has_static_config(const NetConfig *n) {
 }
 
 void vm_config_free(VmConfig *c) {
+        assert(c);
         free(c->name);
         free(c->source_path);
         strv_clear(&c->files);

@@ -5,6 +5,7 @@
 #include "util.h"
 
 char *qemu_option_escape(const char *s) {
+        assert(s);
         char *out = xmalloc(strlen(s) * 2 + 1), *t = out;
 
         for (; *s; s++) {
@@ -17,6 +18,7 @@ char *qemu_option_escape(const char *s) {
 }
 
 char *unit_specifier_escape(const char *s) {
+        assert(s);
         char *out = xmalloc(strlen(s) * 2 + 1), *t = out;
 
         for (; *s; s++) {
@@ -29,6 +31,7 @@ char *unit_specifier_escape(const char *s) {
 }
 
 size_t unit_exec_arg_escape_into(char *out, const char *s) {
+        assert(out && s);
         char *t = out;
 
         *t++ = '"';
@@ -113,6 +116,7 @@ bool unit_path_list_item_ok(const char *path) {
 }
 
 char *string_printable(const char *s) {
+        assert(s);
         const unsigned char *u = (const unsigned char *) s;
         size_t n = strlen(s), o = 0;
         char *out = xmalloc(n + 1);

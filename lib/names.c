@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <string.h>
 
 #include "names.h"
@@ -19,6 +20,7 @@ static bool name_is_valid(const char *s, size_t max) {
 }
 
 bool vm_name_is_valid(const char *name) {
+        assert(name);
         return name_is_valid(name, VM_NAME_MAX);
 }
 

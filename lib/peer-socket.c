@@ -72,6 +72,7 @@ int peer_socket_connect(const char *dir, const char *name, pid_t peer_pid) {
 }
 
 int unix_connect(const char *path) {
+        assert(path);
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         if (strlen(path) >= sizeof sa.sun_path)
                 return -ENAMETOOLONG;
@@ -85,6 +86,7 @@ int unix_connect(const char *path) {
 }
 
 int peer_socket_connect_path(const char *path, pid_t peer_pid) {
+        assert(path);
         _cleanup_free_ char *dir = xstrdup(path);
         char *slash = strrchr(dir, '/');
         if (!slash || slash == dir)

@@ -156,6 +156,7 @@ static int take_reply(json_object *reply, json_object **ret_return, char **ret_e
 
 int qmp_command_with_fd(QmpClient *q, const char *command, json_object *arguments, int fd, int timeout_ms,
                         json_object **ret_return, char **ret_error) {
+        assert(q && command);
         long long deadline = qmp_now_ms() + timeout_ms;
         unsigned id = ++q->next_id;
         json_object *msg = json_object_new_object();
@@ -191,6 +192,7 @@ int qmp_command_with_fd(QmpClient *q, const char *command, json_object *argument
 }
 
 int qmp_next_event(QmpClient *q, int timeout_ms, json_object **ret) {
+        assert(q && ret);
         long long deadline = qmp_now_ms() + timeout_ms;
 
         if (q->n_events > 0) {
@@ -217,6 +219,7 @@ int qmp_next_event(QmpClient *q, int timeout_ms, json_object **ret) {
 }
 
 int qmp_connect(QmpClient *q, int fd, int timeout_ms) {
+        assert(q);
         long long deadline = qmp_now_ms() + timeout_ms;
         json_object *greeting;
         int r;
@@ -273,6 +276,7 @@ static int skip_to_delimiter(QmpClient *q, long long deadline) {
 }
 
 int qmp_agent_connect(QmpClient *q, int fd, int timeout_ms) {
+        assert(q);
         long long deadline = qmp_now_ms() + timeout_ms;
         unsigned sync_id;
         int r;

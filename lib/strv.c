@@ -6,6 +6,7 @@
 #include "strv.h"
 
 void strv_consume(Strv *v, char *s) {
+        assert(v && s);
         if (v->n + 2 > v->allocated) {
                 v->allocated = v->allocated ? v->allocated * 2 : 16;
                 v->items = xrealloc(v->items, v->allocated * sizeof(char *));
@@ -19,6 +20,7 @@ void strv_push(Strv *v, const char *s) {
 }
 
 void strv_pushf(Strv *v, const char *fmt, ...) {
+        assert(v && fmt);
         va_list ap;
 
         va_start(ap, fmt);
@@ -34,6 +36,7 @@ void strv_clear(Strv *v) {
 }
 
 char *strv_join(const Strv *v, const char *sep) {
+        assert(v && sep);
         size_t len = 1;
 
         for (size_t i = 0; i < v->n; i++)
@@ -46,6 +49,7 @@ char *strv_join(const Strv *v, const char *sep) {
 }
 
 bool strv_contains(const Strv *v, const char *s) {
+        assert(v && s);
         for (size_t i = 0; i < v->n; i++)
                 if (streq(v->items[i], s))
                         return true;
@@ -53,6 +57,7 @@ bool strv_contains(const Strv *v, const char *s) {
 }
 
 int strv_split_words(Strv *v, const char *s) {
+        assert(v && s);
         size_t len = strlen(s);
         _cleanup_free_ char *word = xmalloc(len + 1);
 

@@ -47,6 +47,7 @@ char *xstrndup(const char *s, size_t n) {
 }
 
 char *xvasprintf(const char *fmt, va_list ap) {
+        assert(fmt);
         char small[1024];
         va_list again;
 

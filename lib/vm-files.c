@@ -3,6 +3,7 @@
 #include "vm-files.h"
 
 void vm_owned_paths(const char *vm, VmOwnedPaths *ret) {
+        assert(vm && ret);
         _cleanup_free_ char *log = vm_serial_log_path(vm);
 
         *ret = (VmOwnedPaths) {};

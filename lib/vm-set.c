@@ -33,6 +33,7 @@ static int name_order(const struct dirent **a, const struct dirent **b) {
 }
 
 int vm_set_load(VmSet *set, const char *dir, const char *defaults_file) {
+        assert(set && dir);
         struct dirent **entries;
         int n;
 
