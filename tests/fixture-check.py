@@ -9,10 +9,14 @@ argv as systemd parses them. Then checks each assertion line read from stdin:
                                           its values, for a key that takes a list, since the last
                                           empty KEY= reset it)
   ## assert-no-key UNIT SECTION KEY       UNIT's drop-in does not set KEY in [SECTION]
+  ## assert-no-value UNIT SECTION KEY=VALUE  UNIT's drop-in does not set KEY to VALUE in [SECTION]
+                                          (nor include VALUE, for a key that takes a list)
   ## assert-argv UNIT KEY ARG...          one KEY line of UNIT (an Exec line) has the ARGs, in this
                                           order and next to each other (ARGs split as a shell would)
+  ## assert-no-arg UNIT KEY TEXT          no argument of UNIT's KEY lines (Exec lines) contains TEXT
   ## assert-link LINK -> TARGET           the generator makes the symbolic link LINK (below its
                                           output directory) pointing at TARGET
+  ## assert-no-unit UNIT                  the generator writes no drop-in for UNIT
 
 Prints one line per failed assertion; exits 1 when any failed, 2 when the output cannot be read.
 """
@@ -82,10 +86,22 @@ def check(units, links, assertion):
         if links.get(link) != target:
             return f"no link {link} -> {target} (links: {sorted(links.items())})"
         return None
+    if kind == "assert-no-unit":
+        if not rest or " " in rest:
+            return f"malformed: {assertion}"
+        if rest in units:
+            return f"{rest} has a drop-in"
+        return None
     words = rest.split(" ", 2)
     if len(words) < 3:
         return f"malformed: {assertion}"
     unit, section, spec = words
+    if kind == "assert-no-arg":
+        key, text = section, spec
+        found = [a for s in units.get(unit, {}).values() for k, v in s if k == key for a in exec_argv(v) if text in a]
+        if found:
+            return f"a {key}= argument of {unit} contains {text!r}: {found}"
+        return None
     if kind == "assert-argv":
         key, part = section, shlex.split(spec)
         lines = [v for s in units.get(unit, {}).values() for k, v in s if k == key]
@@ -97,14 +113,16 @@ def check(units, links, assertion):
     settings = units.get(unit, {}).get(section)
     if settings is None:
         return f"{unit} has no [{section}]"
-    if kind == "assert-key":
+    if kind in ("assert-key", "assert-no-value"):
         key, _, value = spec.partition("=")
         values = []
         for k, v in settings:
             if k == key:
                 values = [] if v == "" else values + [v]    # an empty assignment resets
-        if value not in values:
+        if kind == "assert-key" and value not in values:
             return f"[{section}] of {unit}: {key}={value} not set (found: {values})"
+        if kind == "assert-no-value" and value in values:
+            return f"[{section}] of {unit} sets {key}={value}"
         return None
     if kind == "assert-no-key":
         if "=" in spec:

@@ -5,16 +5,19 @@
 #   ## expect-error TEXT        the VM is refused and stderr has TEXT (paths shown as /etc/qemu/vms/...)
 #   ## assert-contains TEXT     the generated output contains TEXT
 #   ## assert-not-contains TEXT the generated output does not contain TEXT
-#   ## assert-key UNIT SECTION KEY=VALUE, assert-no-key UNIT SECTION KEY, assert-argv UNIT KEY ARG...,
-#   ## assert-link LINK -> TARGET
-#                               a unit's setting, or a slice of an Exec line's argv (tests/fixture-check.py)
+#   ## assert-key UNIT SECTION KEY=VALUE, assert-no-key UNIT SECTION KEY,
+#   ## assert-no-value UNIT SECTION KEY=VALUE, assert-argv UNIT KEY ARG..., assert-no-arg UNIT KEY TEXT,
+#   ## assert-link LINK -> TARGET, assert-no-unit UNIT
+#                               a unit's setting, a slice of an Exec line's argv, a link, a unit not
+#                               written (tests/fixture-check.py): what a fixture is about, said precisely
 #
-# A file that cannot hold such lines (an empty one) has them in NAME.asserts instead.
-# A good fixture also has its whole output: NAME.expected, the --dry-run text compared byte for byte,
-# or, for a few, tests/golden/NAME/, the tree the generator writes into its output directory, compared
-# with diff -r as systemd's own generator tests do (file contents and symbolic links' targets, with the
-# build's helper and unit directories written as @HELPER_DIR@ and @UNIT_DIR@).
-# UPDATE=1 rewrites the .expected files and golden trees (review the diff before committing).
+# A file that cannot hold such lines (an empty one, one too long) has them in NAME.asserts instead. A
+# good fixture needs at least one assertion, or a golden tree. The grep-style assert-contains is left
+# for comments, which are text.
+# A few good fixtures also keep their whole output: tests/golden/NAME/, the tree the generator writes
+# into its output directory, compared with diff -r as systemd's own generator tests do (file contents
+# and symbolic links' targets, with the build's helper and unit directories written as @HELPER_DIR@
+# and @UNIT_DIR@). UPDATE=1 rewrites the golden trees (review the diff before committing).
 # VALGRIND=1 runs the generator under valgrind's memcheck: any error or definite leak fails the case.
 # Usage: HELPER_DIR=... UNIT_DIR=... run-fixtures.sh GENERATOR FIXTURE_DIR. Speaks TAP.
 set -u
@@ -101,7 +104,8 @@ for conf in "${cases[@]}"; do
                         text=${line#"## assert-not-contains "}
                         grep -qF -- "$text" "$work/out" && problems+=("output has: $text")
                         ;;
-                "## assert-key "* | "## assert-no-key "* | "## assert-argv "* | "## assert-link "*)
+                "## assert-key "* | "## assert-no-key "* | "## assert-no-value "* | "## assert-argv "* | \
+                "## assert-no-arg "* | "## assert-link "* | "## assert-no-unit "*)
                         printf '%s\n' "$line" >>"$work/precise"
                         ;;
                 "##"*)
@@ -119,18 +123,12 @@ for conf in "${cases[@]}"; do
                 grep -q '^ExecStart="[^"]*qemu-system' "$work/out" && problems+=("a QEMU command line was generated")
         else
                 [ $rc = 0 ] || problems+=("exit status $rc: $(head -3 "$work/err")")
-                expected=${conf%.conf}.expected
                 name=${file%.conf}
+                grep -q '^## assert-' "$conf" "${conf%.conf}.asserts" 2>/dev/null || [ -d "$golden/$name" ] ||
+                        problems+=("no assertion: say what this fixture is about")
                 if [ -d "$golden/$name" ]; then
                         tree_differs "$dir" "$golden/$name" "$work/tree.$n" >"$work/diff" ||
                                 problems+=("the tree differs from golden/$name:" "$(cat "$work/diff")")
-                elif [ "${UPDATE:-0}" = 1 ]; then
-                        cp "$work/out" "$expected"
-                elif [ ! -f "$expected" ]; then
-                        problems+=("missing $(basename "$expected")")
-                elif ! diff -u "$expected" "$work/out" >"$work/diff"; then
-                        problems+=("output differs from $(basename "$expected"):")
-                        problems+=("$(cat "$work/diff")")
                 fi
         fi
 
