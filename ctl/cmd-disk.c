@@ -284,6 +284,20 @@ static int open_image(const char *path, const DiskOptions *o, struct stat *ret_s
         return fd;
 }
 
+/* Releases a block node that attach-disk added. */
+static int blockdev_del(QmpClient *q, const char *vm, const char *node) {
+        json_object *args = json_object_new_object();
+        json_object_object_add(args, "node-name", json_object_new_string(node));
+        return command(q, vm, "blockdev-del", args, NULL);
+}
+
+/* Closes the fd set that holds an attached image's descriptor. */
+static int remove_fd(QmpClient *q, const char *vm, int64_t fdset) {
+        json_object *args = json_object_new_object();
+        json_object_object_add(args, "fdset-id", json_object_new_int64(fdset));
+        return command(q, vm, "remove-fd", args, NULL);
+}
+
 /* What an attach has added to QEMU so far. */
 typedef struct Attached {
         int64_t fdset;          /* the fd set holding the image's descriptor, or -1 */
@@ -291,19 +305,11 @@ typedef struct Attached {
 } Attached;
 
 /* Takes back what a failed attach added, so that it changes nothing. */
-static void attached_undo(QmpClient *q, const Attached *a) {
-        json_object *args;
-
-        if (a->node) {
-                args = json_object_new_object();
-                json_object_object_add(args, "node-name", json_object_new_string(a->node));
-                (void) qmp_command(q, "blockdev-del", args, VM_QMP_TIMEOUT_MS, NULL, NULL);
-        }
-        if (a->fdset >= 0) {
-                args = json_object_new_object();
-                json_object_object_add(args, "fdset-id", json_object_new_int64(a->fdset));
-                (void) qmp_command(q, "remove-fd", args, VM_QMP_TIMEOUT_MS, NULL, NULL);
-        }
+static void attached_undo(QmpClient *q, const char *vm, const Attached *a) {
+        if (a->node)
+                (void) blockdev_del(q, vm, a->node);
+        if (a->fdset >= 0)
+                (void) remove_fd(q, vm, a->fdset);
 }
 
 /* The QMP steps of an attach, recording in MADE what each added. Returns an exit code. */
@@ -403,7 +409,7 @@ static int attach(const Ctl *ctl, const char *vm, const char *path, const DiskOp
                 return r;
         r = attach_to_qemu(ctl, &q, vm, path, fd, &st, o, &made);
         if (r != CTL_EXIT_OK)
-                attached_undo(&q, &made);
+                attached_undo(&q, vm, &made);
         free(made.node);
         return r;
 }
@@ -465,18 +471,10 @@ static int detach(const Ctl *ctl, const char *vm, const char *id, const DiskOpti
                 }
         }
         /* A disk from the file (-drive) takes its block node along; a hot-plugged one needs blockdev-del. */
-        if (has_node) {
-                args = json_object_new_object();
-                json_object_object_add(args, "node-name", json_object_new_string(node));
-                if (command(&q, vm, "blockdev-del", args, NULL) < 0)
-                        return CTL_EXIT_FAILED;
-        }
-        if (fdset >= 0) {
-                args = json_object_new_object();
-                json_object_object_add(args, "fdset-id", json_object_new_int64(fdset));
-                if (command(&q, vm, "remove-fd", args, NULL) < 0)
-                        return CTL_EXIT_FAILED;
-        }
+        if (has_node && blockdev_del(&q, vm, node) < 0)
+                return CTL_EXIT_FAILED;
+        if (fdset >= 0 && remove_fd(&q, vm, fdset) < 0)
+                return CTL_EXIT_FAILED;
         report(ctl, vm, "detached", id, NULL, NULL, false, NULL);
         return CTL_EXIT_OK;
 }

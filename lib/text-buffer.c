@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <stdarg.h>
 
 #include "text-buffer.h"
@@ -36,6 +37,7 @@ void text_buffer_printf(TextBuffer *b, const char *fmt, ...) {
         va_list ap;
 
         /* Straight into the spare room; only a line longer than that is formatted twice. */
+        int saved_errno = errno;       /* for a %m in the second pass, after a reallocation */
         (void) text_buffer_reserve(b, 255);
         size_t room = b->allocated - b->length;
         va_start(ap, fmt);
@@ -45,6 +47,7 @@ void text_buffer_printf(TextBuffer *b, const char *fmt, ...) {
                 oom();
         if ((size_t) n >= room) {
                 char *at = text_buffer_reserve(b, (size_t) n);
+                errno = saved_errno;
                 va_start(ap, fmt);
                 n = vsnprintf(at, (size_t) n + 1, fmt, ap);
                 va_end(ap);

@@ -13,10 +13,15 @@ argv as systemd parses them. Then checks each assertion line read from stdin:
                                           (nor include VALUE, for a key that takes a list)
   ## assert-argv UNIT KEY ARG...          one KEY line of UNIT (an Exec line) has the ARGs, in this
                                           order and next to each other (ARGs split as a shell would)
-  ## assert-no-arg UNIT KEY TEXT          no argument of UNIT's KEY lines (Exec lines) contains TEXT
+  ## assert-no-arg UNIT KEY TEXT          UNIT has KEY lines (Exec lines) and no argument of them
+                                          contains TEXT (where there is no such line, assert-no-key)
   ## assert-link LINK -> TARGET           the generator makes the symbolic link LINK (below its
                                           output directory) pointing at TARGET
-  ## assert-no-unit UNIT                  the generator writes no drop-in for UNIT
+  ## assert-no-unit UNIT                  the generator writes no drop-in for UNIT, and no setting of
+                                          another unit and no link names it
+
+Exec lines are read as systemd reads them: a '%' or '$' must be doubled and a backslash may only escape
+a backslash or a quote (all the generator writes), or the output fails to parse.
 
 Prints one line per failed assertion; exits 1 when any failed, 2 when the output cannot be read.
 """
@@ -72,6 +77,9 @@ def parse(text):
 def exec_argv(value):
     """An Exec line's argv: its prefixes (-, +, !, @, :) dropped, quotes and %%/$$ undone."""
     value = value.lstrip("-+!@:")
+    for m in re.finditer(r"%%|\$\$|\\.|[%$\\]", value):
+        if m.group(0) in ("%", "$", "\\") or (m.group(0)[0] == "\\" and m.group(0)[1] not in "\\\""):
+            raise ValueError(f"{m.group(0)!r} at {m.start()} is not escaped as the generator escapes: {value}")
     return [a.replace("%%", "%").replace("$$", "$") for a in shlex.split(value)]
 
 
@@ -91,6 +99,10 @@ def check(units, links, assertion):
             return f"malformed: {assertion}"
         if rest in units:
             return f"{rest} has a drop-in"
+        named = [f"{u}: {k}={v}" for u, secs in units.items() for kv in secs.values() for k, v in kv if rest in v]
+        named += [f"link {link} -> {target}" for link, target in links.items() if rest in link or rest in target]
+        if named:
+            return f"{rest} is named: {named}"
         return None
     words = rest.split(" ", 2)
     if len(words) < 3:
@@ -98,7 +110,10 @@ def check(units, links, assertion):
     unit, section, spec = words
     if kind == "assert-no-arg":
         key, text = section, spec
-        found = [a for s in units.get(unit, {}).values() for k, v in s if k == key for a in exec_argv(v) if text in a]
+        lines = [v for s in units.get(unit, {}).values() for k, v in s if k == key]
+        if not lines:
+            return f"{unit} has no {key}= (to say so, use assert-no-key)"
+        found = [a for v in lines for a in exec_argv(v) if text in a]
         if found:
             return f"a {key}= argument of {unit} contains {text!r}: {found}"
         return None
@@ -121,7 +136,8 @@ def check(units, links, assertion):
                 values = [] if v == "" else values + [v]    # an empty assignment resets
         if kind == "assert-key" and value not in values:
             return f"[{section}] of {unit}: {key}={value} not set (found: {values})"
-        if kind == "assert-no-value" and value in values:
+        items = [item for v in values for item in v.split()]   # a list key's items, on one line or more
+        if kind == "assert-no-value" and value in values + items:
             return f"[{section}] of {unit} sets {key}={value}"
         return None
     if kind == "assert-no-key":
