@@ -29,18 +29,19 @@ make_seeds() {
                 else
                         cp "$conf" "$out/$name"
                 fi
-                # Two VMs: this good fixture beside the previous one.
-                if [ -e "${conf%.conf}.expected" ]; then
+                # Two VMs: this good fixture (one the generator accepts) beside the previous one.
+                if ! grep -q '^## expect-error ' "$conf" "${conf%.conf}.asserts" 2>/dev/null; then
                         [ -n "$previous" ] && { cat "$previous"; printf '\0'; cat "$conf"; } >"$out/pair-$name"
                         previous=$conf
                 fi
         done
 }
 
-# libFuzzer's dictionary: every section and key name that config-parse.c knows.
+# libFuzzer's dictionary: every key name of the schema (lib/config-schema.c), and the sections.
 make_dictionary() {
-        grep -ohE '\{ *"[a-z_]+"' "$here/../../lib/config-parse.c" | sed -E 's/\{ *"([a-z_]+)"/"\1"/' | sort -u
-        printf '"[vm]"\n"[serial]"\n"[tpm]"\n"[vnc]"\n"[cloud-init]"\n"[disk."\n"[cdrom."\n"[net."\n"[user."\n'
+        grep -ohE '\{ *"[a-z_]+"' "$here/../../lib/config-schema.c" | sed -E 's/\{ *"([a-z_]+)"/"\1"/' | sort -u
+        grep -ohE 'SECTION\("[a-z-]+", (true|false)' "$here/../../lib/config-schema.c" |
+                sed -E 's/SECTION\("([a-z-]+)", true/"[\1."/; s/SECTION\("([a-z-]+)", false/"[\1]"/'
         printf '"yes"\n"no"\n"auto"\n" = "\n"\\x00"\n'
 }
 
