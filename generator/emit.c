@@ -295,8 +295,10 @@ static void write_companion_dependency(TextBuffer *b, const VmConfig *c, const V
                 break;
         case VM_UNIT_MACHINE:
                 /* Likewise, and registers the VM once it runs; machined takes host names only. */
-                text_buffer_printf(b, "# systemd-machined: machinectl list and status show the running VM as %s.\n"
-                                   "Wants=%s\n", c->name, u->name);
+                text_buffer_printf(b,
+                                   "# systemd-machined: machinectl list and status show the running VM as %s.\n"
+                                   "Wants=%s\n",
+                                   c->name, u->name);
                 break;
         default:
                 break;  /* swtpm and websockify start from their sockets; the VM is this unit */

@@ -62,8 +62,3 @@ char *text_buffer_take(TextBuffer *b) {
         *b = (TextBuffer) {};
         return text;
 }
-
-void text_buffer_free(TextBuffer *b) {
-        free(b->text);
-        *b = (TextBuffer) {};
-}

@@ -27,4 +27,3 @@ void text_buffer_printf(TextBuffer *b, const char *fmt, ...) _printf_(2, 3);
 
 /* The text, handed to the caller (never NULL); the buffer is empty again. */
 char *text_buffer_take(TextBuffer *b);
-void text_buffer_free(TextBuffer *b);

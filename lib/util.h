@@ -88,8 +88,8 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) _printf_(1, 2);
 /* The strings one after another, newly allocated: strjoin(dir, "/", name); none may be NULL (a NULL
- * ends the list). Cheaper than xasprintf()
- * where nothing needs formatting, which counts in the generator's per-VM work. */
+ * ends the list). Cheaper than xasprintf() where nothing needs formatting, which counts in the
+ * generator's per-VM work. */
 char *strjoin_impl(const char *first, ...) __attribute__((sentinel));
 #define strjoin(...) strjoin_impl(__VA_ARGS__, NULL)
 char *xvasprintf(const char *fmt, va_list ap) _printf_(1, 0);
