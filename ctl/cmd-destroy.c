@@ -71,7 +71,8 @@ static void plan_file(Plan *p, const char *path) {
                 strv_push(&p->files, path);
 }
 
-/* Every entry of a directory qemu-vm owns whole (the TPM state), then the directory. */
+/* Every entry of a directory qemu-vm owns whole (the TPM state, the snapshots), its subdirectories'
+ * first, then the directory. Links are removed, never followed. */
 static void plan_whole_dir(Plan *p, const char *dir) {
         struct dirent **entries = NULL;
         int n = scandir(dir, &entries, NULL, alphasort);
@@ -79,38 +80,17 @@ static void plan_whole_dir(Plan *p, const char *dir) {
         for (int i = 0; i < n; i++) {
                 if (!streq(entries[i]->d_name, ".") && !streq(entries[i]->d_name, "..")) {
                         _cleanup_free_ char *path = xasprintf("%s/%s", dir, entries[i]->d_name);
-                        plan_file(p, path);
+                        struct stat st;
+                        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+                                plan_whole_dir(p, path);
+                        else
+                                plan_file(p, path);
                 }
                 free(entries[i]);
         }
         free(entries);
         if (n >= 0)
                 strv_push(&p->dirs, dir);
-}
-
-/* The other VM whose disks, backing files or cdroms include the file at path, or NULL. Compared by
- * device and inode, so no symbolic link or ".." hides a shared base image. */
-static const char *file_user(const VmSet *set, const VmConfig *self, const char *path) {
-        struct stat st, other;
-
-        if (stat(path, &st) < 0)
-                return NULL;
-        for (size_t i = 0; i < set->n; i++) {
-                const VmConfig *c = &set->items[i].config;
-                if (c == self)
-                        continue;
-                for (size_t k = 0; k < c->n_disks; k++)
-                        for (int b = 0; b < 2; b++) {
-                                const char *f = b ? c->disks[k].backing : c->disks[k].path;
-                                if (f && stat(f, &other) == 0 && other.st_dev == st.st_dev && other.st_ino == st.st_ino)
-                                        return c->name;
-                        }
-                for (size_t k = 0; k < c->n_cdroms; k++)
-                        if (c->cdroms[k].path && stat(c->cdroms[k].path, &other) == 0 && other.st_dev == st.st_dev &&
-                            other.st_ino == st.st_ino)
-                                return c->name;
-        }
-        return NULL;
 }
 
 static int plan_build(const Ctl *ctl, const VmSet *set, const VmConfig *c, const DestroyOptions *o, Plan *p) {
@@ -155,7 +135,7 @@ static int plan_build(const Ctl *ctl, const VmSet *set, const VmConfig *c, const
                 const char *user;
                 if (!exists(d->path))
                         continue;
-                if ((user = file_user(set, c, d->path)))
+                if ((user = vm_file_user(set, c, d->path)))
                         strv_consume(&p->kept, xasprintf("%s: disk '%s' is also used by VM %s", d->path, d->id, user));
                 else if (path_is_inside(d->path, state_dir) || strv_contains(&o->remove_disks, d->id))
                         plan_file(p, d->path);
@@ -167,7 +147,7 @@ static int plan_build(const Ctl *ctl, const VmSet *set, const VmConfig *c, const
         VmOwnedPaths owned;
         vm_owned_paths(c->name, &owned);
         for (size_t i = 0; i < owned.files.n; i++) {
-                const char *path = owned.files.items[i], *user = file_user(set, c, path);
+                const char *path = owned.files.items[i], *user = vm_file_user(set, c, path);
                 if (user)
                         strv_consume(&p->kept, xasprintf("%s: also used by VM %s", path, user));
                 else

@@ -66,16 +66,6 @@ static int command(QmpClient *q, const char *vm, const char *cmd, json_object *a
         return r;
 }
 
-/* QEMU's replies are untrusted: what is not of the expected type counts as absent (json-c asserts on
- * an array call on anything else). */
-static size_t array_length(json_object *a) {
-        return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
-}
-
-static const char *string_of(json_object *o) {
-        return json_object_is_type(o, json_type_string) ? json_object_get_string(o) : NULL;
-}
-
 /* What QEMU has under a disk's three names, read once per command: device IDs (-device id=...,
  * device_add id=...: the children of /machine/peripheral), block node names ("disk-ID" for hot-plugged
  * disks) and the fd sets attach-disk made (opaque "qemu-vmctl:disk-ID"). The last two outlive a device
@@ -104,11 +94,11 @@ static int disk_names_load(QmpClient *q, const char *vm, DiskNames *ret) {
         json_object_object_add(args, "path", json_object_new_string("/machine/peripheral"));
         if (command(q, vm, "qom-list", args, &reply) < 0)
                 return -EIO;
-        for (size_t i = 0; i < array_length(reply); i++) {
+        for (size_t i = 0; i < qmp_array_length(reply); i++) {
                 json_object *p = json_object_array_get_idx(reply, i), *type;
                 if (json_object_object_get_ex(p, "name", &v) && json_object_object_get_ex(p, "type", &type) &&
-                    string_of(v) && string_of(type) && startswith(string_of(type), "child<"))
-                        strv_push(&n.devices, string_of(v));
+                    qmp_string(v) && qmp_string(type) && startswith(qmp_string(type), "child<"))
+                        strv_push(&n.devices, qmp_string(v));
         }
         json_object_put(reply);
 
@@ -116,23 +106,23 @@ static int disk_names_load(QmpClient *q, const char *vm, DiskNames *ret) {
         json_object_object_add(args, "flat", json_object_new_boolean(true));
         if (command(q, vm, "query-named-block-nodes", args, &reply) < 0)
                 return -EIO;
-        for (size_t i = 0; i < array_length(reply); i++)
-                if (json_object_object_get_ex(json_object_array_get_idx(reply, i), "node-name", &v) && string_of(v))
-                        strv_push(&n.nodes, string_of(v));
+        for (size_t i = 0; i < qmp_array_length(reply); i++)
+                if (json_object_object_get_ex(json_object_array_get_idx(reply, i), "node-name", &v) && qmp_string(v))
+                        strv_push(&n.nodes, qmp_string(v));
         json_object_put(reply);
 
         if (command(q, vm, "query-fdsets", NULL, &reply) < 0)
                 return -EIO;
-        for (size_t i = 0; i < array_length(reply); i++) {
+        for (size_t i = 0; i < qmp_array_length(reply); i++) {
                 json_object *set = json_object_array_get_idx(reply, i), *fds, *setid;
                 if (!json_object_object_get_ex(set, "fds", &fds) || !json_object_object_get_ex(set, "fdset-id", &setid))
                         continue;
-                for (size_t k = 0; k < array_length(fds); k++)
+                for (size_t k = 0; k < qmp_array_length(fds); k++)
                         if (json_object_object_get_ex(json_object_array_get_idx(fds, k), "opaque", &v) &&
-                            string_of(v)) {
+                            qmp_string(v)) {
                                 n.fdset_ids = xrealloc(n.fdset_ids, (n.fdset_opaques.n + 1) * sizeof(int64_t));
                                 n.fdset_ids[n.fdset_opaques.n] = json_object_get_int64(setid);
-                                strv_push(&n.fdset_opaques, string_of(v));
+                                strv_push(&n.fdset_opaques, qmp_string(v));
                         }
         }
         json_object_put(reply);
@@ -182,21 +172,21 @@ static int free_hotplug_port(QmpClient *q, const char *vm, char **ret, bool *ret
                 return r;
         *ret = NULL;
         *ret_has_ports = false;
-        for (size_t b = 0; b < array_length(reply) && !*ret; b++) {
+        for (size_t b = 0; b < qmp_array_length(reply) && !*ret; b++) {
                 json_object *bus = json_object_array_get_idx(reply, b), *devices;
                 if (!json_object_object_get_ex(bus, "devices", &devices))
                         continue;
-                for (size_t i = 0; i < array_length(devices) && !*ret; i++) {
+                for (size_t i = 0; i < qmp_array_length(devices) && !*ret; i++) {
                         json_object *dev = json_object_array_get_idx(devices, i), *id, *bridge, *bbus, *behind;
-                        if (!json_object_object_get_ex(dev, "qdev_id", &id) || !is_hotplug_port(string_of(id)))
+                        if (!json_object_object_get_ex(dev, "qdev_id", &id) || !is_hotplug_port(qmp_string(id)))
                                 continue;
                         *ret_has_ports = true;
                         if (json_object_object_get_ex(dev, "pci_bridge", &bridge) &&
                             json_object_object_get_ex(bridge, "bus", &bbus) &&
-                            json_object_object_get_ex(bridge, "devices", &behind) && array_length(behind) > 0)
+                            json_object_object_get_ex(bridge, "devices", &behind) && qmp_array_length(behind) > 0)
                                 continue;
                         (void) bbus;
-                        *ret = xstrdup(string_of(id));
+                        *ret = xstrdup(qmp_string(id));
                 }
         }
         json_object_put(reply);
@@ -423,8 +413,8 @@ static int wait_device_deleted(QmpClient *q, const char *dev_id, long long deadl
                 if (r < 0)
                         return r;
                 bool match = json_object_object_get_ex(event, "event", &v) &&
-                        streq_ptr(string_of(v), "DEVICE_DELETED") && json_object_object_get_ex(event, "data", &data) &&
-                        json_object_object_get_ex(data, "device", &v) && streq_ptr(string_of(v), dev_id);
+                        streq_ptr(qmp_string(v), "DEVICE_DELETED") && json_object_object_get_ex(event, "data", &data) &&
+                        json_object_object_get_ex(data, "device", &v) && streq_ptr(qmp_string(v), dev_id);
                 json_object_put(event);
                 if (match)
                         return 0;

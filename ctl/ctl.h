@@ -38,6 +38,7 @@ int cmd_attach_disk(Ctl *ctl, int argc, char *argv[]);
 int cmd_detach_disk(Ctl *ctl, int argc, char *argv[]);
 int cmd_check_host(Ctl *ctl, int argc, char *argv[]);
 int cmd_agent(Ctl *ctl, int argc, char *argv[]);
+int cmd_snapshot(Ctl *ctl, int argc, char *argv[]);
 
 /* Parses a command's options: --json and -h are common to all; the others, in extra, go to
  * handle(c, optarg, userdata). Exactly n_args positional arguments must follow. Returns the index of the
@@ -47,6 +48,10 @@ struct option;
 int ctl_parse_options(Ctl *ctl, int argc, char *argv[], const struct option *extra, const char *usage,
                       int (*handle)(int c, const char *arg, void *userdata), void *userdata, int n_args,
                       int *ret_exit);
+/* The same for commands that take between min_args and max_args positional arguments. */
+int ctl_parse_options_range(Ctl *ctl, int argc, char *argv[], const struct option *extra, const char *usage,
+                            int (*handle)(int c, const char *arg, void *userdata), void *userdata, int min_args,
+                            int max_args, int *ret_exit);
 
 /* Prints a JSON document to stdout and puts it. */
 void ctl_print_json(json_object *doc);

@@ -27,6 +27,8 @@ static const struct {
         { "destroy", cmd_destroy, "destroy NAME --force [--remove-disks ID,...]  stop and delete the VM" },
         { "attach-disk", cmd_attach_disk, "attach-disk NAME PATH [--id ID] [--readonly] [--format F]  hot-plug" },
         { "detach-disk", cmd_detach_disk, "detach-disk NAME ID                    hot-unplug" },
+        { "snapshot", cmd_snapshot,
+          "snapshot NAME create [SNAP] [--disk-only] | list | revert SNAP | delete SNAP   disks, NVRAM, TPM state" },
         { "agent", cmd_agent, "agent NAME ping|info|fsfreeze|fsthaw|fsfreeze-status   the guest agent ([agent])" },
         { "check-host", cmd_check_host, "check-host                             can this host run VMs?" },
 };
@@ -57,6 +59,12 @@ static int usage_error(const char *usage, int *ret_exit) {
 int ctl_parse_options(Ctl *ctl, int argc, char *argv[], const struct option *extra, const char *usage,
                       int (*handle)(int c, const char *arg, void *userdata), void *userdata, int n_args,
                       int *ret_exit) {
+        return ctl_parse_options_range(ctl, argc, argv, extra, usage, handle, userdata, n_args, n_args, ret_exit);
+}
+
+int ctl_parse_options_range(Ctl *ctl, int argc, char *argv[], const struct option *extra, const char *usage,
+                            int (*handle)(int c, const char *arg, void *userdata), void *userdata, int min_args,
+                            int max_args, int *ret_exit) {
         enum { ARG_JSON = 0x1000 };
         struct option options[16] = {
                 { "help", no_argument, NULL, 'h' },
@@ -84,7 +92,7 @@ int ctl_parse_options(Ctl *ctl, int argc, char *argv[], const struct option *ext
                         if (c == '?' || !handle || handle(c, optarg, userdata) < 0)
                                 return usage_error(usage, ret_exit);
                 }
-        if (argc - optind == n_args)
+        if (argc - optind >= min_args && argc - optind <= max_args)
                 return optind;
         return usage_error(usage, ret_exit);
 }

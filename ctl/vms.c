@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "vms.h"
@@ -33,4 +34,27 @@ void vm_entry_log_errors(const VmEntry *e) {
                 _cleanup_free_ char *text = config_error_format(&e->errors.items[i]);
                 log_error("%s", text);
         }
+}
+
+const char *vm_file_user(const VmSet *set, const VmConfig *self, const char *path) {
+        struct stat st, other;
+
+        if (stat(path, &st) < 0)
+                return NULL;
+        for (size_t i = 0; i < set->n; i++) {
+                const VmConfig *c = &set->items[i].config;
+                if (c == self)
+                        continue;
+                for (size_t k = 0; k < c->n_disks; k++)
+                        for (int b = 0; b < 2; b++) {
+                                const char *f = b ? c->disks[k].backing : c->disks[k].path;
+                                if (f && stat(f, &other) == 0 && other.st_dev == st.st_dev && other.st_ino == st.st_ino)
+                                        return c->name;
+                        }
+                for (size_t k = 0; k < c->n_cdroms; k++)
+                        if (c->cdroms[k].path && stat(c->cdroms[k].path, &other) == 0 && other.st_dev == st.st_dev &&
+                            other.st_ino == st.st_ino)
+                                return c->name;
+        }
+        return NULL;
 }

@@ -19,3 +19,7 @@ char *vm_entry_first_error(const VmEntry *e);
 
 /* Writes each error of a broken VM to stderr, "FILE:LINE: message". */
 void vm_entry_log_errors(const VmEntry *e);
+
+/* The other VM whose disks, backing files or cdroms include the file at path, or NULL. Compared by
+ * device and inode, so no symbolic link or ".." hides a shared image. */
+const char *vm_file_user(const VmSet *set, const VmConfig *self, const char *path);

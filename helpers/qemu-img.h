@@ -5,7 +5,7 @@
  * (as the VM's user) and those qemu-vm-prepare-root makes elsewhere (disk-outside.c), where qemu-img still
  * runs as that user. */
 
-#include <sys/types.h>
+#include "run-program.h"
 
 typedef struct DiskRequest {
         const char *path;
@@ -31,12 +31,6 @@ enum {
 /* Takes one of those options into disks, which has room for one per argument. Logs and returns -EINVAL
  * for an option before the first --disk or a --size that is not a number of bytes from 1. */
 int disk_request_option(int option, const char *value, DiskRequest *disks, size_t *n_disks);
-
-/* The user qemu-img runs as when the caller is root; NULL: as the caller. */
-typedef struct RunAs {
-        uid_t uid;
-        gid_t gid;
-} RunAs;
 
 /* Runs qemu-img create for D into TARGET (a temporary name, or /proc/self/fd/N). Returns 0, or a
  * negative errno with qemu-img's last line of error output in *ret_error. */

@@ -28,6 +28,18 @@ bool device_id_is_valid(const char *id) {
         return name_is_valid(id, DEVICE_ID_MAX);
 }
 
+bool snapshot_name_is_valid(const char *name) {
+        assert(name);
+        size_t n = strlen(name);
+
+        if (n == 0 || n > SNAPSHOT_NAME_MAX || !(name[0] >= 'a' && name[0] <= 'z'))
+                return false;
+        for (size_t i = 1; i < n; i++)
+                if (!lower_alnum(name[i]) && !strchr("-_.", name[i]))
+                        return false;
+        return true;
+}
+
 bool qemu_word_is_valid(const char *s) {
         size_t n = strlen(s);
 

@@ -15,6 +15,12 @@ bool vm_name_is_valid(const char *name);
 #define DEVICE_ID_MAX 32
 bool device_id_is_valid(const char *id);
 
+/* A snapshot's name (qemu-vmctl snapshot): ^[a-z][a-z0-9_.-]{0,62}$. It starts with a letter, as no
+ * qcow2 snapshot ID does (qemu-img takes either where it takes a name), and never with a dot, which
+ * marks an unfinished snapshot's directory. */
+#define SNAPSHOT_NAME_MAX 63
+bool snapshot_name_is_valid(const char *name);
+
 /* Words that go into a QEMU option unquoted (machine type, cpu model, device model):
  * letters, digits, '-', '_', '.', '+' and at most 64 of them. */
 bool qemu_word_is_valid(const char *s);

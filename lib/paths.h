@@ -28,6 +28,19 @@ static inline char *vm_runtime_dir(const char *vm) {
         return strjoin(QEMU_VM_RUNTIME_DIR, "/", vm);
 }
 
+/* /run/qemu-vm-lock/NAME.lock: root's. Every start of qemu-vm@NAME takes it first
+ * (ExecStartPre=+flock in units/qemu-vm@.service), so whoever holds it (qemu-vmctl snapshot on a
+ * stopped VM) holds off the start until it is done. */
+#define QEMU_VM_LOCK_DIR "/run/qemu-vm-lock"
+static inline char *vm_lock_path(const char *vm) {
+        return strjoin(QEMU_VM_LOCK_DIR, "/", vm, ".lock");
+}
+
+/* /var/lib/qemu-vm-snapshots/NAME: root's record of the VM's snapshots, one directory each. */
+static inline char *vm_snapshot_dir(const char *vm) {
+        return strjoin(QEMU_VM_SNAPSHOT_DIR, "/", vm);
+}
+
 /* /run/qemu-vm/NAME/FILE: sockets and the pid file. */
 static inline char *vm_runtime_path(const char *vm, const char *file) {
         return strjoin(QEMU_VM_RUNTIME_DIR, "/", vm, "/", file);
@@ -65,6 +78,9 @@ static inline char *vm_tpm_socket_path(const char *vm) {
 static inline char *vm_tpm_state_dir(const char *vm) {
         return strjoin(QEMU_VM_SWTPM_STATE_DIR, "/", vm);
 }
+
+/* swtpm@NAME's user (units/swtpm@.service, units/qemu-vm.sysusers): its state directory is this user's. */
+#define QEMU_VM_TPM_USER "qemu-vm-tpm"
 
 /* The user every VM's QEMU ran as before each VM had a user of its own (lib/vm-ids.h, vm_user_name()):
  * files it still owns are re-owned to the VM's user once (units/qemu-vm.sysusers keeps it). */

@@ -58,6 +58,15 @@ int qmp_next_event(QmpClient *q, int timeout_ms, json_object **ret);
  * QEMU: the same bounds hold. */
 int qmp_agent_connect(QmpClient *q, int fd, int timeout_ms);
 
+/* QEMU's and the guest's replies are untrusted: what is not of the expected type counts as absent
+ * (json-c asserts on an array call on anything else). */
+static inline size_t qmp_array_length(json_object *a) {
+        return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+static inline const char *qmp_string(json_object *o) {
+        return json_object_is_type(o, json_type_string) ? json_object_get_string(o) : NULL;
+}
+
 void qmp_close(QmpClient *q);
 #define _cleanup_qmp_ _cleanup_(qmp_close)
 

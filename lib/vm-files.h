@@ -9,7 +9,7 @@
 
 typedef struct VmOwnedPaths {
         Strv files;             /* single files: NVRAM, cloud-init seed, serial log and its rotated copy */
-        Strv whole_dirs;        /* directories owned with all they hold: the TPM state */
+        Strv whole_dirs;        /* directories owned with all they hold: the TPM state, the snapshots */
         Strv dirs;              /* removed once empty, after the rest: the state and log directories */
 } VmOwnedPaths;
 

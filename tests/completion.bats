@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # bash completion of qemu-vmctl (ctl/completion.bash.in, as built): commands, options, VM names from
-# the configuration directory, disk IDs for --remove-disks, paths for attach-disk. Needs COMPLETION
+# the configuration directory, disk IDs for --remove-disks, paths for attach-disk, snapshots. Needs COMPLETION
 # (the built file).
 
 setup() {
@@ -27,8 +27,8 @@ offers() {
 }
 
 @test "commands, and the options before one" {
-        [ "$(offers s)" = "show start status stop" ]
-        [ "$(offers '')" = "agent attach-disk check-host console destroy detach-disk keys list restart show start status stop" ]
+        [ "$(offers s)" = "show snapshot start status stop" ]
+        [ "$(offers '')" = "agent attach-disk check-host console destroy detach-disk keys list restart show snapshot start status stop" ]
         [ "$(offers --j)" = "--json" ]
         [ "$(offers --json de)" = "destroy detach-disk" ]
 }
@@ -64,6 +64,20 @@ offers() {
         [ "$(offers attach-disk w)" = "web01" ]
         [ "$(offers attach-disk web01 "$BATS_TEST_TMPDIR/ext")" = "$BATS_TEST_TMPDIR/extra.qcow2" ]
         [ "$(offers attach-disk web01 "$BATS_TEST_TMPDIR/extra.qcow2" '')" = "" ]
+}
+
+@test "snapshot: a VM name, an action, then for revert and delete one of the VM's recorded snapshots" {
+        export QEMU_VM_SNAPSHOT_DIR=$BATS_TEST_TMPDIR/snapshots
+        mkdir -p "$QEMU_VM_SNAPSHOT_DIR/web01/before" "$QEMU_VM_SNAPSHOT_DIR/web01/.cut-short.partial" \
+                "$QEMU_VM_SNAPSHOT_DIR/web01/no-manifest"
+        touch "$QEMU_VM_SNAPSHOT_DIR/web01/before/manifest.json"
+        [ "$(offers snapshot w)" = "web01" ]
+        [ "$(offers snapshot web01 '')" = "create delete list revert" ]
+        [ "$(offers snapshot web01 revert '')" = "before" ]
+        [ "$(offers snapshot web01 delete b)" = "before" ]
+        [ "$(offers snapshot db02 revert '')" = "" ]
+        [ "$(offers snapshot web01 create '')" = "" ]
+        [ "$(offers snapshot web01 create --)" = "--disk-only --help --json" ]
 }
 
 @test "without a configuration directory there are no names, and no error" {

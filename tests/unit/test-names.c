@@ -18,6 +18,16 @@ int main(void) {
         check(!device_id_is_valid("Root"), "Root is not a device ID");
         check(!device_id_is_valid("x234567890123456789012345678901234"), "33 characters is too long for a device ID");
 
+        check(snapshot_name_is_valid("before-upgrade") && snapshot_name_is_valid("s1.2_b"), "snapshot names");
+        check(!snapshot_name_is_valid("1") && !snapshot_name_is_valid("12ab"),
+              "a qcow2 snapshot ID is no snapshot name");
+        check(!snapshot_name_is_valid(".s1") && !snapshot_name_is_valid("s/1") && !snapshot_name_is_valid("S1") &&
+                      !snapshot_name_is_valid(""),
+              "no leading dot, slash, capital or empty snapshot name");
+        check(snapshot_name_is_valid("x23456789012345678901234567890123456789012345678901234567890123") &&
+                      !snapshot_name_is_valid("x234567890123456789012345678901234567890123456789012345678901234"),
+              "snapshot names have at most 63 characters");
+
         check(qemu_word_is_valid("pc-q35-7.2"), "pc-q35-7.2 is a QEMU word");
         check(qemu_word_is_valid("Skylake-Server-v4"), "a CPU model is a QEMU word");
         check(!qemu_word_is_valid("q35,accel=kvm"), "commas are not allowed in a QEMU word");

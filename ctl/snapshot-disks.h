@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The disks' part of a snapshot: qcow2 internal snapshots, made, applied, deleted and listed by
+ * qemu-img as the VM's own user while the VM is stopped, and by QEMU itself over QMP while it runs.
+ * Errors come back in words (printable), for the caller to name the disk. */
+
+#include "config.h"
+#include "qmp.h"
+#include "run-program.h"
+#include "strv.h"
+
+typedef enum DiskSnapshotOp {
+        DISK_SNAPSHOT_CREATE,
+        DISK_SNAPSHOT_APPLY,
+        DISK_SNAPSHOT_DELETE,
+} DiskSnapshotOp;
+
+/* qemu-img snapshot -c|-a|-d SNAP on the stopped VM's qcow2 disk at PATH, as the user AS. */
+int disk_snapshot_offline(const char *path, DiskSnapshotOp op, const char *snap, const RunAs *as, char **ret_error);
+
+/* The names of the internal snapshots the qcow2 disk at PATH holds (qemu-img info, as AS). */
+int disk_snapshot_names_offline(const char *path, const RunAs *as, Strv *ret, char **ret_error);
+
+/* A running VM's disk [disk.ID] as QEMU has it: its block node, and the names of the snapshots in it. */
+int qmp_disk_node(QmpClient *q, const char *disk_id, char **ret_node, Strv *ret_snapshots, char **ret_error);
+
+/* snapshot-save (disks and the VM's memory and devices; the VM pauses meanwhile) or snapshot-delete of
+ * SNAP on the block NODES, as a QEMU job, waited for within timeout_ms. vmstate_node: where the memory
+ * goes (snapshot-save only). */
+int qmp_snapshot_job(QmpClient *q, const char *command, const char *snap, const char *vmstate_node, const Strv *nodes,
+                     int timeout_ms, char **ret_error);
+
+/* Internal snapshot SNAP of every node at once (a transaction: all or none). */
+int qmp_snapshot_disks(QmpClient *q, const char *snap, const Strv *nodes, char **ret_error);

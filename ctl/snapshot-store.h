@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Root's record of a VM's snapshots: /var/lib/qemu-vm-snapshots/NAME/SNAP/ (lib/paths.h) holds
+ * manifest.json, what the snapshot covers, and copies of the VM's NVRAM (nvram.fd) and TPM state
+ * (tpm/), which no qcow2 disk can hold. The disks hold their part themselves (internal snapshots).
+ * A snapshot is made in .SNAP.partial and exists once that is renamed to SNAP, after its manifest is
+ * written and synced: a snapshot cut short is never listed, and the next one of that name clears it. */
+
+#include <json-c/json.h>
+
+#include "strv.h"
+
+/* The manifest's keys. */
+#define SNAPSHOT_KEY_NAME "name"
+#define SNAPSHOT_KEY_CREATED "created"          /* seconds since the epoch */
+#define SNAPSHOT_KEY_KIND "kind"                /* SNAPSHOT_KIND_* */
+#define SNAPSHOT_KEY_CONSISTENCY "consistency"  /* in words: what state of the guest the disks hold */
+#define SNAPSHOT_KEY_FREEZE_MS "freeze_ms"      /* how long the guest's file systems were frozen */
+#define SNAPSHOT_KEY_DISKS "disks"              /* [{ "id", "path" }] */
+#define SNAPSHOT_KEY_NVRAM "nvram"              /* true: nvram.fd holds the NVRAM */
+#define SNAPSHOT_KEY_TPM "tpm"                  /* the TPM state's files in tpm/, or null: no TPM state */
+
+/* What a snapshot holds. */
+#define SNAPSHOT_KIND_DISKS "disks"             /* the disks' contents */
+#define SNAPSHOT_KIND_DISKS_RAM "disks+ram"     /* and the running VM's memory and devices (snapshot-save) */
+
+typedef struct SnapshotDraft {
+        char *dir;              /* .../NAME/.SNAP.partial */
+        char *final_dir;        /* .../NAME/SNAP */
+} SnapshotDraft;
+
+/* Starts snapshot SNAP of VM. -EEXIST when it exists. Logs failures. */
+int snapshot_draft_begin(const char *vm, const char *snap, SnapshotDraft *ret);
+
+/* Copies the VM's NVRAM and TPM state into the draft, as they are now, and records them in the
+ * manifest. A link, FIFO or file not of its owner where one of them should be fails it (lib/foreign-dir.h).
+ * Logs failures. */
+int snapshot_draft_save_vm_files(SnapshotDraft *d, const char *vm, json_object *manifest);
+
+/* Writes the manifest and makes the snapshot exist. Logs failures; the draft is then still there to abort. */
+int snapshot_draft_commit(SnapshotDraft *d, json_object *manifest);
+
+/* Removes what the draft holds (nothing after a commit) and frees it. */
+void snapshot_draft_done(SnapshotDraft *d);
+
+/* The manifest of snapshot SNAP, checked: -ENOENT when there is none, -EBADMSG for a broken one. */
+int snapshot_store_load(const char *vm, const char *snap, json_object **ret);
+
+/* The manifests of every snapshot of the VM, oldest first (an empty array when it has none). */
+int snapshot_store_list(const char *vm, json_object **ret);
+
+/* Puts the snapshot's NVRAM and TPM state back in place of the VM's. What the snapshot has no copy of
+ * (a VM that had no TPM then) is kept as it is, and named in *kept. Logs failures. */
+int snapshot_store_restore_vm_files(const char *vm, const char *snap, json_object *manifest, Strv *kept);
+
+/* Removes the snapshot's record. */
+int snapshot_store_remove(const char *vm, const char *snap);
+
+/* The manifest's disk IDs, in order. */
+void snapshot_manifest_disk_ids(json_object *manifest, Strv *ret);

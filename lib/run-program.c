@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include "escape.h"
+#include "run-program.h"
+#include "util.h"
+
+/* What is read of standard error: only its end matters. */
+#define RUN_ERROR_MAX 4096
+
+typedef struct Capture {
+        int fd;
+        char *buf;
+        size_t len, max;
+        bool overflow;
+        bool keep_tail;         /* past max: keep the newest bytes (errors) rather than fail (output) */
+} Capture;
+
+/* Reads what is there; returns false at the end of the stream. */
+static bool capture_read(Capture *c) {
+        char chunk[4096];
+        ssize_t n = read(c->fd, chunk, sizeof chunk);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return true;
+        if (n <= 0)
+                return false;
+        if (c->len + (size_t) n > c->max) {
+                c->overflow = true;
+                if (!c->keep_tail)
+                        return true;
+                size_t drop = c->len + (size_t) n - c->max;
+                if (drop > c->len)
+                        drop = c->len;
+                memmove(c->buf, c->buf + drop, c->len - drop);
+                c->len -= drop;
+                if ((size_t) n > c->max) {
+                        memcpy(c->buf, chunk + (size_t) n - c->max, c->max);
+                        c->len = c->max;
+                        return true;
+                }
+        }
+        memcpy(c->buf + c->len, chunk, (size_t) n);
+        c->len += (size_t) n;
+        return true;
+}
+
+static void child(char *const argv[], const RunAs *as, int out, int err) {
+        if (as && (setgroups(0, NULL) < 0 || setresgid(as->gid, as->gid, as->gid) < 0 ||
+                   setresuid(as->uid, as->uid, as->uid) < 0)) {
+                dprintf(err, "cannot become uid %u: %m\n", (unsigned) as->uid);
+                _exit(127);
+        }
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0)
+                _exit(127);
+        execv(argv[0], argv);
+        fprintf(stderr, "cannot run %s: %m\n", argv[0]);
+        _exit(127);
+}
+
+/* The last non-empty line of what the program wrote to standard error, printable. */
+static char *last_line(char *text, size_t len) {
+        while (len > 0 && text[len - 1] == '\n')
+                len--;
+        text[len] = 0;
+        char *last = strrchr(text, '\n');
+        return string_printable(last ? last + 1 : text);
+}
+
+int run_program(char *const argv[], const RunAs *as, char **ret_output, char **ret_error) {
+        assert(argv && argv[0]);
+        int out[2], err[2];
+
+        if (pipe2(out, O_CLOEXEC) < 0)
+                return -errno;
+        if (pipe2(err, O_CLOEXEC) < 0) {
+                int r = -errno;
+                close(out[0]);
+                close(out[1]);
+                return r;
+        }
+        pid_t pid = fork();
+        if (pid == 0)
+                child(argv, as, out[1], err[1]);
+        int fork_errno = errno;
+        close(out[1]);
+        close(err[1]);
+
+        Capture captures[2] = {
+                { .fd = out[0], .buf = xmalloc(RUN_OUTPUT_MAX + 1), .max = RUN_OUTPUT_MAX },
+                { .fd = err[0], .buf = xmalloc(RUN_ERROR_MAX + 1), .max = RUN_ERROR_MAX, .keep_tail = true },
+        };
+        bool open_streams[2] = { pid > 0, pid > 0 };
+        while (open_streams[0] || open_streams[1]) {
+                struct pollfd fds[2];
+                nfds_t n = 0;
+                for (int i = 0; i < 2; i++)
+                        if (open_streams[i])
+                                fds[n++] = (struct pollfd) { .fd = captures[i].fd, .events = POLLIN };
+                if (poll(fds, n, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                for (nfds_t k = 0; k < n; k++)
+                        if (fds[k].revents) {
+                                int i = fds[k].fd == captures[0].fd ? 0 : 1;
+                                open_streams[i] = capture_read(&captures[i]);
+                        }
+        }
+        close(out[0]);
+        close(err[0]);
+
+        int r = 0, status = 0;
+        if (pid < 0)
+                r = -fork_errno;
+        else {
+                while (waitpid(pid, &status, 0) < 0)
+                        if (errno != EINTR) {
+                                r = -errno;
+                                break;
+                        }
+                if (r == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+                        r = -EIO;
+                if (r == 0 && captures[0].overflow)
+                        r = -EMSGSIZE;
+        }
+        if (r < 0 && ret_error) {
+                if (captures[1].len > 0)
+                        *ret_error = last_line(captures[1].buf, captures[1].len);
+                else if (r == -EMSGSIZE)
+                        *ret_error = xasprintf("%s printed more than %d bytes", argv[0], RUN_OUTPUT_MAX);
+                else if (r == -EIO)
+                        *ret_error = xasprintf("%s failed", argv[0]);
+                else {
+                        errno = -r;
+                        *ret_error = xasprintf("%m");
+                }
+        }
+        if (r == 0 && ret_output) {
+                captures[0].buf[captures[0].len] = 0;
+                *ret_output = TAKE_PTR(captures[0].buf);
+        }
+        free(captures[0].buf);
+        free(captures[1].buf);
+        return r;
+}
