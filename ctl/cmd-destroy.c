@@ -71,9 +71,10 @@ static void plan_file(Plan *p, const char *path) {
                 strv_push(&p->files, path);
 }
 
-/* Every entry of a directory qemu-vm owns whole (the TPM state, the snapshots), its subdirectories'
- * first, then the directory. Links are removed, never followed. */
-static void plan_whole_dir(Plan *p, const char *dir) {
+/* Every entry of a directory qemu-vm owns whole (the TPM state), then the directory. Its entries only:
+ * a subdirectory of swtpm's user could be swapped for a link before the deletion. With DEPTH, root's
+ * own tree (the snapshots), subdirectories first: no one else can change it. */
+static void plan_whole_dir(Plan *p, const char *dir, bool depth) {
         struct dirent **entries = NULL;
         int n = scandir(dir, &entries, NULL, alphasort);
 
@@ -81,8 +82,8 @@ static void plan_whole_dir(Plan *p, const char *dir) {
                 if (!streq(entries[i]->d_name, ".") && !streq(entries[i]->d_name, "..")) {
                         _cleanup_free_ char *path = xasprintf("%s/%s", dir, entries[i]->d_name);
                         struct stat st;
-                        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-                                plan_whole_dir(p, path);
+                        if (depth && lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+                                plan_whole_dir(p, path, depth);
                         else
                                 plan_file(p, path);
                 }
@@ -155,7 +156,10 @@ static int plan_build(const Ctl *ctl, const VmSet *set, const VmConfig *c, const
         }
         for (size_t i = 0; i < owned.whole_dirs.n; i++)
                 if (exists(owned.whole_dirs.items[i]))
-                        plan_whole_dir(p, owned.whole_dirs.items[i]);
+                        plan_whole_dir(p, owned.whole_dirs.items[i], false);
+        for (size_t i = 0; i < owned.root_trees.n; i++)
+                if (exists(owned.root_trees.items[i]))
+                        plan_whole_dir(p, owned.root_trees.items[i], true);
         for (size_t i = 0; i < owned.dirs.n; i++)
                 if (exists(owned.dirs.items[i]))
                         strv_push(&p->dirs, owned.dirs.items[i]);

@@ -2,257 +2,27 @@
 /* qemu-vmctl snapshot NAME create [SNAP] [--disk-only] | list | revert SNAP | delete SNAP: snapshots of
  * every writable disk of the VM with its NVRAM and TPM state, all or nothing. The disks hold their part
  * as qcow2 internal snapshots (ctl/snapshot-disks.h); root's record holds the rest (ctl/snapshot-store.h).
- * A stopped VM is worked on with qemu-img as its own user while its start is held off (ctl/vm-lock.h);
- * a running one by its QEMU: disks and memory (snapshot-save), or with --disk-only its disks alone, the
- * guest's file systems frozen by its agent when one answers. Revert works on a stopped VM only. */
+ * Each command holds the VM (ctl/vm-lock.h): a stopped one is worked on with qemu-img as its own user,
+ * its start held off meanwhile; a running one by its QEMU. Making one: ctl/snapshot-create.h. Revert
+ * works on a stopped VM only. */
 
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <time.h>
 
 #include "ctl.h"
 #include "log.h"
 #include "names.h"
+#include "snapshot-create.h"
 #include "snapshot-disks.h"
 #include "snapshot-store.h"
-#include "vm-agent.h"
-#include "vm-ids.h"
-#include "vm-lock.h"
 #include "vm-qmp.h"
 #include "vms.h"
-
-/* Saving a guest's memory writes all of it into the first disk. */
-#define SNAPSHOT_SAVE_TIMEOUT_MS (30 * 60 * 1000)
-#define FSFREEZE_TIMEOUT_MS 60000
 
 typedef struct SnapshotOptions {
         bool disk_only;
 } SnapshotOptions;
-
-/* What a snapshot covers: the VM's writable disks, in the order of its file. */
-typedef struct SnapshotDisks {
-        Strv ids, paths;
-} SnapshotDisks;
-
-static void snapshot_disks_clear(SnapshotDisks *d) {
-        strv_clear(&d->ids);
-        strv_clear(&d->paths);
-}
-
-/* The writable disks. Returns CTL_EXIT_OK, or CTL_EXIT_REFUSED having said which disk cannot hold an
- * internal snapshot and why. */
-static int snapshot_disks_of(const VmSet *set, const VmConfig *c, SnapshotDisks *ret) {
-        *ret = (SnapshotDisks) {};
-        for (size_t i = 0; i < c->n_disks; i++) {
-                const DiskConfig *d = &c->disks[i];
-                const char *user = vm_file_user(set, c, d->path);
-                if (d->readonly)
-                        continue;
-                if (d->format != DISK_FORMAT_QCOW2) {
-                        log_error("VM %s: disk '%s' (%s) is %s: only qcow2 disks hold snapshots. Nothing was changed.",
-                                  c->name, d->id, d->path, disk_format_table[d->format]);
-                        return CTL_EXIT_REFUSED;
-                }
-                if (d->shareable || user) {
-                        log_error("VM %s: disk '%s' (%s) is shared with %s%s: a snapshot of it would change what "
-                                  "another VM sees. Nothing was changed.", c->name, d->id, d->path,
-                                  user ? "VM " : "other VMs (shareable = yes)", user ?: "");
-                        return CTL_EXIT_REFUSED;
-                }
-                strv_push(&ret->ids, d->id);
-                strv_push(&ret->paths, d->path);
-        }
-        if (ret->ids.n == 0) {
-                log_error("VM %s has no writable disk to take a snapshot of.", c->name);
-                return CTL_EXIT_REFUSED;
-        }
-        return CTL_EXIT_OK;
-}
-
-/* qemu-img runs as the VM's own user: its rights on the disks are QEMU's, no more. */
-static int vm_run_as(const char *vm, RunAs *ret) {
-        char user[VM_USER_NAME_MAX];
-        vm_user_name(vm, user);
-        struct passwd *pw = getpwnam(user);
-        if (!pw)
-                return log_error_errno(-ESRCH, "VM %s has no user %s yet (it has never started): it has no disks to "
-                                       "take a snapshot of.", vm, user);
-        *ret = (RunAs) { pw->pw_uid, pw->pw_gid };
-        return 0;
-}
-
-static json_object *manifest_new(const char *snap, const SnapshotDisks *disks) {
-        json_object *m = json_object_new_object(), *list = json_object_new_array();
-        json_object_object_add(m, SNAPSHOT_KEY_NAME, json_object_new_string(snap));
-        json_object_object_add(m, SNAPSHOT_KEY_CREATED, json_object_new_int64((int64_t) time(NULL)));
-        for (size_t i = 0; i < disks->ids.n; i++) {
-                json_object *d = json_object_new_object();
-                json_object_object_add(d, "id", json_object_new_string(disks->ids.items[i]));
-                json_object_object_add(d, "path", json_object_new_string(disks->paths.items[i]));
-                json_object_array_add(list, d);
-        }
-        json_object_object_add(m, SNAPSHOT_KEY_DISKS, list);
-        return m;
-}
-
-static void manifest_set(json_object *m, const char *kind, const char *consistency) {
-        json_object_object_add(m, SNAPSHOT_KEY_KIND, json_object_new_string(kind));
-        json_object_object_add(m, SNAPSHOT_KEY_CONSISTENCY, json_object_new_string(consistency));
-}
-
-/* Whether any disk already holds a snapshot of that name (made by hand: qemu-vmctl's record has none). */
-static int check_name_free(const char *vm, const char *snap, const char *disk_id, const Strv *names) {
-        if (!strv_contains(names, snap))
-                return 0;
-        log_error("VM %s: disk '%s' already holds a snapshot named '%s' that qemu-vmctl did not record. "
-                  "Choose another name. Nothing was changed.", vm, disk_id, snap);
-        return -EEXIST;
-}
-
-/* A stopped VM: each disk in turn, and those done undone when one fails. */
-static int create_offline(const char *vm, const char *snap, const SnapshotDisks *disks, const RunAs *as) {
-        size_t done = 0;
-        int r = 0;
-
-        for (size_t i = 0; r >= 0 && i < disks->ids.n; i++) {
-                _cleanup_strv_ Strv names = {};
-                _cleanup_free_ char *error = NULL;
-                r = disk_snapshot_names_offline(disks->paths.items[i], as, &names, &error);
-                if (r < 0)
-                        log_error("VM %s: cannot read disk '%s' (%s): %s", vm, disks->ids.items[i],
-                                  disks->paths.items[i], error);
-                else
-                        r = check_name_free(vm, snap, disks->ids.items[i], &names);
-        }
-        for (; r >= 0 && done < disks->ids.n; done++) {
-                _cleanup_free_ char *error = NULL;
-                r = disk_snapshot_offline(disks->paths.items[done], DISK_SNAPSHOT_CREATE, snap, as, &error);
-                if (r < 0) {
-                        log_error("VM %s: snapshot of disk '%s' (%s) failed: %s", vm, disks->ids.items[done],
-                                  disks->paths.items[done], error);
-                        break;
-                }
-        }
-        /* The disks before the one that failed. */
-        for (size_t i = 0; r < 0 && i < done; i++) {
-                _cleanup_free_ char *error = NULL;
-                if (disk_snapshot_offline(disks->paths.items[i], DISK_SNAPSHOT_DELETE, snap, as, &error) < 0)
-                        log_error("VM %s: cannot remove the partial snapshot from disk '%s': %s", vm,
-                                  disks->ids.items[i], error);
-        }
-        return r;
-}
-
-/* The running VM's block nodes for the disks, each checked to hold no snapshot of that name yet. */
-static int online_nodes(QmpClient *q, const char *vm, const char *snap, const SnapshotDisks *disks, Strv *ret) {
-        *ret = (Strv) {};
-        for (size_t i = 0; i < disks->ids.n; i++) {
-                _cleanup_free_ char *node = NULL, *error = NULL;
-                _cleanup_strv_ Strv names = {};
-                int r = qmp_disk_node(q, disks->ids.items[i], &node, &names, &error);
-                if (r < 0)
-                        return log_error_errno(r, "VM %s: disk '%s': %s", vm, disks->ids.items[i], error);
-                if (snap && (r = check_name_free(vm, snap, disks->ids.items[i], &names)) < 0)
-                        return r;
-                strv_push(ret, node);
-        }
-        return 0;
-}
-
-/* Pauses the guest ("stop"), or resumes it ("cont"). */
-static int vcpus(QmpClient *q, const char *vm, const char *command) {
-        _cleanup_free_ char *error = NULL;
-        int r = qmp_command(q, command, NULL, 5000, NULL, &error);
-        if (r == -EIO)
-                log_error("VM %s: QMP %s failed: %s", vm, command, error);
-        else if (r < 0)
-                log_error_errno(r, "VM %s: QMP %s failed: %m", vm, command);
-        return r;
-}
-
-static bool guest_running(QmpClient *q) {
-        json_object *reply = NULL, *v;
-        _cleanup_free_ char *error = NULL;
-        bool running = qmp_command(q, "query-status", NULL, 5000, &reply, &error) >= 0 &&
-                       json_object_object_get_ex(reply, "status", &v) && streq_ptr(qmp_string(v), "running");
-        json_object_put(reply);
-        return running;
-}
-
-/* Disks and memory: QEMU's snapshot-save, the NVRAM and TPM state copied while the guest is paused. */
-static int create_with_memory(QmpClient *q, const char *vm, const char *snap, const Strv *nodes, SnapshotDraft *draft,
-                              json_object *m) {
-        _cleanup_free_ char *error = NULL;
-        bool was_running = guest_running(q);
-        int r = vcpus(q, vm, "stop");
-        if (r >= 0)
-                r = snapshot_draft_save_vm_files(draft, vm, m);
-        if (r >= 0) {
-                r = qmp_snapshot_job(q, "snapshot-save", snap, nodes->items[0], nodes, SNAPSHOT_SAVE_TIMEOUT_MS,
-                                     &error);
-                if (r < 0) {
-                        log_error("VM %s: snapshot-save failed: %s", vm, error);
-                        _cleanup_free_ char *undo_error = NULL;
-                        /* Disks it reached before failing keep nothing of it. */
-                        if (qmp_snapshot_job(q, "snapshot-delete", snap, NULL, nodes, SNAPSHOT_SAVE_TIMEOUT_MS,
-                                             &undo_error) < 0)
-                                log_error("VM %s: cannot remove what snapshot-save left: %s", vm, undo_error);
-                }
-        }
-        if (was_running)
-                (void) vcpus(q, vm, "cont");
-        manifest_set(m, SNAPSHOT_KIND_DISKS_RAM, "disks, memory and devices of the running VM");
-        return r;
-}
-
-/* Disks alone, in one transaction, the guest paused meanwhile and its file systems frozen by its agent
- * when it has one that answers. */
-static int create_disk_only(QmpClient *q, const VmConfig *c, const char *snap, const Strv *nodes, SnapshotDraft *draft,
-                            json_object *m) {
-        _cleanup_qmp_ QmpClient agent = QMP_CLIENT_INIT;
-        _cleanup_free_ char *error = NULL, *freeze_error = NULL;
-        bool frozen = false;
-        long long frozen_at = 0;
-        int r;
-
-        if (c->agent.enabled && vm_agent_connect(c->name, GUEST_AGENT_TIMEOUT_MS, &agent) >= 0) {
-                frozen = qmp_command(&agent, "guest-fsfreeze-freeze", NULL, FSFREEZE_TIMEOUT_MS, NULL,
-                                     &freeze_error) >= 0;
-                frozen_at = qmp_now_ms();
-                if (!frozen)
-                        log_warning("VM %s: the guest agent did not freeze the file systems (%s): the snapshot is "
-                                    "crash-consistent.", c->name, freeze_error ?: "no answer");
-        }
-        bool was_running = guest_running(q);
-        r = vcpus(q, c->name, "stop");
-        if (r >= 0 && (r = qmp_snapshot_disks(q, snap, nodes, &error)) < 0)
-                log_error("VM %s: snapshot of the disks failed: %s", c->name, error);
-        if (r >= 0)
-                r = snapshot_draft_save_vm_files(draft, c->name, m);
-        if (r < 0 && !error) {
-                _cleanup_free_ char *undo_error = NULL;
-                if (qmp_snapshot_job(q, "snapshot-delete", snap, NULL, nodes, SNAPSHOT_SAVE_TIMEOUT_MS,
-                                     &undo_error) < 0)
-                        log_error("VM %s: cannot remove the disks' snapshot: %s", c->name, undo_error);
-        }
-        if (was_running)
-                (void) vcpus(q, c->name, "cont");
-        if (frozen) {
-                _cleanup_free_ char *thaw_error = NULL;
-                if (qmp_command(&agent, "guest-fsfreeze-thaw", NULL, FSFREEZE_TIMEOUT_MS, NULL, &thaw_error) < 0) {
-                        log_error("VM %s: the guest agent did not thaw the file systems: %s. Run 'qemu-vmctl agent %s "
-                                  "fsthaw'.", c->name, thaw_error ?: "no answer", c->name);
-                        r = r < 0 ? r : -EIO;
-                }
-                json_object_object_add(m, SNAPSHOT_KEY_FREEZE_MS, json_object_new_int64(qmp_now_ms() - frozen_at));
-        }
-        manifest_set(m, SNAPSHOT_KIND_DISKS,
-                     frozen ? "disks of the running VM, its file systems frozen by the guest agent"
-                            : "disks of the running VM, crash-consistent (no guest agent froze its file systems)");
-        return r;
-}
 
 /* "disks root, data; NVRAM; TPM state": what the snapshot holds. */
 static void print_covered(json_object *m) {
@@ -296,80 +66,27 @@ static int hold_vm(const char *vm, VmHold *hold, int *ret_lock) {
 
 /* What create and revert start with: the disks a snapshot covers, and the VM held. */
 static int hold_vm_with_disks(const VmSet *set, const VmConfig *c, SnapshotDisks *disks, VmHold *hold, int *ret_lock) {
-        int r = snapshot_disks_of(set, c, disks);
+        int r = snapshot_disks_of(set, c, false, disks);
         return r != CTL_EXIT_OK ? r : hold_vm(c->name, hold, ret_lock);
 }
 
-static int snapshot_create(const Ctl *ctl, const VmSet *set, const VmConfig *c, const char *snap, bool disk_only) {
-        _cleanup_(snapshot_disks_clear) SnapshotDisks disks = {};
-        _cleanup_(snapshot_draft_done) SnapshotDraft draft = {};
-        _cleanup_qmp_ QmpClient q = QMP_CLIENT_INIT;
-        _cleanup_strv_ Strv nodes = {};
+static int snapshot_create_cmd(const Ctl *ctl, const VmSet *set, const VmConfig *c, const char *snap,
+                               bool disk_only) {
+        /* Released last: another qemu-vmctl waiting for the lock finds everything of this one done. */
         _cleanup_close_ int lock = -1;
+        _cleanup_(snapshot_disks_clear) SnapshotDisks disks = {};
+        json_object *m = NULL;
         VmHold hold;
-        RunAs as;
         int r;
 
         if ((r = hold_vm_with_disks(set, c, &disks, &hold, &lock)) != CTL_EXIT_OK)
                 return r;
-        r = snapshot_draft_begin(c->name, snap, &draft);
-        if (r == -EEXIST) {
-                log_error("VM %s already has a snapshot named '%s'. Nothing was changed.", c->name, snap);
-                return CTL_EXIT_REFUSED;
-        }
+        r = snapshot_create(c, snap, disk_only, hold, &disks, &m);
         if (r < 0)
-                return CTL_EXIT_FAILED;
-        json_object *m = manifest_new(snap, &disks);
-
-        if (hold == VM_HOLD_STOPPED) {
-                r = vm_run_as(c->name, &as);
-                if (r >= 0)
-                        r = create_offline(c->name, snap, &disks, &as);
-                if (r >= 0 && (r = snapshot_draft_save_vm_files(&draft, c->name, m)) < 0) {
-                        /* The disks' snapshots without the rest would be no snapshot. */
-                        for (size_t i = 0; i < disks.ids.n; i++) {
-                                _cleanup_free_ char *error = NULL;
-                                (void) disk_snapshot_offline(disks.paths.items[i], DISK_SNAPSHOT_DELETE, snap, &as,
-                                                             &error);
-                        }
-                }
-                manifest_set(m, SNAPSHOT_KIND_DISKS, "disks of the stopped VM");
-        } else {
-                r = vm_qmp_connect(c->name, &q);
-                if (r >= 0)
-                        r = online_nodes(&q, c->name, snap, &disks, &nodes);
-                if (r >= 0)
-                        r = disk_only ? create_disk_only(&q, c, snap, &nodes, &draft, m)
-                                      : create_with_memory(&q, c->name, snap, &nodes, &draft, m);
-        }
-        if (r >= 0)
-                r = snapshot_draft_commit(&draft, m);
-        if (r < 0) {
-                json_object_put(m);
-                log_error("No snapshot of VM %s was made.", c->name);
                 return r == -EEXIST ? CTL_EXIT_REFUSED : CTL_EXIT_FAILED;
-        }
         report_created(ctl, c->name, m);
         json_object_put(m);
         return CTL_EXIT_OK;
-}
-
-/* The snapshots each disk holds, as QEMU (running) or qemu-img (stopped) reads them. */
-static int disks_snapshot_names(const char *vm, VmHold hold, const SnapshotDisks *disks, Strv *names_of_disk) {
-        _cleanup_qmp_ QmpClient q = QMP_CLIENT_INIT;
-        RunAs as;
-        int r = hold == VM_HOLD_RUNNING ? vm_qmp_connect(vm, &q) : vm_run_as(vm, &as);
-
-        for (size_t i = 0; r >= 0 && i < disks->ids.n; i++) {
-                _cleanup_free_ char *node = NULL, *error = NULL;
-                if (hold == VM_HOLD_RUNNING)
-                        r = qmp_disk_node(&q, disks->ids.items[i], &node, &names_of_disk[i], &error);
-                else
-                        r = disk_snapshot_names_offline(disks->paths.items[i], &as, &names_of_disk[i], &error);
-                if (r < 0)
-                        log_error("VM %s: cannot read the snapshots of disk '%s': %s", vm, disks->ids.items[i], error);
-        }
-        return r;
 }
 
 /* Which of the snapshot's disks lack it, comma-separated; NULL when none does. */
@@ -394,22 +111,18 @@ static char *disks_lacking(json_object *m, const SnapshotDisks *disks, const Str
         return lacking;
 }
 
-static int snapshot_list(const Ctl *ctl, const VmConfig *c) {
+static int snapshot_list(const Ctl *ctl, const VmSet *set, const VmConfig *c) {
         _cleanup_(snapshot_disks_clear) SnapshotDisks disks = {};
         json_object *list = NULL;
         VmHold hold;
 
         if (snapshot_store_list(c->name, &list) < 0)
                 return CTL_EXIT_FAILED;
-        /* Every disk of the VM, writable ones, raw or not: a snapshot is whole if they all hold it. */
-        for (size_t i = 0; i < c->n_disks; i++)
-                if (!c->disks[i].readonly && c->disks[i].format == DISK_FORMAT_QCOW2) {
-                        strv_push(&disks.ids, c->disks[i].id);
-                        strv_push(&disks.paths, c->disks[i].path);
-                }
+        /* The disks a snapshot may be on; with one that holds none (raw, shared), none is checked. */
+        bool checkable = snapshot_disks_of(set, c, true, &disks) == CTL_EXIT_OK;
         Strv *names = xcalloc(disks.ids.n + 1, sizeof(Strv));
-        _cleanup_close_ int lock = json_object_array_length(list) > 0 ? vm_hold(c->name, &hold) : -ENOENT;
-        bool checked = lock >= 0 && disks_snapshot_names(c->name, hold, &disks, names) >= 0;
+        _cleanup_close_ int lock = checkable && json_object_array_length(list) > 0 ? vm_hold(c->name, &hold) : -ENOENT;
+        bool checked = lock >= 0 && snapshot_disks_names(c->name, hold, &disks, names) >= 0;
 
         if (!ctl->json && json_object_array_length(list) == 0)
                 printf("VM %s has no snapshots.\n", c->name);
@@ -489,18 +202,24 @@ static int snapshot_revert(const Ctl *ctl, const VmSet *set, const VmConfig *c, 
         snapshot_manifest_disk_ids(m, &ids);
         bool same = ids.n == disks.ids.n;
         for (size_t i = 0; same && i < ids.n; i++)
-                same = streq(ids.items[i], disks.ids.items[i]);
+                same = snapshot_manifest_disk_is(m, i, disks.ids.items[i], disks.paths.items[i]);
         if (!same) {
-                log_error("VM %s: its writable disks changed since snapshot %s was made: reverting would leave them "
-                          "from different times. Nothing was changed.", c->name, snap);
+                log_error("VM %s: its writable disks are not those snapshot %s was made of (added, removed, moved "
+                          "or made anew): reverting would leave them from different times. Nothing was changed.",
+                          c->name, snap);
                 json_object_put(m);
                 return CTL_EXIT_REFUSED;
+        }
+        /* What goes back besides the disks is there and can be put in place, before any disk changes. */
+        if (snapshot_store_check_restorable(c->name, snap, m) < 0) {
+                json_object_put(m);
+                return CTL_EXIT_FAILED;
         }
         /* Every disk holds it, or none is touched. */
         Strv *names = xcalloc(disks.ids.n, sizeof(Strv));
         r = vm_run_as(c->name, &as);
         if (r >= 0)
-                r = disks_snapshot_names(c->name, hold, &disks, names);
+                r = snapshot_disks_names(c->name, hold, &disks, names);
         _cleanup_free_ char *lacking = r >= 0 ? disks_lacking(m, &disks, names) : NULL;
         for (size_t i = 0; i < disks.ids.n; i++)
                 strv_clear(&names[i]);
@@ -516,8 +235,9 @@ static int snapshot_revert(const Ctl *ctl, const VmSet *set, const VmConfig *c, 
                         log_error("VM %s: reverting disk '%s' failed: %s%s", c->name, disks.ids.items[i], error,
                                   i > 0 ? " (the disks before it are reverted already)" : "");
         }
-        if (r >= 0)
-                r = snapshot_store_restore_vm_files(c->name, snap, m, &kept);
+        if (r >= 0 && (r = snapshot_store_restore_vm_files(c->name, snap, m, &kept)) < 0)
+                log_error("VM %s: its disks are reverted to snapshot %s, its NVRAM or TPM state not: revert again "
+                          "once the cause above is fixed.", c->name, snap);
         if (r < 0) {
                 json_object_put(m);
                 return CTL_EXIT_FAILED;
@@ -563,26 +283,31 @@ static int snapshot_delete(const Ctl *ctl, const VmConfig *c, const char *snap) 
         /* The disks the snapshot was made of, where they are now: those the VM still has. */
         _cleanup_strv_ Strv ids = {};
         snapshot_manifest_disk_ids(m, &ids);
-        for (size_t i = 0; i < c->n_disks; i++)
-                if (strv_contains(&ids, c->disks[i].id) && c->disks[i].format == DISK_FORMAT_QCOW2) {
-                        strv_push(&disks.ids, c->disks[i].id);
-                        strv_push(&disks.paths, c->disks[i].path);
-                }
+        for (size_t i = 0; i < ids.n; i++)
+                for (size_t k = 0; k < c->n_disks; k++)
+                        if (c->disks[k].format == DISK_FORMAT_QCOW2 &&
+                            snapshot_manifest_disk_is(m, i, c->disks[k].id, c->disks[k].path)) {
+                                strv_push(&disks.ids, c->disks[k].id);
+                                strv_push(&disks.paths, c->disks[k].path);
+                        }
         Strv *names = xcalloc(disks.ids.n + 1, sizeof(Strv));
-        if (hold == VM_HOLD_RUNNING) {
+        if (hold == VM_HOLD_RUNNING && disks.ids.n > 0) {
                 _cleanup_strv_ Strv nodes = {};
                 _cleanup_free_ char *error = NULL;
                 r = vm_qmp_connect(c->name, &q);
                 if (r >= 0)
-                        r = online_nodes(&q, c->name, NULL, &disks, &nodes);
+                        r = snapshot_disks_nodes(&q, c->name, &disks, &nodes, NULL);
                 /* QEMU deletes it from the nodes that hold it, by name: no other snapshot is touched. */
-                if (r >= 0 && (r = qmp_snapshot_job(&q, "snapshot-delete", snap, NULL, &nodes, SNAPSHOT_SAVE_TIMEOUT_MS,
-                                                    &error)) < 0)
-                        log_error("VM %s: snapshot-delete failed: %s", c->name, error);
-        } else {
+                if (r >= 0) {
+                        r = qmp_snapshot_job(&q, "snapshot-delete", snap, NULL, &nodes, SNAPSHOT_JOB_TIMEOUT_MS,
+                                             &error);
+                        if (r < 0)
+                                log_error("VM %s: snapshot-delete failed: %s", c->name, error);
+                }
+        } else if (hold == VM_HOLD_STOPPED) {
                 r = vm_run_as(c->name, &as);
                 if (r >= 0)
-                        r = disks_snapshot_names(c->name, hold, &disks, names);
+                        r = snapshot_disks_names(c->name, hold, &disks, names);
         }
         for (size_t i = 0; r >= 0 && hold == VM_HOLD_STOPPED && i < disks.ids.n; i++) {
                 _cleanup_free_ char *error = NULL;
@@ -669,9 +394,9 @@ int cmd_snapshot(Ctl *ctl, int argc, char *argv[]) {
                 return CTL_EXIT_REFUSED;
         }
         if (create)
-                return snapshot_create(ctl, &set, &e->config, snap, o.disk_only);
+                return snapshot_create_cmd(ctl, &set, &e->config, snap, o.disk_only);
         if (list)
-                return snapshot_list(ctl, &e->config);
+                return snapshot_list(ctl, &set, &e->config);
         if (streq(action, "revert"))
                 return snapshot_revert(ctl, &set, &e->config, snap);
         return snapshot_delete(ctl, &e->config, snap);

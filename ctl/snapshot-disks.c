@@ -1,15 +1,33 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <pwd.h>
 
 #include "escape.h"
+#include "log.h"
 #include "meson-config.h"
 #include "snapshot-disks.h"
 #include "util.h"
+#include "vm-ids.h"
+#include "vm-qmp.h"
+#include "vms.h"
 
-/* The image as qemu-img opens it: qcow2, never probed, a plain file (no protocol prefix in the path). */
-static char *image_opts(const char *path) {
-        _cleanup_free_ char *escaped = qemu_option_escape(path);
-        return strjoin("driver=qcow2,file.driver=file,file.filename=", escaped);
+/* qemu-img on a stopped VM's disk: metadata only, so it ends in seconds; a hung one is killed. */
+#define QEMU_IMG_TIMEOUT_MS (5 * 60 * 1000)
+
+/* The image as qemu-img opens it: qcow2, never probed, a plain file (no protocol prefix in the path),
+ * and without the backing file its header names: snapshots live in the image itself, and the header
+ * is the VM's QEMU's to write. */
+static char *image_spec(const char *path) {
+        json_object *spec = json_object_new_object(), *file = json_object_new_object();
+        json_object_object_add(file, "driver", json_object_new_string("file"));
+        json_object_object_add(file, "filename", json_object_new_string(path));
+        json_object_object_add(spec, "driver", json_object_new_string("qcow2"));
+        json_object_object_add(spec, "backing", NULL);
+        json_object_object_add(spec, "file", file);
+        char *text = strjoin("json:", json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN |
+                                                                                JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(spec);
+        return text;
 }
 
 int disk_snapshot_offline(const char *path, DiskSnapshotOp op, const char *snap, const RunAs *as, char **ret_error) {
@@ -18,10 +36,10 @@ int disk_snapshot_offline(const char *path, DiskSnapshotOp op, const char *snap,
                 [DISK_SNAPSHOT_APPLY] = "-a",
                 [DISK_SNAPSHOT_DELETE] = "-d",
         };
-        _cleanup_free_ char *opts = image_opts(path);
-        char *argv[] = { (char *) QEMU_VM_QEMU_IMG, (char *) "snapshot", (char *) "-q", (char *) "--image-opts",
-                         (char *) flags[op], (char *) snap, opts, NULL };
-        return run_program(argv, as, NULL, ret_error);
+        _cleanup_free_ char *image = image_spec(path);
+        char *argv[] = { (char *) QEMU_VM_QEMU_IMG, (char *) "snapshot", (char *) "-q", (char *) flags[op],
+                         (char *) snap, image, NULL };
+        return run_program(argv, as, QEMU_IMG_TIMEOUT_MS, NULL, ret_error);
 }
 
 static void snapshot_names(json_object *snapshots, Strv *ret) {
@@ -33,13 +51,12 @@ static void snapshot_names(json_object *snapshots, Strv *ret) {
 }
 
 int disk_snapshot_names_offline(const char *path, const RunAs *as, Strv *ret, char **ret_error) {
-        _cleanup_free_ char *opts = image_opts(path), *output = NULL;
-        char *argv[] = { (char *) QEMU_VM_QEMU_IMG, (char *) "info", (char *) "--output=json", (char *) "--image-opts",
-                         opts, NULL };
+        _cleanup_free_ char *image = image_spec(path), *output = NULL;
+        char *argv[] = { (char *) QEMU_VM_QEMU_IMG, (char *) "info", (char *) "--output=json", image, NULL };
         json_object *info, *snapshots = NULL;
 
         *ret = (Strv) {};
-        int r = run_program(argv, as, &output, ret_error);
+        int r = run_program(argv, as, QEMU_IMG_TIMEOUT_MS, &output, ret_error);
         if (r < 0)
                 return r;
         info = json_tokener_parse(output);
@@ -58,9 +75,12 @@ int qmp_disk_node(QmpClient *q, const char *disk_id, char **ret_node, Strv *ret_
         _cleanup_free_ char *device = strjoin("disk-", disk_id);
         json_object *reply = NULL;
 
-        int r = qmp_command(q, "query-block", NULL, 5000, &reply, ret_error);
-        if (r < 0)
+        char *error = NULL;
+        int r = qmp_command(q, "query-block", NULL, 5000, &reply, &error);
+        if (r < 0) {
+                *ret_error = qmp_failure_text(r, error);
                 return r;
+        }
         r = -ENODEV;
         for (size_t i = 0; r < 0 && i < qmp_array_length(reply); i++) {
                 json_object *b = json_object_array_get_idx(reply, i), *v, *inserted, *node, *image, *snapshots = NULL;
@@ -88,69 +108,78 @@ static json_object *strv_json(const Strv *v) {
         return a;
 }
 
-#define SNAPSHOT_JOB_ID "qemu-vmctl-snapshot"
-
-/* The job's error once it has concluded, or NULL when it succeeded. */
-static int job_wait(QmpClient *q, int timeout_ms, char **ret_error) {
+/* Waits for QEMU's JOB_STATUS_CHANGE to "concluded" for the job, then reads its error. QEMU runs
+ * snapshot-save in its main loop, where it answers no command until the memory is written: events
+ * are waited for rather than the job polled. */
+static int job_wait(QmpClient *q, const char *job_id, int timeout_ms, char **ret_error) {
         long long deadline = qmp_now_ms() + timeout_ms;
-        json_object *jobs = NULL;
+        json_object *event = NULL, *jobs = NULL;
         int r;
 
         for (;;) {
-                /* Polled: the job's events may have come and gone before the command's reply. */
-                r = qmp_command(q, "query-jobs", NULL, 5000, &jobs, ret_error);
-                if (r < 0)
-                        return r;
-                json_object *job = NULL, *v;
-                for (size_t i = 0; i < qmp_array_length(jobs); i++)
-                        if (json_object_object_get_ex(json_object_array_get_idx(jobs, i), "id", &v) &&
-                            streq_ptr(qmp_string(v), SNAPSHOT_JOB_ID))
-                                job = json_object_array_get_idx(jobs, i);
-                if (!job) {
-                        json_object_put(jobs);
-                        *ret_error = xstrdup("the job vanished");
-                        return -EIO;
-                }
-                bool concluded = json_object_object_get_ex(job, "status", &v) && streq_ptr(qmp_string(v), "concluded");
-                if (concluded) {
-                        if (json_object_object_get_ex(job, "error", &v) && qmp_string(v)) {
-                                *ret_error = string_printable(qmp_string(v));
-                                r = -EIO;
-                        }
-                        json_object_put(jobs);
-                        return r;
-                }
-                json_object_put(jobs);
                 long long left = deadline - qmp_now_ms();
                 if (left <= 0) {
                         *ret_error = xstrdup("the job did not end in time");
                         return -ETIMEDOUT;
                 }
-                json_object *event = NULL;
-                /* Wakes at the next event (JOB_STATUS_CHANGE), or after 200 ms. */
-                if (qmp_next_event(q, left < 200 ? (int) left : 200, &event) == -ECONNRESET) {
-                        *ret_error = xstrdup("QEMU closed the connection");
-                        return -ECONNRESET;
+                r = qmp_next_event(q, left > 60000 ? 60000 : (int) left, &event);
+                if (r == -ETIMEDOUT)
+                        continue;
+                if (r < 0) {
+                        *ret_error = qmp_failure_text(r, NULL);
+                        return r;
                 }
+                json_object *name, *data, *id, *status;
+                bool concluded = json_object_object_get_ex(event, "event", &name) &&
+                                 streq_ptr(qmp_string(name), "JOB_STATUS_CHANGE") &&
+                                 json_object_object_get_ex(event, "data", &data) &&
+                                 json_object_object_get_ex(data, "id", &id) && streq_ptr(qmp_string(id), job_id) &&
+                                 json_object_object_get_ex(data, "status", &status) &&
+                                 streq_ptr(qmp_string(status), "concluded");
                 json_object_put(event);
+                if (concluded)
+                        break;
         }
+        char *error = NULL;
+        r = qmp_command(q, "query-jobs", NULL, 5000, &jobs, &error);
+        if (r < 0) {
+                *ret_error = qmp_failure_text(r, error);
+                return r;
+        }
+        for (size_t i = 0; i < qmp_array_length(jobs); i++) {
+                json_object *job = json_object_array_get_idx(jobs, i), *v;
+                if (json_object_object_get_ex(job, "id", &v) && streq_ptr(qmp_string(v), job_id) &&
+                    json_object_object_get_ex(job, "error", &v) && qmp_string(v)) {
+                        *ret_error = string_printable(qmp_string(v));
+                        r = -EIO;
+                }
+        }
+        json_object_put(jobs);
+        return r;
 }
 
 int qmp_snapshot_job(QmpClient *q, const char *command, const char *snap, const char *vmstate_node, const Strv *nodes,
                      int timeout_ms, char **ret_error) {
+        /* Unique: a job of an earlier qemu-vmctl that gave up waiting may still be there. */
+        _cleanup_free_ char *job_id = xasprintf("qemu-vmctl-%s-%d-%lld", command, (int) getpid(), qmp_now_ms());
         json_object *args = json_object_new_object();
-        json_object_object_add(args, "job-id", json_object_new_string(SNAPSHOT_JOB_ID));
+        json_object_object_add(args, "job-id", json_object_new_string(job_id));
         json_object_object_add(args, "tag", json_object_new_string(snap));
         if (vmstate_node)
                 json_object_object_add(args, "vmstate", json_object_new_string(vmstate_node));
         json_object_object_add(args, "devices", strv_json(nodes));
 
-        int r = qmp_command(q, command, args, 5000, NULL, ret_error);
-        if (r < 0)
+        char *error = NULL;
+        int r = qmp_command(q, command, args, 5000, NULL, &error);
+        if (r < 0) {
+                *ret_error = qmp_failure_text(r, error);
                 return r;
-        r = job_wait(q, timeout_ms, ret_error);
+        }
+        r = job_wait(q, job_id, timeout_ms, ret_error);
+        if (r == -ETIMEDOUT || r == -ECONNRESET)
+                return r;       /* still running, or QEMU gone: nothing to dismiss */
         json_object *dismiss = json_object_new_object();
-        json_object_object_add(dismiss, "id", json_object_new_string(SNAPSHOT_JOB_ID));
+        json_object_object_add(dismiss, "id", json_object_new_string(job_id));
         _cleanup_free_ char *dismiss_error = NULL;
         (void) qmp_command(q, "job-dismiss", dismiss, 5000, NULL, &dismiss_error);
         return r;
@@ -168,5 +197,91 @@ int qmp_snapshot_disks(QmpClient *q, const char *snap, const Strv *nodes, char *
         }
         json_object *args = json_object_new_object();
         json_object_object_add(args, "actions", actions);
-        return qmp_command(q, "transaction", args, 60000, NULL, ret_error);
+        char *error = NULL;
+        int r = qmp_command(q, "transaction", args, 60000, NULL, &error);
+        if (r < 0)
+                *ret_error = qmp_failure_text(r, error);
+        return r;
+}
+
+void snapshot_disks_clear(SnapshotDisks *d) {
+        strv_clear(&d->ids);
+        strv_clear(&d->paths);
+}
+
+int snapshot_disks_of(const VmSet *set, const VmConfig *c, bool quiet, SnapshotDisks *ret) {
+        *ret = (SnapshotDisks) {};
+        for (size_t i = 0; i < c->n_disks; i++) {
+                const DiskConfig *d = &c->disks[i];
+                const char *user = vm_file_user(set, c, d->path);
+                if (d->readonly)
+                        continue;
+                if (d->format != DISK_FORMAT_QCOW2) {
+                        if (!quiet)
+                                log_error("VM %s: disk '%s' (%s) is %s: only qcow2 disks hold snapshots. Nothing was "
+                                          "changed.", c->name, d->id, d->path, disk_format_table[d->format]);
+                        return CTL_EXIT_REFUSED;
+                }
+                if (d->shareable || user) {
+                        if (!quiet)
+                                log_error("VM %s: disk '%s' (%s) is shared with %s%s: a snapshot of it would change "
+                                          "what another VM sees. Nothing was changed.", c->name, d->id, d->path,
+                                          user ? "VM " : "other VMs (shareable = yes)", user ?: "");
+                        return CTL_EXIT_REFUSED;
+                }
+                strv_push(&ret->ids, d->id);
+                strv_push(&ret->paths, d->path);
+        }
+        if (ret->ids.n == 0) {
+                if (!quiet)
+                        log_error("VM %s has no writable disk to take a snapshot of.", c->name);
+                return CTL_EXIT_REFUSED;
+        }
+        return CTL_EXIT_OK;
+}
+
+int vm_run_as(const char *vm, RunAs *ret) {
+        char user[VM_USER_NAME_MAX];
+        vm_user_name(vm, user);
+        struct passwd *pw = getpwnam(user);
+        if (!pw)
+                return log_error_errno(-ESRCH, "VM %s has no user %s yet (it has never started): it has no disks to "
+                                       "take a snapshot of.", vm, user);
+        *ret = (RunAs) { pw->pw_uid, pw->pw_gid };
+        return 0;
+}
+
+int snapshot_disks_nodes(QmpClient *q, const char *vm, const SnapshotDisks *disks, Strv *ret_nodes,
+                         Strv *names_of_disk) {
+        *ret_nodes = (Strv) {};
+        for (size_t i = 0; i < disks->ids.n; i++) {
+                _cleanup_free_ char *node = NULL, *error = NULL;
+                _cleanup_strv_ Strv names = {};
+                int r = qmp_disk_node(q, disks->ids.items[i], &node, &names, &error);
+                if (r < 0)
+                        return log_error_errno(r, "VM %s: disk '%s': %s", vm, disks->ids.items[i], error);
+                strv_push(ret_nodes, node);
+                if (names_of_disk) {
+                        names_of_disk[i] = names;
+                        names = (Strv) {};
+                }
+        }
+        return 0;
+}
+
+int snapshot_disks_names(const char *vm, VmHold hold, const SnapshotDisks *disks, Strv *names_of_disk) {
+        _cleanup_qmp_ QmpClient q = QMP_CLIENT_INIT;
+        RunAs as;
+        int r = hold == VM_HOLD_RUNNING ? vm_qmp_connect(vm, &q) : vm_run_as(vm, &as);
+
+        for (size_t i = 0; r >= 0 && i < disks->ids.n; i++) {
+                _cleanup_free_ char *node = NULL, *error = NULL;
+                if (hold == VM_HOLD_RUNNING)
+                        r = qmp_disk_node(&q, disks->ids.items[i], &node, &names_of_disk[i], &error);
+                else
+                        r = disk_snapshot_names_offline(disks->paths.items[i], &as, &names_of_disk[i], &error);
+                if (r < 0)
+                        log_error("VM %s: cannot read the snapshots of disk '%s': %s", vm, disks->ids.items[i], error);
+        }
+        return r;
 }

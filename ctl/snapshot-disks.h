@@ -9,6 +9,34 @@
 #include "qmp.h"
 #include "run-program.h"
 #include "strv.h"
+#include "vm-lock.h"
+#include "vm-set.h"
+
+/* Saving a guest's memory writes all of it into the first disk; deleting a snapshot frees its clusters. */
+#define SNAPSHOT_JOB_TIMEOUT_MS (30 * 60 * 1000)
+
+/* What a snapshot covers: the VM's writable disks, in the order of its file. */
+typedef struct SnapshotDisks {
+        Strv ids, paths;
+} SnapshotDisks;
+
+void snapshot_disks_clear(SnapshotDisks *d);
+
+/* The writable disks. Returns CTL_EXIT_OK, or CTL_EXIT_REFUSED having said (unless quiet) which disk
+ * cannot hold an internal snapshot and why: raw, shared with another VM, or none at all. */
+int snapshot_disks_of(const VmSet *set, const VmConfig *c, bool quiet, SnapshotDisks *ret);
+
+/* qemu-img runs as the VM's own user: its rights on the disks are QEMU's, no more. Logs failures. */
+int vm_run_as(const char *vm, RunAs *ret);
+
+/* The running VM's block nodes for the disks, and (if names_of_disk is set, one Strv per disk) the
+ * snapshots each holds. Logs failures. */
+int snapshot_disks_nodes(QmpClient *q, const char *vm, const SnapshotDisks *disks, Strv *ret_nodes,
+                         Strv *names_of_disk);
+
+/* The snapshots each disk holds, one Strv per disk, as QEMU (running) or qemu-img (stopped) reads them.
+ * Logs failures. */
+int snapshot_disks_names(const char *vm, VmHold hold, const SnapshotDisks *disks, Strv *names_of_disk);
 
 typedef enum DiskSnapshotOp {
         DISK_SNAPSHOT_CREATE,

@@ -3,8 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "atomic-file.h"
 #include "foreign-dir.h"
@@ -17,9 +20,10 @@
 #define MANIFEST_FILE "manifest.json"
 #define NVRAM_COPY VM_NVRAM_FILE
 #define TPM_COPY_DIR "tpm"
-/* No NVRAM or TPM state file comes near this (OVMF's NVRAM is 4 MiB at most); a bigger one was made
- * to fill root's disk. */
-#define VM_FILE_MAX (64u * 1024 * 1024)
+/* No NVRAM comes near this (OVMF's is 4 MiB at most), nor TPM state; a bigger file (or one that
+ * grows while it is copied) was made to fill root's disk. */
+#define NVRAM_MAX (16u * 1024 * 1024)
+#define TPM_FILE_MAX (4u * 1024 * 1024)
 #define MANIFEST_MAX (1024 * 1024)
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
@@ -44,7 +48,9 @@ int snapshot_draft_begin(const char *vm, const char *snap, SnapshotDraft *ret) {
         struct stat st;
         int r;
 
-        if ((r = mkdir_private(QEMU_VM_SNAPSHOT_DIR)) < 0 || (r = mkdir_private(vm_dir)) < 0)
+        if ((r = mkdir_private(QEMU_VM_SNAPSHOT_DIR)) < 0)
+                return log_error_errno(r, "Cannot create %s: %m", QEMU_VM_SNAPSHOT_DIR);
+        if ((r = mkdir_private(vm_dir)) < 0)
                 return log_error_errno(r, "Cannot create %s: %m", vm_dir);
         *ret = (SnapshotDraft) {
                 .dir = strjoin(vm_dir, "/.", snap, ".partial"),
@@ -61,10 +67,10 @@ int snapshot_draft_begin(const char *vm, const char *snap, SnapshotDraft *ret) {
 }
 
 /* Copies NAME of the foreign directory into DEST_DIR/NAME. -ENOENT when the VM has no such file. */
-static int copy_in(int dir_fd, const struct stat *dir_st, const char *dir, const char *name, const char *dest_dir) {
+static int copy_in(int dir_fd, const struct stat *dir_st, const char *dir, const char *name, uint64_t max,
+                   const char *dest_dir) {
         _cleanup_free_ char *dest = strjoin(dest_dir, "/", name), *source = strjoin(dir, "/", name);
         _cleanup_close_ int from = -1, to = -1;
-        struct stat st;
 
         int r = foreign_file_open(dir_fd, dir_st, name, &from);
         if (r == -ENOENT)
@@ -72,15 +78,13 @@ static int copy_in(int dir_fd, const struct stat *dir_st, const char *dir, const
         if (r == -EPERM)
                 return log_error_errno(r, "%s is not a regular file of its directory's owner with one name "
                                        "(refusing to follow a link or read another user's file).", source);
-        if (r >= 0 && fstat(from, &st) < 0)
-                r = -errno;
-        if (r >= 0 && (uint64_t) st.st_size > VM_FILE_MAX)
-                return log_error_errno(-EFBIG, "%s is larger than %u MiB: no NVRAM or TPM state is.", source,
-                                       VM_FILE_MAX >> 20);
         if (r >= 0 && (to = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
                 r = -errno;
         if (r >= 0)
-                r = fd_copy(from, to);
+                r = fd_copy_max(from, to, max);
+        if (r == -EFBIG)
+                return log_error_errno(r, "%s is larger than %" PRIu64 " MiB, which no NVRAM or TPM state is.", source,
+                                       max >> 20);
         if (r >= 0 && fsync(to) < 0)
                 r = -errno;
         if (r < 0)
@@ -94,17 +98,29 @@ static int save_nvram(SnapshotDraft *d, const char *vm, json_object *manifest) {
         struct stat dir_st;
 
         int r = foreign_dir_open(dir, &dir_fd, &dir_st);
+        if (r < 0 && r != -ENOENT)
+                return log_error_errno(r, "Cannot open %s: %m", dir);
         if (r >= 0)
-                r = copy_in(dir_fd, &dir_st, dir, VM_NVRAM_FILE, d->dir);
+                r = copy_in(dir_fd, &dir_st, dir, VM_NVRAM_FILE, NVRAM_MAX, d->dir);
         if (r < 0 && r != -ENOENT)
                 return r;
         json_object_object_add(manifest, SNAPSHOT_KEY_NVRAM, json_object_new_boolean(r >= 0));
         return 0;
 }
 
-/* The TPM state's files: swtpm's, named tpm2-*; its lock file (.lock) is no state. */
+/* The TPM state's files, swtpm's names for them (its lock file, .lock, is no state): these alone are
+ * copied, each bounded, so swtpm's user cannot fill root's disk with files of its own. */
+static const char *const tpm_state_files[] = {
+        "tpm2-00.permall",              /* the permanent state: keys, NV indices, hierarchies */
+        "tpm2-00.volatilestate",        /* saved at a suspend or migration */
+        "tpm2-00.savestate",
+};
+
 static bool is_tpm_state_file(const char *name) {
-        return startswith(name, "tpm2-") && !strchr(name, '/');
+        for (size_t i = 0; i < ELEMENTSOF(tpm_state_files); i++)
+                if (streq(name, tpm_state_files[i]))
+                        return true;
+        return false;
 }
 
 static int save_tpm(SnapshotDraft *d, const char *vm, json_object *manifest) {
@@ -122,25 +138,14 @@ static int save_tpm(SnapshotDraft *d, const char *vm, json_object *manifest) {
         if (mkdir(copies, 0700) < 0)
                 return log_error_errno(-errno, "Cannot create %s: %m", copies);
 
-        int list_fd = dup(dir_fd);
-        DIR *list = list_fd >= 0 ? fdopendir(list_fd) : NULL;
-        if (!list) {
-                if (list_fd >= 0)
-                        close(list_fd);
-                return log_error_errno(-errno, "Cannot read %s: %m", dir);
-        }
         json_object *files = json_object_new_array();
-        struct dirent *e;
-        r = 0;
-        while (r >= 0 && (e = readdir(list)))
-                if (is_tpm_state_file(e->d_name)) {
-                        r = copy_in(dir_fd, &dir_st, dir, e->d_name, copies);
-                        if (r >= 0)
-                                json_object_array_add(files, json_object_new_string(e->d_name));
-                        else if (r == -ENOENT)
-                                r = 0;  /* gone since it was listed */
-                }
-        closedir(list);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(tpm_state_files); i++) {
+                r = copy_in(dir_fd, &dir_st, dir, tpm_state_files[i], TPM_FILE_MAX, copies);
+                if (r >= 0)
+                        json_object_array_add(files, json_object_new_string(tpm_state_files[i]));
+                else if (r == -ENOENT)
+                        r = 0;
+        }
         json_object_object_add(manifest, SNAPSHOT_KEY_TPM, files);
         return r;
 }
@@ -296,16 +301,24 @@ static int tpm_dir_open(const char *dir, int *ret_fd, struct stat *ret_st) {
         struct passwd *pw = getpwnam(QEMU_VM_TPM_USER);
         if (!pw)
                 return -ESRCH;
-        if (mkdir(dir, 0700) < 0 || chown(dir, pw->pw_uid, pw->pw_gid) < 0)
+        /* In root's /var/lib/swtpm: no one else can put anything under the name meanwhile. */
+        if (mkdir(dir, 0700) < 0)
                 return -errno;
-        return foreign_dir_open(dir, ret_fd, ret_st);
+        if ((r = foreign_dir_open(dir, ret_fd, ret_st)) < 0)
+                return r;
+        if (fchown(*ret_fd, pw->pw_uid, pw->pw_gid) < 0 || fstat(*ret_fd, ret_st) < 0) {
+                r = -errno;
+                close(*ret_fd);
+                return r;
+        }
+        return 0;
 }
 
 static int restore_tpm(const char *vm, const char *snap_dir, json_object *files) {
         _cleanup_free_ char *dir = vm_tpm_state_dir(vm);
         _cleanup_close_ int dir_fd = -1;
         struct stat dir_st;
-        Strv present = {};
+        _cleanup_strv_ Strv present = {};
         int r = tpm_dir_open(dir, &dir_fd, &dir_st);
         if (r < 0)
                 return log_error_errno(r, "Cannot open %s: %m", dir);
@@ -317,17 +330,43 @@ static int restore_tpm(const char *vm, const char *snap_dir, json_object *files)
                 strv_push(&present, name);
         }
         /* State swtpm wrote since (a saved volatile state, say) would be loaded with the old one. */
-        int list_fd = r >= 0 ? dup(dir_fd) : -1;
-        DIR *list = list_fd >= 0 ? fdopendir(list_fd) : NULL;
-        for (struct dirent *e; list && (e = readdir(list));)
-                if (is_tpm_state_file(e->d_name) && !strv_contains(&present, e->d_name) &&
-                    (r = foreign_file_remove(dir_fd, e->d_name)) < 0)
-                        log_error_errno(r, "Cannot remove %s/%s: %m", dir, e->d_name);
-        if (list)
-                closedir(list);
-        else if (list_fd >= 0)
-                close(list_fd);
-        strv_clear(&present);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(tpm_state_files); i++)
+                if (!strv_contains(&present, tpm_state_files[i]) &&
+                    (r = foreign_file_remove(dir_fd, tpm_state_files[i])) < 0)
+                        log_error_errno(r, "Cannot remove %s/%s: %m", dir, tpm_state_files[i]);
+        return r;
+}
+
+static int check_copy(const char *path) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(-errno, "The snapshot's copy %s cannot be read: %m", path);
+        return 0;
+}
+
+int snapshot_store_check_restorable(const char *vm, const char *snap, json_object *manifest) {
+        assert(vm && snap && manifest);
+        _cleanup_free_ char *vm_dir = vm_snapshot_dir(vm), *snap_dir = strjoin(vm_dir, "/", snap);
+        json_object *nvram = NULL, *tpm = NULL;
+        struct stat st;
+        int r = 0;
+
+        json_object_object_get_ex(manifest, SNAPSHOT_KEY_NVRAM, &nvram);
+        json_object_object_get_ex(manifest, SNAPSHOT_KEY_TPM, &tpm);
+        if (json_object_get_boolean(nvram)) {
+                _cleanup_free_ char *copy = strjoin(snap_dir, "/", NVRAM_COPY), *dir = vm_state_dir(vm);
+                _cleanup_close_ int dir_fd = -1;
+                r = check_copy(copy);
+                if (r >= 0 && (r = foreign_dir_open(dir, &dir_fd, &st)) < 0)
+                        log_error_errno(r, "Cannot open %s: %m", dir);
+        }
+        for (size_t i = 0; r >= 0 && tpm && i < json_object_array_length(tpm); i++) {
+                _cleanup_free_ char *copy = strjoin(snap_dir, "/", TPM_COPY_DIR, "/",
+                                                    json_object_get_string(json_object_array_get_idx(tpm, i)));
+                r = check_copy(copy);
+        }
+        if (r >= 0 && tpm && stat(QEMU_VM_SWTPM_STATE_DIR, &st) < 0)
+                r = log_error_errno(-errno, "Cannot put the TPM state back: %s: %m", QEMU_VM_SWTPM_STATE_DIR);
         return r;
 }
 
@@ -368,4 +407,44 @@ void snapshot_manifest_disk_ids(json_object *manifest, Strv *ret) {
                 json_object_object_get_ex(json_object_array_get_idx(disks, i), "id", &id);
                 strv_push(ret, json_object_get_string(id));
         }
+}
+
+/* Which file a disk is, "DEVICE:INODE": the same path may be a new disk since (a VM destroyed and made
+ * again under its name), and then the snapshot is not its. NULL when there is no file. */
+static char *disk_identity(const char *path) {
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return NULL;
+        return xasprintf("%ju:%ju", (uintmax_t) st.st_dev, (uintmax_t) st.st_ino);
+}
+
+bool snapshot_manifest_disk_is(json_object *m, size_t i, const char *id, const char *path) {
+        json_object *disks = NULL, *v;
+        _cleanup_free_ char *identity = disk_identity(path);
+        json_object_object_get_ex(m, SNAPSHOT_KEY_DISKS, &disks);
+        json_object *d = json_object_array_get_idx(disks, i);
+        return identity && json_object_object_get_ex(d, "id", &v) && streq_ptr(json_object_get_string(v), id) &&
+               json_object_object_get_ex(d, "path", &v) && streq_ptr(json_object_get_string(v), path) &&
+               json_object_object_get_ex(d, "file", &v) && streq_ptr(json_object_get_string(v), identity);
+}
+
+json_object *snapshot_manifest_new(const char *snap, const Strv *ids, const Strv *paths) {
+        json_object *m = json_object_new_object(), *list = json_object_new_array();
+        json_object_object_add(m, SNAPSHOT_KEY_NAME, json_object_new_string(snap));
+        json_object_object_add(m, SNAPSHOT_KEY_CREATED, json_object_new_int64((int64_t) time(NULL)));
+        for (size_t i = 0; i < ids->n; i++) {
+                json_object *d = json_object_new_object();
+                json_object_object_add(d, "id", json_object_new_string(ids->items[i]));
+                json_object_object_add(d, "path", json_object_new_string(paths->items[i]));
+                _cleanup_free_ char *identity = disk_identity(paths->items[i]);
+                json_object_object_add(d, "file", identity ? json_object_new_string(identity) : NULL);
+                json_object_array_add(list, d);
+        }
+        json_object_object_add(m, SNAPSHOT_KEY_DISKS, list);
+        return m;
+}
+
+void snapshot_manifest_set(json_object *m, const char *kind, const char *consistency) {
+        json_object_object_add(m, SNAPSHOT_KEY_KIND, json_object_new_string(kind));
+        json_object_object_add(m, SNAPSHOT_KEY_CONSISTENCY, json_object_new_string(consistency));
 }

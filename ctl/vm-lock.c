@@ -8,6 +8,11 @@
 #include "paths.h"
 #include "systemd-bus.h"
 #include "vm-lock.h"
+#include "vm-units.h"
+
+static bool is_stopped(const UnitState *s) {
+        return streq_ptr(s->active_state, "inactive") || streq_ptr(s->active_state, "failed");
+}
 
 int vm_hold(const char *vm, VmHold *ret) {
         assert(vm && ret);
@@ -35,7 +40,7 @@ int vm_hold(const char *vm, VmHold *ret) {
         r = unit_state_get(bus, unit, &s);
         if (r < 0)
                 return log_error_errno(r, "Cannot read the state of %s: %m", unit);
-        if (streq_ptr(s.active_state, "inactive") || streq_ptr(s.active_state, "failed"))
+        if (is_stopped(&s))
                 *ret = VM_HOLD_STOPPED;
         else if (streq_ptr(s.active_state, "active") && s.main_pid > 0)
                 *ret = VM_HOLD_RUNNING;
@@ -45,5 +50,15 @@ int vm_hold(const char *vm, VmHold *ret) {
                 r = -EBUSY;
         }
         unit_state_clear(&s);
+        /* The TPM emulator stops after QEMU: until it has, its state may still change. */
+        if (r >= 0 && *ret == VM_HOLD_STOPPED) {
+                _cleanup_free_ char *tpm = vm_unit_name_of(VM_UNIT_TPM, vm);
+                if (unit_state_get(bus, tpm, &s) >= 0 && !is_stopped(&s)) {
+                        log_error("VM %s is stopped, its TPM emulator %s not yet (%s): try again in a moment.", vm, tpm,
+                                  strempty(s.active_state));
+                        r = -EBUSY;
+                }
+                unit_state_clear(&s);
+        }
         return r < 0 ? r : TAKE_FD(fd);
 }

@@ -29,7 +29,7 @@ int qemu_img_create(const DiskRequest *d, const char *target, const RunAs *as, c
 
         /* Root made the file; the image in it is made with the VM user's rights alone, so a backing file
          * that user cannot read is refused as it would be in QEMU. */
-        int r = run_program(argv.items, as, NULL, ret_error);
+        int r = run_program(argv.items, as, 0, NULL, ret_error);
         strv_clear(&argv);
         return r;
 }

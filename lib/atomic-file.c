@@ -109,7 +109,12 @@ int fd_write_all(int fd, const void *data, size_t size) {
 }
 
 int fd_copy(int from, int to) {
+        return fd_copy_max(from, to, UINT64_MAX);
+}
+
+int fd_copy_max(int from, int to, uint64_t max) {
         char buf[65536];
+        uint64_t done = 0;
 
         for (;;) {
                 ssize_t n = read(from, buf, sizeof buf);
@@ -117,6 +122,9 @@ int fd_copy(int from, int to) {
                         return -errno;
                 if (n == 0)
                         return 0;
+                done += (uint64_t) n;
+                if (done > max)
+                        return -EFBIG;
                 int r = fd_write_all(to, buf, (size_t) n);
                 if (r < 0)
                         return r;

@@ -6,6 +6,7 @@
  * negative errno. */
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The directory part of path, newly allocated. */
 char *path_dirname(const char *path);
@@ -22,3 +23,5 @@ void sync_dir_after_commit(const char *path);
 
 int fd_write_all(int fd, const void *data, size_t size);
 int fd_copy(int from, int to);
+/* The same, failing with -EFBIG past max bytes (what is read may come from another user and grow). */
+int fd_copy_max(int from, int to, uint64_t max);

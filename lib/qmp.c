@@ -323,6 +323,13 @@ int qmp_agent_connect(QmpClient *q, int fd, int timeout_ms) {
         }
 }
 
+char *qmp_failure_text(int r, char *error) {
+        if (error)
+                return error;
+        errno = -r;
+        return xasprintf("%m");
+}
+
 void qmp_close(QmpClient *q) {
         if (q->fd >= 0)
                 close(q->fd);

@@ -67,6 +67,9 @@ static inline const char *qmp_string(json_object *o) {
         return json_object_is_type(o, json_type_string) ? json_object_get_string(o) : NULL;
 }
 
+/* Why a command failed, in words: QEMU's (error, from qmp_command(), taken), or else r's. */
+char *qmp_failure_text(int r, char *error);
+
 void qmp_close(QmpClient *q);
 #define _cleanup_qmp_ _cleanup_(qmp_close)
 

@@ -3,8 +3,11 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "escape.h"
 #include "run-program.h"
@@ -50,17 +53,34 @@ static bool capture_read(Capture *c) {
 }
 
 static void child(char *const argv[], const RunAs *as, int out, int err) {
+        static char *const env[] = { (char *) "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+        sigset_t all;
+
+        sigemptyset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        if (as && unshare(CLONE_NEWNET) < 0) {
+                dprintf(err, "cannot make a network namespace: %m\n");
+                _exit(127);
+        }
         if (as && (setgroups(0, NULL) < 0 || setresgid(as->gid, as->gid, as->gid) < 0 ||
                    setresuid(as->uid, as->uid, as->uid) < 0)) {
                 dprintf(err, "cannot become uid %u: %m\n", (unsigned) as->uid);
                 _exit(127);
         }
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0)
+        if (null < 0 || chdir("/") < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+            dup2(err, STDERR_FILENO) < 0)
                 _exit(127);
-        execv(argv[0], argv);
+        execve(argv[0], argv, env);
         fprintf(stderr, "cannot run %s: %m\n", argv[0]);
         _exit(127);
+}
+
+static long long now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The last non-empty line of what the program wrote to standard error, printable. */
@@ -72,7 +92,7 @@ static char *last_line(char *text, size_t len) {
         return string_printable(last ? last + 1 : text);
 }
 
-int run_program(char *const argv[], const RunAs *as, char **ret_output, char **ret_error) {
+int run_program(char *const argv[], const RunAs *as, int timeout_ms, char **ret_output, char **ret_error) {
         assert(argv && argv[0]);
         int out[2], err[2];
 
@@ -95,18 +115,25 @@ int run_program(char *const argv[], const RunAs *as, char **ret_output, char **r
                 { .fd = out[0], .buf = xmalloc(RUN_OUTPUT_MAX + 1), .max = RUN_OUTPUT_MAX },
                 { .fd = err[0], .buf = xmalloc(RUN_ERROR_MAX + 1), .max = RUN_ERROR_MAX, .keep_tail = true },
         };
-        bool open_streams[2] = { pid > 0, pid > 0 };
+        bool open_streams[2] = { pid > 0, pid > 0 }, timed_out = false;
+        long long deadline = now_ms() + timeout_ms;
         while (open_streams[0] || open_streams[1]) {
                 struct pollfd fds[2];
                 nfds_t n = 0;
                 for (int i = 0; i < 2; i++)
                         if (open_streams[i])
                                 fds[n++] = (struct pollfd) { .fd = captures[i].fd, .events = POLLIN };
-                if (poll(fds, n, -1) < 0) {
-                        if (errno == EINTR)
-                                continue;
+                long long left = timeout_ms > 0 ? deadline - now_ms() : -1;
+                if (timeout_ms > 0 && left <= 0) {
+                        timed_out = true;
+                        kill(pid, SIGKILL);
                         break;
                 }
+                int ready = poll(fds, n, left > INT32_MAX ? INT32_MAX : (int) left);
+                if (ready < 0 && errno == EINTR)
+                        continue;
+                if (ready < 0)
+                        break;
                 for (nfds_t k = 0; k < n; k++)
                         if (fds[k].revents) {
                                 int i = fds[k].fd == captures[0].fd ? 0 : 1;
@@ -125,13 +152,17 @@ int run_program(char *const argv[], const RunAs *as, char **ret_output, char **r
                                 r = -errno;
                                 break;
                         }
+                if (r == 0 && timed_out)
+                        r = -ETIMEDOUT;
                 if (r == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
                         r = -EIO;
                 if (r == 0 && captures[0].overflow)
                         r = -EMSGSIZE;
         }
         if (r < 0 && ret_error) {
-                if (captures[1].len > 0)
+                if (r == -ETIMEDOUT)
+                        *ret_error = xasprintf("%s did not end within %.1f s: killed", argv[0], timeout_ms / 1000.0);
+                else if (captures[1].len > 0)
                         *ret_error = last_line(captures[1].buf, captures[1].len);
                 else if (r == -EMSGSIZE)
                         *ret_error = xasprintf("%s printed more than %d bytes", argv[0], RUN_OUTPUT_MAX);

@@ -17,7 +17,10 @@ typedef struct RunAs {
 /* The most of its standard output kept; more fails the run with -EMSGSIZE. */
 #define RUN_OUTPUT_MAX (1024 * 1024)
 
-/* Runs argv[0] (an absolute path) with argv. Returns 0 when it exits 0, with its standard output in
- * *ret_output if that is set (NUL-terminated). Otherwise a negative errno, with *ret_error (if set) the
- * last line it wrote to standard error, or why it could not run (printable). */
-int run_program(char *const argv[], const RunAs *as, char **ret_output, char **ret_error);
+/* Runs argv[0] (an absolute path) with argv, in "/", with PATH alone in its environment. As another user
+ * it also gets a network namespace of its own: an image's header (a backing file "json:{nbd...}") makes
+ * it reach no socket of the host's network. After timeout_ms (0: none) it is killed: -ETIMEDOUT.
+ * Returns 0 when it exits 0, with its standard output in *ret_output if that is set (NUL-terminated).
+ * Otherwise a negative errno, with *ret_error (if set) the last line it wrote to standard error, or why
+ * it could not run (printable). */
+int run_program(char *const argv[], const RunAs *as, int timeout_ms, char **ret_output, char **ret_error);

@@ -9,7 +9,8 @@
 
 typedef struct VmOwnedPaths {
         Strv files;             /* single files: NVRAM, cloud-init seed, serial log and its rotated copy */
-        Strv whole_dirs;        /* directories owned with all they hold: the TPM state, the snapshots */
+        Strv whole_dirs;        /* directories owned with all they hold, files only: the TPM state */
+        Strv root_trees;        /* root's own, with all they hold at any depth: the snapshots */
         Strv dirs;              /* removed once empty, after the rest: the state and log directories */
 } VmOwnedPaths;
 

@@ -189,6 +189,35 @@ wait_for_guest() {
         [[ "$output" == *"Power key pressed"* ]]
 }
 
+@test "snapshot --disk-only with the agent freezing the file systems; revert brings the guest's files of that moment back" {
+        guest 'echo one | sudo tee /var/tmp/snapshot-marker >/dev/null'
+        run in_container qemu-vmctl snapshot cloud1 create first --disk-only
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Snapshot first of VM cloud1: disks root; NVRAM; TPM state."* ]]
+        [[ "$output" =~ "What it holds: disks of the running VM, its file systems frozen by the guest agent (frozen for "[0-9]+" ms)." ]]
+        # Thawed again: the guest writes on.
+        [ "$(in_container qemu-vmctl agent cloud1 fsfreeze-status)" = thawed ]
+        guest 'echo two | sudo tee /var/tmp/snapshot-marker >/dev/null && sync'
+        # Its 1 GiB of memory as well, the guest running on afterwards.
+        run in_container qemu-vmctl snapshot cloud1 create with-memory
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"What it holds: disks, memory and devices of the running VM."* ]]
+        [ "$(guest cat /var/tmp/snapshot-marker)" = two ]
+        in_container qemu-vmctl snapshot cloud1 delete with-memory
+        in_container systemctl stop qemu-vm@cloud1
+        run in_container qemu-vmctl snapshot cloud1 revert first
+        echo "$output"
+        [ "$status" -eq 0 ]
+        in_container systemctl start qemu-vm@cloud1
+        wait_for_guest
+        [ "$(guest cat /var/tmp/snapshot-marker)" = one ]
+        [ "$(guest cat /var/tmp/marker)" = kept-across-restarts ]
+        in_container qemu-vmctl snapshot cloud1 delete first
+        [ "$(in_container qemu-img snapshot -l -U /var/lib/qemu-vm/cloud1/root.qcow2)" = "" ]
+}
+
 @test "a changed host name makes a new seed, and cloud-init applies it at the next start" {
         cloud_vm cloud2.example.test
         in_container systemctl daemon-reload

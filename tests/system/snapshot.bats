@@ -178,6 +178,14 @@ disk_snapshots() {
         [ "$status" -eq 5 ]
         [[ "$output" == *"disk 'data' already holds a snapshot named 'byhand' that qemu-vmctl did not record"* ]]
         in_container qemu-img snapshot -d byhand /srv/vm-disks/snap-data.qcow2
+        # A disk made anew under the same path is not the disk the snapshot was made of.
+        in_container mv /srv/vm-disks/snap-data.qcow2 /srv/vm-disks/snap-data.keep
+        in_container qemu-img create -q -f qcow2 /srv/vm-disks/snap-data.qcow2 16M
+        in_container chown vm-snap:vm-snap /srv/vm-disks/snap-data.qcow2
+        run vmctl snapshot snap revert before
+        [ "$status" -eq 5 ]
+        [[ "$output" == *"VM snap: its writable disks are not those snapshot before was made of"* ]]
+        in_container mv -f /srv/vm-disks/snap-data.keep /srv/vm-disks/snap-data.qcow2
         [ "$(disk_snapshots /var/lib/qemu-vm/snap/root.qcow2)" = "before " ]
         [ "$(in_container ls -A /var/lib/qemu-vm-snapshots/snap)" = before ]
 }
