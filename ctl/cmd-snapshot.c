@@ -27,16 +27,12 @@ typedef struct SnapshotOptions {
 /* "disks root, data; NVRAM; TPM state": what the snapshot holds. */
 static void print_covered(json_object *m) {
         _cleanup_strv_ Strv ids = {};
-        json_object *v = NULL;
+        json_object *nvram = NULL, *tpm = NULL;
         snapshot_manifest_disk_ids(m, &ids);
-        printf("disks ");
-        for (size_t i = 0; i < ids.n; i++)
-                printf("%s%s", i ? ", " : "", ids.items[i]);
-        json_object_object_get_ex(m, SNAPSHOT_KEY_NVRAM, &v);
-        printf("%s", json_object_get_boolean(v) ? "; NVRAM" : "");
-        v = NULL;
-        json_object_object_get_ex(m, SNAPSHOT_KEY_TPM, &v);
-        printf("%s", v ? "; TPM state" : "");
+        _cleanup_free_ char *list = strv_join(&ids, ", ");
+        json_object_object_get_ex(m, SNAPSHOT_KEY_NVRAM, &nvram);
+        json_object_object_get_ex(m, SNAPSHOT_KEY_TPM, &tpm);
+        printf("disks %s%s%s", list, json_object_get_boolean(nvram) ? "; NVRAM" : "", tpm ? "; TPM state" : "");
 }
 
 static void report_created(const Ctl *ctl, const char *vm, json_object *m) {
@@ -89,11 +85,11 @@ static int snapshot_create_cmd(const Ctl *ctl, const VmSet *set, const VmConfig 
         return CTL_EXIT_OK;
 }
 
-/* Which of the snapshot's disks lack it, comma-separated; NULL when none does. */
-static char *disks_lacking(json_object *m, const SnapshotDisks *disks, const Strv *names_of_disk) {
-        _cleanup_strv_ Strv ids = {};
+/* Which of the snapshot's disks lack it, comma-separated, once disks->snapshots is read; NULL when none
+ * does. */
+static char *disks_lacking(json_object *m, const SnapshotDisks *disks) {
+        _cleanup_strv_ Strv ids = {}, lacking = {};
         json_object *name = NULL;
-        char *lacking = NULL;
 
         json_object_object_get_ex(m, SNAPSHOT_KEY_NAME, &name);
         snapshot_manifest_disk_ids(m, &ids);
@@ -101,14 +97,11 @@ static char *disks_lacking(json_object *m, const SnapshotDisks *disks, const Str
                 bool has = false;
                 for (size_t k = 0; k < disks->ids.n; k++)
                         has = has || (streq(disks->ids.items[k], ids.items[i]) &&
-                                      strv_contains(&names_of_disk[k], json_object_get_string(name)));
-                if (!has) {
-                        char *more = lacking ? strjoin(lacking, ",", ids.items[i]) : xstrdup(ids.items[i]);
-                        free(lacking);
-                        lacking = more;
-                }
+                                      strv_contains(&disks->snapshots[k], json_object_get_string(name)));
+                if (!has)
+                        strv_push(&lacking, ids.items[i]);
         }
-        return lacking;
+        return lacking.n > 0 ? strv_join(&lacking, ",") : NULL;
 }
 
 static int snapshot_list(const Ctl *ctl, const VmSet *set, const VmConfig *c) {
@@ -120,9 +113,8 @@ static int snapshot_list(const Ctl *ctl, const VmSet *set, const VmConfig *c) {
                 return CTL_EXIT_FAILED;
         /* The disks a snapshot may be on; with one that holds none (raw, shared), none is checked. */
         bool checkable = snapshot_disks_of(set, c, true, &disks) == CTL_EXIT_OK;
-        Strv *names = xcalloc(disks.ids.n + 1, sizeof(Strv));
         _cleanup_close_ int lock = checkable && json_object_array_length(list) > 0 ? vm_hold(c->name, &hold) : -ENOENT;
-        bool checked = lock >= 0 && snapshot_disks_names(c->name, hold, &disks, names) >= 0;
+        bool checked = lock >= 0 && snapshot_disks_names(c->name, hold, &disks) >= 0;
 
         if (!ctl->json && json_object_array_length(list) == 0)
                 printf("VM %s has no snapshots.\n", c->name);
@@ -131,7 +123,7 @@ static int snapshot_list(const Ctl *ctl, const VmSet *set, const VmConfig *c) {
                        "STATE");
         for (size_t i = 0; i < json_object_array_length(list); i++) {
                 json_object *m = json_object_array_get_idx(list, i), *name, *created, *kind, *nvram, *tpm;
-                _cleanup_free_ char *lacking = checked ? disks_lacking(m, &disks, names) : NULL;
+                _cleanup_free_ char *lacking = checked ? disks_lacking(m, &disks) : NULL;
                 _cleanup_free_ char *state = !checked ? xstrdup("unchecked")
                                              : lacking ? strjoin("incomplete: disk ", lacking, " lacks it")
                                                        : xstrdup("complete");
@@ -149,12 +141,7 @@ static int snapshot_list(const Ctl *ctl, const VmSet *set, const VmConfig *c) {
                 strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&t));
                 _cleanup_strv_ Strv ids = {};
                 snapshot_manifest_disk_ids(m, &ids);
-                _cleanup_free_ char *disk_list = xstrdup("");
-                for (size_t k = 0; k < ids.n; k++) {
-                        char *more = strjoin(disk_list, k ? "," : "", ids.items[k]);
-                        free(disk_list);
-                        disk_list = more;
-                }
+                _cleanup_free_ char *disk_list = strv_join(&ids, ",");
                 printf("%-24s %-20s %-10s %-16s %-6s %-4s %s\n", json_object_get_string(name), when,
                        json_object_get_string(kind), disk_list, json_object_get_boolean(nvram) ? "yes" : "no",
                        tpm ? "yes" : "no", state);
@@ -166,9 +153,6 @@ static int snapshot_list(const Ctl *ctl, const VmSet *set, const VmConfig *c) {
                 ctl_print_json(doc);
         } else
                 json_object_put(list);
-        for (size_t i = 0; i < disks.ids.n; i++)
-                strv_clear(&names[i]);
-        free(names);
         return CTL_EXIT_OK;
 }
 
@@ -216,14 +200,10 @@ static int snapshot_revert(const Ctl *ctl, const VmSet *set, const VmConfig *c, 
                 return CTL_EXIT_FAILED;
         }
         /* Every disk holds it, or none is touched. */
-        Strv *names = xcalloc(disks.ids.n, sizeof(Strv));
         r = vm_run_as(c->name, &as);
         if (r >= 0)
-                r = snapshot_disks_names(c->name, hold, &disks, names);
-        _cleanup_free_ char *lacking = r >= 0 ? disks_lacking(m, &disks, names) : NULL;
-        for (size_t i = 0; i < disks.ids.n; i++)
-                strv_clear(&names[i]);
-        free(names);
+                r = snapshot_disks_names(c->name, hold, &disks);
+        _cleanup_free_ char *lacking = r >= 0 ? disks_lacking(m, &disks) : NULL;
         if (r >= 0 && lacking) {
                 log_error("VM %s: disk %s no longer holds snapshot %s. Nothing was changed.", c->name, lacking, snap);
                 r = -ENOENT;
@@ -290,13 +270,12 @@ static int snapshot_delete(const Ctl *ctl, const VmConfig *c, const char *snap) 
                                 strv_push(&disks.ids, c->disks[k].id);
                                 strv_push(&disks.paths, c->disks[k].path);
                         }
-        Strv *names = xcalloc(disks.ids.n + 1, sizeof(Strv));
         if (hold == VM_HOLD_RUNNING && disks.ids.n > 0) {
                 _cleanup_strv_ Strv nodes = {};
                 _cleanup_free_ char *error = NULL;
                 r = vm_qmp_connect(c->name, &q);
                 if (r >= 0)
-                        r = snapshot_disks_nodes(&q, c->name, &disks, &nodes, NULL);
+                        r = snapshot_disks_nodes(&q, c->name, &disks, &nodes);
                 /* QEMU deletes it from the nodes that hold it, by name: no other snapshot is touched. */
                 if (r >= 0) {
                         r = qmp_snapshot_job(&q, "snapshot-delete", snap, NULL, &nodes, SNAPSHOT_JOB_TIMEOUT_MS,
@@ -307,20 +286,17 @@ static int snapshot_delete(const Ctl *ctl, const VmConfig *c, const char *snap) 
         } else if (hold == VM_HOLD_STOPPED) {
                 r = vm_run_as(c->name, &as);
                 if (r >= 0)
-                        r = snapshot_disks_names(c->name, hold, &disks, names);
+                        r = snapshot_disks_names(c->name, hold, &disks);
         }
         for (size_t i = 0; r >= 0 && hold == VM_HOLD_STOPPED && i < disks.ids.n; i++) {
                 _cleanup_free_ char *error = NULL;
-                if (!strv_contains(&names[i], snap))
+                if (!strv_contains(&disks.snapshots[i], snap))
                         continue;
                 r = disk_snapshot_offline(disks.paths.items[i], DISK_SNAPSHOT_DELETE, snap, &as, &error);
                 if (r < 0)
                         log_error("VM %s: deleting snapshot %s from disk '%s' failed: %s", c->name, snap,
                                   disks.ids.items[i], error);
         }
-        for (size_t i = 0; i < disks.ids.n; i++)
-                strv_clear(&names[i]);
-        free(names);
         json_object_put(m);
         /* The record goes last: a snapshot half deleted is still listed, as incomplete. */
         if (r < 0 || snapshot_store_remove(c->name, snap) < 0)

@@ -10,30 +10,25 @@
 /* Freezing waits for every file system's writes to reach the disk. */
 #define FSFREEZE_TIMEOUT_MS 60000
 
-/* Whether any disk already holds a snapshot of that name (made by hand: qemu-vmctl's record has none). */
-static int check_name_free(const char *vm, const char *snap, const char *disk_id, const Strv *names) {
-        if (!strv_contains(names, snap))
-                return 0;
-        log_error("VM %s: disk '%s' already holds a snapshot named '%s' that qemu-vmctl did not record. "
-                  "Choose another name. Nothing was changed.", vm, disk_id, snap);
-        return -EEXIST;
+/* Whether any disk already holds a snapshot of that name (made by hand: qemu-vmctl's record has none),
+ * once disks->snapshots is read. */
+static int check_name_free(const char *vm, const char *snap, const SnapshotDisks *disks) {
+        for (size_t i = 0; i < disks->ids.n; i++)
+                if (strv_contains(&disks->snapshots[i], snap)) {
+                        log_error("VM %s: disk '%s' already holds a snapshot named '%s' that qemu-vmctl did not "
+                                  "record. Choose another name. Nothing was changed.", vm, disks->ids.items[i], snap);
+                        return -EEXIST;
+                }
+        return 0;
 }
 
 /* A stopped VM: each disk in turn, and those done undone when one fails. */
-static int create_offline(const char *vm, const char *snap, const SnapshotDisks *disks, const RunAs *as) {
+static int create_offline(const char *vm, const char *snap, SnapshotDisks *disks, const RunAs *as) {
         size_t done = 0;
-        int r = 0;
+        int r = snapshot_disks_names(vm, VM_HOLD_STOPPED, disks);
 
-        for (size_t i = 0; r >= 0 && i < disks->ids.n; i++) {
-                _cleanup_strv_ Strv names = {};
-                _cleanup_free_ char *error = NULL;
-                r = disk_snapshot_names_offline(disks->paths.items[i], as, &names, &error);
-                if (r < 0)
-                        log_error("VM %s: cannot read disk '%s' (%s): %s", vm, disks->ids.items[i],
-                                  disks->paths.items[i], error);
-                else
-                        r = check_name_free(vm, snap, disks->ids.items[i], &names);
-        }
+        if (r >= 0)
+                r = check_name_free(vm, snap, disks);
         for (; r >= 0 && done < disks->ids.n; done++) {
                 _cleanup_free_ char *error = NULL;
                 r = disk_snapshot_offline(disks->paths.items[done], DISK_SNAPSHOT_CREATE, snap, as, &error);
@@ -54,16 +49,9 @@ static int create_offline(const char *vm, const char *snap, const SnapshotDisks 
 }
 
 /* The running VM's block nodes for the disks, each checked to hold no snapshot of that name yet. */
-static int online_nodes(QmpClient *q, const char *vm, const char *snap, const SnapshotDisks *disks, Strv *ret) {
-        Strv *names = xcalloc(disks->ids.n, sizeof(Strv));
-        int r = snapshot_disks_nodes(q, vm, disks, ret, names);
-        for (size_t i = 0; i < disks->ids.n; i++) {
-                if (r >= 0)
-                        r = check_name_free(vm, snap, disks->ids.items[i], &names[i]);
-                strv_clear(&names[i]);
-        }
-        free(names);
-        return r;
+static int online_nodes(QmpClient *q, const char *vm, const char *snap, SnapshotDisks *disks, Strv *ret) {
+        int r = snapshot_disks_nodes(q, vm, disks, ret);
+        return r < 0 ? r : check_name_free(vm, snap, disks);
 }
 
 /* Pauses the guest ("stop"), or resumes it ("cont"). */
@@ -206,7 +194,7 @@ static void undo_on_disks(QmpClient *q, const char *vm, const char *snap, const 
         }
 }
 
-int snapshot_create(const VmConfig *c, const char *snap, bool disk_only, VmHold hold, const SnapshotDisks *disks,
+int snapshot_create(const VmConfig *c, const char *snap, bool disk_only, VmHold hold, SnapshotDisks *disks,
                     json_object **ret) {
         _cleanup_(snapshot_draft_done) SnapshotDraft draft = {};
         _cleanup_qmp_ QmpClient q = QMP_CLIENT_INIT;

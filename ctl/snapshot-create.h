@@ -16,5 +16,5 @@
 /* Makes snapshot SNAP of the VM, which the caller holds (ctl/vm-lock.h) in state HOLD, of DISKS.
  * Returns 0 with its manifest in *ret; or, having logged why and left nothing of it, a negative errno:
  * -EEXIST when the name is taken (by qemu-vmctl's record or a disk). */
-int snapshot_create(const VmConfig *c, const char *snap, bool disk_only, VmHold hold, const SnapshotDisks *disks,
+int snapshot_create(const VmConfig *c, const char *snap, bool disk_only, VmHold hold, SnapshotDisks *disks,
                     json_object **ret);

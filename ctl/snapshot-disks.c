@@ -205,8 +205,20 @@ int qmp_snapshot_disks(QmpClient *q, const char *snap, const Strv *nodes, char *
 }
 
 void snapshot_disks_clear(SnapshotDisks *d) {
+        for (size_t i = 0; d->snapshots && i < d->ids.n; i++)
+                strv_clear(&d->snapshots[i]);
+        free(d->snapshots);
         strv_clear(&d->ids);
         strv_clear(&d->paths);
+        d->snapshots = NULL;
+}
+
+/* Room for what each disk holds, empty: read anew. */
+static void snapshots_reset(SnapshotDisks *d) {
+        for (size_t i = 0; d->snapshots && i < d->ids.n; i++)
+                strv_clear(&d->snapshots[i]);
+        if (!d->snapshots)
+                d->snapshots = xcalloc(d->ids.n + 1, sizeof(Strv));
 }
 
 int snapshot_disks_of(const VmSet *set, const VmConfig *c, bool quiet, SnapshotDisks *ret) {
@@ -251,35 +263,31 @@ int vm_run_as(const char *vm, RunAs *ret) {
         return 0;
 }
 
-int snapshot_disks_nodes(QmpClient *q, const char *vm, const SnapshotDisks *disks, Strv *ret_nodes,
-                         Strv *names_of_disk) {
+int snapshot_disks_nodes(QmpClient *q, const char *vm, SnapshotDisks *disks, Strv *ret_nodes) {
         *ret_nodes = (Strv) {};
+        snapshots_reset(disks);
         for (size_t i = 0; i < disks->ids.n; i++) {
                 _cleanup_free_ char *node = NULL, *error = NULL;
-                _cleanup_strv_ Strv names = {};
-                int r = qmp_disk_node(q, disks->ids.items[i], &node, &names, &error);
+                int r = qmp_disk_node(q, disks->ids.items[i], &node, &disks->snapshots[i], &error);
                 if (r < 0)
                         return log_error_errno(r, "VM %s: disk '%s': %s", vm, disks->ids.items[i], error);
                 strv_push(ret_nodes, node);
-                if (names_of_disk) {
-                        names_of_disk[i] = names;
-                        names = (Strv) {};
-                }
         }
         return 0;
 }
 
-int snapshot_disks_names(const char *vm, VmHold hold, const SnapshotDisks *disks, Strv *names_of_disk) {
+int snapshot_disks_names(const char *vm, VmHold hold, SnapshotDisks *disks) {
         _cleanup_qmp_ QmpClient q = QMP_CLIENT_INIT;
         RunAs as;
         int r = hold == VM_HOLD_RUNNING ? vm_qmp_connect(vm, &q) : vm_run_as(vm, &as);
 
+        snapshots_reset(disks);
         for (size_t i = 0; r >= 0 && i < disks->ids.n; i++) {
                 _cleanup_free_ char *node = NULL, *error = NULL;
                 if (hold == VM_HOLD_RUNNING)
-                        r = qmp_disk_node(&q, disks->ids.items[i], &node, &names_of_disk[i], &error);
+                        r = qmp_disk_node(&q, disks->ids.items[i], &node, &disks->snapshots[i], &error);
                 else
-                        r = disk_snapshot_names_offline(disks->paths.items[i], &as, &names_of_disk[i], &error);
+                        r = disk_snapshot_names_offline(disks->paths.items[i], &as, &disks->snapshots[i], &error);
                 if (r < 0)
                         log_error("VM %s: cannot read the snapshots of disk '%s': %s", vm, disks->ids.items[i], error);
         }

@@ -18,6 +18,7 @@
 /* What a snapshot covers: the VM's writable disks, in the order of its file. */
 typedef struct SnapshotDisks {
         Strv ids, paths;
+        Strv *snapshots;        /* per disk, the snapshots it holds, once read; NULL before */
 } SnapshotDisks;
 
 void snapshot_disks_clear(SnapshotDisks *d);
@@ -29,14 +30,13 @@ int snapshot_disks_of(const VmSet *set, const VmConfig *c, bool quiet, SnapshotD
 /* qemu-img runs as the VM's own user: its rights on the disks are QEMU's, no more. Logs failures. */
 int vm_run_as(const char *vm, RunAs *ret);
 
-/* The running VM's block nodes for the disks, and (if names_of_disk is set, one Strv per disk) the
- * snapshots each holds. Logs failures. */
-int snapshot_disks_nodes(QmpClient *q, const char *vm, const SnapshotDisks *disks, Strv *ret_nodes,
-                         Strv *names_of_disk);
+/* The running VM's block nodes for the disks, and the snapshots each holds (disks->snapshots). Logs
+ * failures. */
+int snapshot_disks_nodes(QmpClient *q, const char *vm, SnapshotDisks *disks, Strv *ret_nodes);
 
-/* The snapshots each disk holds, one Strv per disk, as QEMU (running) or qemu-img (stopped) reads them.
- * Logs failures. */
-int snapshot_disks_names(const char *vm, VmHold hold, const SnapshotDisks *disks, Strv *names_of_disk);
+/* Reads the snapshots each disk holds into disks->snapshots, as QEMU (running) or qemu-img (stopped)
+ * reads them. Logs failures. */
+int snapshot_disks_names(const char *vm, VmHold hold, SnapshotDisks *disks);
 
 typedef enum DiskSnapshotOp {
         DISK_SNAPSHOT_CREATE,

@@ -38,6 +38,12 @@ static int remove_tree(const char *path) {
         return 0;
 }
 
+/* /var/lib/qemu-vm-snapshots/NAME/SNAP */
+static char *snapshot_dir(const char *vm, const char *snap) {
+        _cleanup_free_ char *vm_dir = vm_snapshot_dir(vm);
+        return strjoin(vm_dir, "/", snap);
+}
+
 static int mkdir_private(const char *path) {
         return mkdir(path, 0700) < 0 && errno != EEXIST ? -errno : 0;
 }
@@ -54,7 +60,7 @@ int snapshot_draft_begin(const char *vm, const char *snap, SnapshotDraft *ret) {
                 return log_error_errno(r, "Cannot create %s: %m", vm_dir);
         *ret = (SnapshotDraft) {
                 .dir = strjoin(vm_dir, "/.", snap, ".partial"),
-                .final_dir = strjoin(vm_dir, "/", snap),
+                .final_dir = snapshot_dir(vm, snap),
         };
         if (lstat(ret->final_dir, &st) == 0)
                 return -EEXIST;
@@ -214,8 +220,7 @@ static bool manifest_valid(json_object *m, const char *snap) {
 
 int snapshot_store_load(const char *vm, const char *snap, json_object **ret) {
         assert(vm && snap && ret);
-        _cleanup_free_ char *dir = vm_snapshot_dir(vm), *text = NULL;
-        _cleanup_free_ char *path = strjoin(dir, "/", snap, "/", MANIFEST_FILE);
+        _cleanup_free_ char *dir = snapshot_dir(vm, snap), *path = strjoin(dir, "/", MANIFEST_FILE), *text = NULL;
 
         if (!snapshot_name_is_valid(snap))
                 return -ENOENT;
@@ -346,7 +351,7 @@ static int check_copy(const char *path) {
 
 int snapshot_store_check_restorable(const char *vm, const char *snap, json_object *manifest) {
         assert(vm && snap && manifest);
-        _cleanup_free_ char *vm_dir = vm_snapshot_dir(vm), *snap_dir = strjoin(vm_dir, "/", snap);
+        _cleanup_free_ char *snap_dir = snapshot_dir(vm, snap);
         json_object *nvram = NULL, *tpm = NULL;
         struct stat st;
         int r = 0;
@@ -372,7 +377,7 @@ int snapshot_store_check_restorable(const char *vm, const char *snap, json_objec
 
 int snapshot_store_restore_vm_files(const char *vm, const char *snap, json_object *manifest, Strv *kept) {
         assert(vm && snap && manifest && kept);
-        _cleanup_free_ char *vm_dir = vm_snapshot_dir(vm), *snap_dir = strjoin(vm_dir, "/", snap);
+        _cleanup_free_ char *snap_dir = snapshot_dir(vm, snap);
         json_object *nvram = NULL, *tpm = NULL;
         int r = 0;
 
@@ -391,7 +396,7 @@ int snapshot_store_restore_vm_files(const char *vm, const char *snap, json_objec
 
 int snapshot_store_remove(const char *vm, const char *snap) {
         assert(vm && snap);
-        _cleanup_free_ char *dir = vm_snapshot_dir(vm), *path = strjoin(dir, "/", snap);
+        _cleanup_free_ char *path = snapshot_dir(vm, snap);
         if (!snapshot_name_is_valid(snap))
                 return -EINVAL;
         int r = remove_tree(path);
