@@ -16,6 +16,7 @@
 #include "paths.h"
 #include "snapshot-store.h"
 #include "util.h"
+#include "vm-ids.h"
 
 #define MANIFEST_FILE "manifest.json"
 #define NVRAM_COPY VM_NVRAM_FILE
@@ -298,12 +299,14 @@ static int restore_nvram(const char *vm, const char *snap_dir) {
 }
 
 /* swtpm@NAME makes its state directory (StateDirectory=) at its start; a VM whose TPM state was
- * removed since the snapshot gets it back as swtpm's user would have made it. */
-static int tpm_dir_open(const char *dir, int *ret_fd, struct stat *ret_st) {
+ * removed since the snapshot gets it back as its TPM user (tpm-NAME) would have made it. */
+static int tpm_dir_open(const char *vm, const char *dir, int *ret_fd, struct stat *ret_st) {
         int r = foreign_dir_open(dir, ret_fd, ret_st);
         if (r != -ENOENT)
                 return r;
-        struct passwd *pw = getpwnam(QEMU_VM_TPM_USER);
+        char tpm_user[VM_USER_NAME_MAX];
+        vm_tpm_user_name(vm, tpm_user);
+        struct passwd *pw = getpwnam(tpm_user);
         if (!pw)
                 return -ESRCH;
         /* In root's /var/lib/swtpm: no one else can put anything under the name meanwhile. */
@@ -324,7 +327,7 @@ static int restore_tpm(const char *vm, const char *snap_dir, json_object *files)
         _cleanup_close_ int dir_fd = -1;
         struct stat dir_st;
         _cleanup_strv_ Strv present = {};
-        int r = tpm_dir_open(dir, &dir_fd, &dir_st);
+        int r = tpm_dir_open(vm, dir, &dir_fd, &dir_st);
         if (r < 0)
                 return log_error_errno(r, "Cannot open %s: %m", dir);
 

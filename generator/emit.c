@@ -413,20 +413,26 @@ static char *vm_dropin_text(const VmConfig *c, const VmUnits *units) {
         return text_buffer_take(&b);
 }
 
-/* The template (units/qemu-vm-account@.service) runs systemd-sysusers; this says which user to make. The
- * user stays when the VM goes: files it owns outside qemu-vm's directories would otherwise fall to
- * whichever user gets its uid next. */
-static char *account_dropin_text(const char *name, const char *source_path) {
+/* The template (units/qemu-vm-account@.service) runs systemd-sysusers; this says which users to make: the
+ * VM's, and with TPM its TPM emulator's. Users stay when the VM goes: files they own outside qemu-vm's
+ * directories would otherwise fall to whichever user gets the uid next. */
+static char *account_dropin_text(const char *name, const char *source_path, bool tpm) {
         TextBuffer b = dropin_start(source_path);
-        char user[VM_USER_NAME_MAX];
+        char user[VM_USER_NAME_MAX], tpm_user[VM_USER_NAME_MAX];
         Strv argv = {};
 
         vm_user_name(name, user);
-        text_buffer_printf(&b, "Description=User %s of VM %s\n\n[Service]\n", user, name);
+        vm_tpm_user_name(name, tpm_user);
+        if (tpm)
+                text_buffer_printf(&b, "Description=Users %s and %s of VM %s\n\n[Service]\n", user, tpm_user, name);
+        else
+                text_buffer_printf(&b, "Description=User %s of VM %s\n\n[Service]\n", user, name);
         strv_push(&argv, QEMU_VM_SYSUSERS);
         strv_push(&argv, "--inline");
         /* sysusers.d(5): a system user and its group, uid allocated once and kept across reboots. */
         strv_pushf(&argv, "u %s - \"qemu-vm VM %s\" - -", user, name);
+        if (tpm)
+                strv_pushf(&argv, "u %s - \"qemu-vm TPM of VM %s\" - -", tpm_user, name);
         write_exec(&b, "ExecStart", &argv);
         strv_clear(&argv);
         return text_buffer_take(&b);
@@ -443,11 +449,20 @@ static char *tpm_socket_dropin_text(const VmConfig *c) {
         return text_buffer_take(&b);
 }
 
-/* The template (units/swtpm@.service) holds the commands; the drop-in ties the instance to its file. */
+/* The template (units/swtpm@.service) holds the commands; the drop-in ties the instance to its file and
+ * runs it as the VM's TPM user, which no other VM's swtpm and not its own QEMU is. */
 static char *tpm_dropin_text(const VmConfig *c) {
         TextBuffer b = dropin_start(c->source_path);
+        char tpm_user[VM_USER_NAME_MAX];
 
+        vm_tpm_user_name(c->name, tpm_user);
         text_buffer_printf(&b, "Description=TPM 2.0 of VM %s (swtpm)\n", c->name);
+        write_account_dependency(&b, c->name);
+        text_buffer_printf(&b,
+                           "\n[Service]\n"
+                           "# Its own user: no other VM's TPM emulator may read its state (keys and seeds).\n"
+                           "User=%s\nGroup=%s\n",
+                           tpm_user, tpm_user);
         return text_buffer_take(&b);
 }
 
@@ -583,14 +598,14 @@ static int emit_companion(const char *dir, const char *unit, char *text, FILE *d
 
 static int emit_account(const char *dir, const char *name, const char *source_path, FILE *dry_run) {
         _cleanup_free_ char *account = vm_unit_name_of(VM_UNIT_ACCOUNT, name);
-        return emit_companion(dir, account, account_dropin_text(name, source_path), dry_run);
+        return emit_companion(dir, account, account_dropin_text(name, source_path, false), dry_run);
 }
 
 /* The drop-in text of one of the VM's units; UNITS are all of them. */
 static char *unit_dropin_text(const VmConfig *c, const VmUnits *units, const VmUnit *u) {
         switch (u->kind) {
         case VM_UNIT_ACCOUNT:
-                return account_dropin_text(c->name, c->source_path);
+                return account_dropin_text(c->name, c->source_path, c->tpm.enabled);
         case VM_UNIT_TPM_SOCKET:
                 return tpm_socket_dropin_text(c);
         case VM_UNIT_TPM:

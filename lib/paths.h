@@ -79,9 +79,6 @@ static inline char *vm_tpm_state_dir(const char *vm) {
         return strjoin(QEMU_VM_SWTPM_STATE_DIR, "/", vm);
 }
 
-/* swtpm@NAME's user (units/swtpm@.service, units/qemu-vm.sysusers): its state directory is this user's. */
-#define QEMU_VM_TPM_USER "qemu-vm-tpm"
-
 /* The user every VM's QEMU ran as before each VM had a user of its own (lib/vm-ids.h, vm_user_name()):
  * files it still owns are re-owned to the VM's user once (units/qemu-vm.sysusers keeps it). */
 #define QEMU_VM_LEGACY_USER "qemu-vm"

@@ -64,11 +64,22 @@ void vm_tap_ifname(const char *vm_name, unsigned index, char ret[TAP_IFNAME_MAX]
                 snprintf(ret, TAP_IFNAME_MAX, "vm%08x-%u", string_hash_fnv1a(vm_name), index % 100u);
 }
 
-void vm_user_name(const char *vm_name, char ret[VM_USER_NAME_MAX]) {
-        int n = snprintf(ret, VM_USER_NAME_MAX, "vm-%s", vm_name);
+/* PREFIX + NAME when that fits in 31 characters, else PREFIX + as much of NAME as leaves room for "-" and
+ * 8 hex digits of its hash. */
+static void user_name(const char *prefix, const char *vm_name, char ret[VM_USER_NAME_MAX]) {
+        int n = snprintf(ret, VM_USER_NAME_MAX, "%s%s", prefix, vm_name);
 
         if (n < 0 || n >= VM_USER_NAME_MAX)
-                snprintf(ret, VM_USER_NAME_MAX, "vm-%.19s-%08x", vm_name, string_hash_fnv1a(vm_name));
+                snprintf(ret, VM_USER_NAME_MAX, "%s%.*s-%08x", prefix, (int) (VM_USER_NAME_MAX - 10 - strlen(prefix)),
+                         vm_name, string_hash_fnv1a(vm_name));
+}
+
+void vm_user_name(const char *vm_name, char ret[VM_USER_NAME_MAX]) {
+        user_name("vm-", vm_name, ret);
+}
+
+void vm_tpm_user_name(const char *vm_name, char ret[VM_USER_NAME_MAX]) {
+        user_name("tpm-", vm_name, ret);
 }
 
 void tap_mac_from_guest(const MacAddress *guest_mac, MacAddress *ret) {

@@ -37,6 +37,11 @@ void vm_tap_ifname(const char *vm_name, unsigned index, char ret[TAP_IFNAME_MAX]
  * digits of its FNV-1a hash. One per VM, so that no VM can open another's files, sockets or taps. */
 void vm_user_name(const char *vm_name, char ret[VM_USER_NAME_MAX]);
 
+/* The user and group of the VM's TPM emulator (swtpm@NAME), also made by qemu-vm-account@NAME when the VM
+ * has [tpm]: "tpm-NAME", or "tpm-" + the first 18 characters + "-" + the hash. One per VM, apart from the
+ * VM's own: no swtpm reads another VM's TPM state, and a compromised QEMU does not read its own. */
+void vm_tpm_user_name(const char *vm_name, char ret[VM_USER_NAME_MAX]);
+
 /* The tap's own MAC: the guest's with the first byte fe (fa when the guest's starts with fe), as
  * libvirt does: never the guest's own, which the bridge would then deliver to the host, and high, so
  * that a bridge (which takes the lowest MAC of its ports as its address) never takes a tap's. */

@@ -20,7 +20,7 @@ setup() {
         grep -q '^        "--" "/usr/bin/qemu-system-x86_64"' "$out/qemu-vm@good.service.d/50-qemu-vm.conf"
         grep -q 'qemu-vm-config-error" ".*/bad.conf:2: invalid size' "$out/qemu-vm@bad.service.d/50-qemu-vm.conf"
         grep -q '^Type=oneshot' "$out/qemu-vm@bad.service.d/50-qemu-vm.conf"
-        ! grep -q 'qemu-system' "$out/qemu-vm@bad.service.d/50-qemu-vm.conf"
+        ! grep -q 'qemu-system' "$out/qemu-vm@bad.service.d/50-qemu-vm.conf" || false
         # Should the VM still run from before its file went bad, stopping it is still a power-down.
         grep -q '^ExecStop=".*/qemu-vm-shutdown" \\$' "$out/qemu-vm@bad.service.d/50-qemu-vm.conf"
         grep -q '"--qmp" "/run/qemu-vm/bad/qmp-shutdown.sock"' "$out/qemu-vm@bad.service.d/50-qemu-vm.conf"
@@ -184,7 +184,7 @@ setup() {
         printf '[vm]\ncpus = none\n' >"$QEMU_VM_CONFIG_DIR/good.conf.d/$name"
         run "$GENERATOR" "$out"
         [ "$status" -eq 1 ]
-        ! grep -q '^ExecStart=evil' "$out/qemu-vm@good.service.d/50-qemu-vm.conf"
+        ! grep -q '^ExecStart=evil' "$out/qemu-vm@good.service.d/50-qemu-vm.conf" || false
         grep -q 'good.conf.d/x?ExecStart=evil?.conf:2: invalid value' "$out/qemu-vm@good.service.d/50-qemu-vm.conf"
         [ "$(tr -cd '\r' <"$out/qemu-vm@good.service.d/50-qemu-vm.conf" | wc -c)" -eq 0 ]
 }
@@ -212,7 +212,7 @@ setup() {
         printf '[vm]\ncpus = x\n' >"$QEMU_VM_CONFIG_DIR/$name.conf"
         run "$GENERATOR" "$out"
         [ "$status" -eq 1 ]
-        ! dmesg | grep -q "$name"
+        ! dmesg | grep -q "$name" || false
 }
 
 @test "a file larger than 1 MiB, or with a NUL byte, is refused with a clear message" {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# What docs/CODING_STYLE.md asks of the C sources that a machine can check. SOURCE_ROOT comes from
-# meson (tests/meson.build).
+# What docs/CODING_STYLE.md asks of the C sources, and of the bats tests, that a machine can check.
+# SOURCE_ROOT comes from meson (tests/meson.build).
 
 c_sources() {
         find "$SOURCE_ROOT"/lib "$SOURCE_ROOT"/ctl "$SOURCE_ROOT"/generator "$SOURCE_ROOT"/helpers "$SOURCE_ROOT"/tests \
@@ -43,6 +43,15 @@ c_sources() {
         run grep -n 'strerror(' $(c_sources | grep -v '/bench/')
         local bad
         bad=$(grep -vE '(error\.message|error) \?: strerror\(|error\.message \? error\.message : strerror\(' <<<"$output" || true)
+        echo "$bad"
+        [ -z "$bad" ]
+}
+
+@test "bats: a negated command is no bare '! cmd', which bats does not fail on (but as a test's last line)" {
+        run grep -nE '^\s+! ' $(find "$SOURCE_ROOT"/tests -name '*.bats' | sort)
+        [ "$status" -eq 0 ]     # there are negations to check
+        local bad
+        bad=$(grep -vE '\|\| (false|continue)$' <<<"$output" || true)
         echo "$bad"
         [ -z "$bad" ]
 }

@@ -109,8 +109,8 @@ qemu_memory() {
 @test "absent with force_destroy destroys one VM; the same play again changes nothing" {
         FORCE_DESTROY=true play ans01 absent 320M ans02 stopped 256M
         [ "$status" -eq 0 ]
-        ! in_container test -e /etc/qemu/vms/ans01.conf
-        ! in_container test -e /var/lib/qemu-vm/ans01
+        ! in_container test -e /etc/qemu/vms/ans01.conf || false
+        ! in_container test -e /var/lib/qemu-vm/ans01 || false
         [ "$(in_container systemctl is-active qemu-vm@ans01)" = inactive ]
         in_container test -f /var/lib/qemu-vm/ans02/root.qcow2
         FORCE_DESTROY=true play ans01 absent 320M ans02 stopped 256M

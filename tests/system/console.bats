@@ -79,7 +79,7 @@ wait_for_listener() {
         # No browser yet: no websockify.
         [ "$(in_container systemctl is-active novnc@con-a.service)" = inactive ]
         [ "$(in_container systemctl is-active novnc@con-b.service)" = inactive ]
-        ! in_container pgrep -f websockify
+        ! in_container pgrep -f websockify || false
         url="http://127.0.0.1:$a/vnc.html?autoconnect=true"
         run in_container systemctl status --no-pager --full novnc@con-a.socket
         [[ "$output" == *"Browser console of VM con-a at $url"* ]]
@@ -215,7 +215,7 @@ wait_for_listener() {
         in_container systemctl stop qemu-vm@con-a
         run in_container systemctl is-active novnc@con-a.service novnc@con-a.socket
         [ "$output" = "$(printf 'inactive\ninactive')" ]
-        ! in_container sh -c "ss -Hltn | awk '{ print \$4 }' | grep -qx '127.0.0.1:$a'"
+        ! in_container sh -c "ss -Hltn | awk '{ print \$4 }' | grep -qx '127.0.0.1:$a'" || false
         [ "$(in_container systemctl is-active novnc@con-b.socket)" = active ]
         in_container systemctl start qemu-vm@con-a
         container_wait_for 30 systemctl is-active novnc@con-a.socket

@@ -399,7 +399,7 @@ EOF
         [[ "$listed" == *"/var/log/qemu-vm/keep/serial.log"* ]]
         # The seed qemu-vm-prepare-root made goes too, and with it the last file of the state directory.
         [[ "$listed" == *"/var/lib/qemu-vm/keep/cloud-init.iso"* ]]
-        ! in_container test -e /var/lib/qemu-vm/keep
+        ! in_container test -e /var/lib/qemu-vm/keep || false
         [[ "$(json_get 'd["kept"][0]' <<<"$output")" == "/srv/vm-disks/keep-data.qcow2: disk 'data' is outside"* ]]
         in_container test -e /srv/vm-disks/keep-data.qcow2
         [ "$(json_get '"qemu-vm@keep.service" in d["stopped"] and "swtpm@keep.socket" in d["stopped"] and "novnc@keep.socket" in d["stopped"]' <<<"$output")" = True ]
@@ -409,7 +409,7 @@ EOF
         # The generator no longer writes anything for it (the template alone has no ExecStart=); its
         # companions are stopped too.
         [ -z "$(in_container systemctl show -p DropInPaths --value qemu-vm@keep)" ]
-        ! in_container ls -d /run/systemd/generator/qemu-vm@keep.service.d /run/systemd/generator/swtpm@keep.service.d
+        ! in_container ls -d /run/systemd/generator/qemu-vm@keep.service.d /run/systemd/generator/swtpm@keep.service.d || false
         [ "$(in_container systemctl is-active qemu-vm@keep)" = inactive ]
         run in_container systemctl is-active novnc@keep novnc@keep.socket swtpm@keep.socket
         [ "$output" = "$(printf 'inactive\ninactive\ninactive')" ]
@@ -427,8 +427,8 @@ EOF
         [ "$status" -eq 0 ]
         [[ "$output" == *"removed /srv/vm-disks/idle-data.img"* ]]
         [[ "$output" == *"removed /etc/qemu/vms/idle.conf.d/10-timeout.conf"* ]]
-        ! in_container test -e /srv/vm-disks/idle-data.img
-        ! in_container test -e /etc/qemu/vms/idle.conf.d
+        ! in_container test -e /srv/vm-disks/idle-data.img || false
+        ! in_container test -e /etc/qemu/vms/idle.conf.d || false
 }
 
 @test "check-host: one PASS/WARN/FAIL line per check, in the container and on the bare machine" {

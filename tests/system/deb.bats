@@ -35,7 +35,7 @@ teardown_file() {
 }
 
 @test "dpkg -i installs the generator, units, helpers, sysusers, tmpfiles, man pages and completion" {
-        ! in_container test -e /lib/systemd/system-generators/qemu-vm-generator
+        ! in_container test -e /lib/systemd/system-generators/qemu-vm-generator || false
         in_container dpkg -i /opt/qemu-vm.deb
         for path in /lib/systemd/system-generators/qemu-vm-generator /lib/systemd/system/qemu-vm@.service \
                 /lib/systemd/system/qemu-vm-tap@.service /lib/systemd/system/swtpm@.socket \
@@ -77,14 +77,14 @@ teardown_file() {
         in_container dpkg -r qemu-vm
         [ "$(in_container systemctl is-active qemu-vm@debvm)" != active ]
         [ "$(in_container grep -c "QEMU-VM-GUEST: power button pressed, powering off" /var/log/qemu-vm/debvm/serial.log)" -eq 2 ]
-        ! in_container test -e /lib/systemd/system-generators/qemu-vm-generator
-        ! in_container systemctl cat qemu-vm@debvm
+        ! in_container test -e /lib/systemd/system-generators/qemu-vm-generator || false
+        ! in_container systemctl cat qemu-vm@debvm || false
         in_container test -f /etc/qemu/vms/debvm.conf
         in_container qemu-img check -q /var/lib/qemu-vm/debvm/root.qcow2
         # A removed package keeps its conffiles; purge takes them, not the VMs.
         in_container grep -q "the admin changed this" /etc/qemu/qemu-vm.conf
         in_container dpkg -P qemu-vm
-        ! in_container test -e /etc/qemu/qemu-vm.conf
+        ! in_container test -e /etc/qemu/qemu-vm.conf || false
         in_container test -f /etc/qemu/vms/debvm.conf
         in_container test -f /var/lib/qemu-vm/debvm/root.qcow2
 }

@@ -99,7 +99,7 @@ main_pid() {
         # No NVRAM, not even a temporary one; the disk (made after the failure, complete) is kept.
         [ "$(in_container ls -A /var/lib/qemu-vm/full)" = root.qcow2 ]
         in_container qemu-img check -q /var/lib/qemu-vm/full/root.qcow2
-        ! in_container pgrep -f 'qemu-system.*-name full,'
+        ! in_container pgrep -f 'qemu-system.*-name full,' || false
         in_container mount -o remount,size=64m /var/lib/qemu-vm/full
         in_container systemctl reset-failed qemu-vm@full
         in_container systemctl start qemu-vm@full

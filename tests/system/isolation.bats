@@ -3,7 +3,8 @@
 # replaced by tests/system/isolation-probe.py, nothing else changed) tries to reach everything of VM
 # b, which runs beside it with a disk in its state directory, one made by root in a shared directory,
 # one given to it there, UEFI NVRAM, a cloud-init seed, a serial log, a TPM, a guest agent channel, a
-# console and a tap.
+# console and a tap. A hostile process in VM a's TPM emulator's own unit (swtpm@a, ExecStart=
+# replaced) tries B's TPM.
 # Both VMs have each kind of disk the generator knows: in the state directory, outside with a size
 # (made by root), outside without (it must exist).
 # BUILD_DIR and SOURCE_ROOT come from meson (tests/meson.build).
@@ -21,7 +22,7 @@ setup_file() {
                 "[cloud-init]" "[tpm]" "[agent]" "[vnc]" "[net.lan]" "mode = bridge" "bridge = br0"
         guest_vm a "" "[disk.root]" "size = 64M" \
                 "[disk.made]" "path = /srv/shared/a-made.qcow2" "size = 16M" \
-                "[disk.given]" "path = /srv/shared/a-given.qcow2"
+                "[disk.given]" "path = /srv/shared/a-given.qcow2" "[tpm]"
         container_copy_in "$BATS_TEST_DIRNAME/isolation-probe.py" /srv/isolation-probe.py
         in_container chmod 0755 /srv/isolation-probe.py
         put_file /etc/systemd/system/qemu-vm@a.service.d/zz-probe.conf <<'CONF'
@@ -31,6 +32,13 @@ PIDFile=
 ExecStart=
 ExecStart=/usr/bin/python3 /srv/isolation-probe.py a b /srv/shared
 ExecStop=
+CONF
+        put_file /etc/systemd/system/swtpm@a.service.d/zz-probe.conf <<'CONF'
+[Service]
+Type=oneshot
+ExecStart=
+ExecStart=/usr/bin/python3 /srv/isolation-probe.py --tpm a b
+ExecStopPost=
 CONF
         in_container systemctl daemon-reload
         # b's given disk is still owned by the one user all VMs shared before (an upgrade); a's is
@@ -105,7 +113,7 @@ teardown_file() {
         [ "$status" -ne 0 ]
         run in_container journalctl -u qemu-vm@c --no-pager -o cat
         [[ "$output" == *"Disk '/var/lib/qemu-vm/b/planted/c-made.qcow2': its directory runs through a symbolic link, which qemu-vm-prepare-root does not follow as root."* ]]
-        ! in_container test -e /etc/c-made.qcow2
+        ! in_container test -e /etc/c-made.qcow2 || false
         run in_container systemctl start qemu-vm@d
         [ "$status" -ne 0 ]
         run in_container journalctl -u qemu-vm@d --no-pager -o cat
@@ -155,8 +163,8 @@ teardown_file() {
         [ "$(in_container systemctl show -p MainPID --value qemu-vm@loud)" != "$pid" ]
         in_container systemctl stop qemu-vm@loud
         [ "$(in_container systemctl is-active qemu-vm@loud qemu-vm-serial-log@loud)" = "$(printf 'inactive\ninactive')" ]
-        ! in_container pgrep -u vm-loud
-        ! in_container test -e /run/qemu-vm-serial/loud
+        ! in_container pgrep -u vm-loud || false
+        ! in_container test -e /run/qemu-vm-serial/loud || false
 }
 
 @test "a hostile process in VM a's own sandbox reaches nothing of VM b, and does reach a's own files" {
@@ -167,9 +175,9 @@ teardown_file() {
         # Every attempt and its result, in the test's output.
         while IFS= read -r line; do echo "# $line" >&3; done <<<"$results"
         [[ "$results" == *"PROBE DONE"* ]]
-        [ "$(grep -c '^ATTEMPT ' <<<"$results")" -eq 25 ]
-        ! grep -E '^ATTEMPT .*: ALLOWED' <<<"$results"
-        ! grep -E '^OWN .*: FAILED' <<<"$results"
+        [ "$(grep -c '^ATTEMPT ' <<<"$results")" -eq 26 ]
+        ! grep -E '^ATTEMPT .*: ALLOWED' <<<"$results" || false
+        ! grep -E '^OWN .*: FAILED' <<<"$results" || false
         [ "$(grep -c '^OWN .*: ok' <<<"$results")" -eq 4 ]
         [[ "$results" == *"QEMU processes visible: 0"* ]]
         # The tap is refused for want of ownership, not only because b's QEMU holds it.
@@ -177,4 +185,26 @@ teardown_file() {
         # b runs on, untouched.
         [ "$(in_container systemctl is-active qemu-vm@b)" = active ]
         [ "$(in_container head -c 4 /var/lib/qemu-vm/b/root.qcow2 | od -An -c | tr -d ' ')" = 'QFI373' ]
+}
+
+@test "a hostile process in VM a's TPM emulator reaches nothing of VM b's TPM, nor a's QEMU a's TPM state" {
+        # As swtpm@a starts: swtpm_setup manufactures a's TPM as a's TPM user, then the probe runs.
+        in_container systemctl start swtpm@a.service
+        run in_container journalctl -u swtpm@a.service --no-pager -o cat
+        local line results
+        results=$(grep -E '^(ATTEMPT|OWN|swtpm processes visible|PROBE DONE)' <<<"$output")
+        while IFS= read -r line; do echo "# $line" >&3; done <<<"$results"
+        [[ "$results" == *"PROBE DONE"* ]]
+        [ "$(grep -c '^ATTEMPT ' <<<"$results")" -eq 5 ]
+        ! grep -E '^ATTEMPT .*: ALLOWED' <<<"$results" || false
+        [ "$(grep -c '^OWN .*: ok' <<<"$results")" -eq 2 ]
+        # b's swtpm runs (b's guest uses its TPM), hidden from a's.
+        [ "$(in_container systemctl is-active swtpm@b.service)" = active ]
+        [[ "$results" == *"swtpm processes visible: 0"* ]]
+        # Each TPM's state is its own TPM user's.
+        [ "$(in_container stat -c '%U %a' /var/lib/swtpm/a /var/lib/swtpm/b)" = "$(printf 'tpm-a 700\ntpm-b 700')" ]
+        # a's QEMU, as its user, does not read a's TPM state either.
+        run in_container runuser -u vm-a -- cat /var/lib/swtpm/a/tpm2-00.permall
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"Permission denied"* ]]
 }

@@ -99,7 +99,7 @@ disk_snapshots() {
         [ "$(sum /var/lib/qemu-vm/snap/nvram.fd)" = "$nvram" ]
         [ "$(sum /var/lib/swtpm/snap/tpm2-00.permall)" = "$tpm" ]
         [ "$(in_container stat -c '%U %a' /var/lib/qemu-vm/snap/nvram.fd)" = "vm-snap 600" ]
-        [ "$(in_container stat -c '%U %a' /var/lib/swtpm/snap/tpm2-00.permall)" = "qemu-vm-tpm 600" ]
+        [ "$(in_container stat -c '%U %a' /var/lib/swtpm/snap/tpm2-00.permall)" = "tpm-snap 600" ]
         # The disk holds the count of the first boot again: this boot finds 1 and writes 2.
         boot_snap 3
         [ "$(boots 3)" = 2 ]
@@ -230,12 +230,12 @@ disk_snapshots() {
         [[ "$output" == *"/var/lib/qemu-vm/snap/nvram.fd is not a regular file of its directory's owner"* ]]
         in_container runuser -u vm-snap -- mv -f /var/lib/qemu-vm/snap/nvram.real /var/lib/qemu-vm/snap/nvram.fd
         # swtpm's user links its state to another file.
-        in_container runuser -u qemu-vm-tpm -- mv /var/lib/swtpm/snap/tpm2-00.permall /var/lib/swtpm/snap/real
-        in_container runuser -u qemu-vm-tpm -- ln -s /etc/shadow /var/lib/swtpm/snap/tpm2-00.permall
+        in_container runuser -u tpm-snap -- mv /var/lib/swtpm/snap/tpm2-00.permall /var/lib/swtpm/snap/real
+        in_container runuser -u tpm-snap -- ln -s /etc/shadow /var/lib/swtpm/snap/tpm2-00.permall
         run vmctl snapshot snap create evil
         [ "$status" -eq 1 ]
         [[ "$output" == *"/var/lib/swtpm/snap/tpm2-00.permall is not a regular file of its directory's owner"* ]]
-        in_container runuser -u qemu-vm-tpm -- mv -f /var/lib/swtpm/snap/real /var/lib/swtpm/snap/tpm2-00.permall
+        in_container runuser -u tpm-snap -- mv -f /var/lib/swtpm/snap/real /var/lib/swtpm/snap/tpm2-00.permall
         # QEMU's user swaps its disk for a link to an image of root's: qemu-img, run as that user, cannot
         # open it.
         in_container qemu-img create -q -f qcow2 /srv/root-only.qcow2 16M

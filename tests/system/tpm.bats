@@ -56,26 +56,31 @@ tpm_ek() {
         [ "$(in_container systemctl is-active swtpm@tpm01.service)" = active ]
         local pid
         pid=$(in_container systemctl show -p MainPID --value swtpm@tpm01.service)
-        [ "$(in_container stat -c %U "/proc/$pid")" = qemu-vm-tpm ]
-        [ "$(in_container stat -c '%U %a' /var/lib/swtpm/tpm01)" = "qemu-vm-tpm 700" ]
+        # The VM's own TPM user, neither its QEMU's nor another VM's swtpm's.
+        [ "$(in_container stat -c %U "/proc/$pid")" = tpm-tpm01 ]
+        [ "$(in_container stat -c '%U %a' /var/lib/swtpm/tpm01)" = "tpm-tpm01 700" ]
         in_container test -s /var/lib/swtpm/tpm01/tpm2-00.permall
         # swtpm_setup manufactured it on this first start.
         run in_container journalctl -u swtpm@tpm01.service --no-pager
         [[ "$output" == *"Successfully created RSA 2048 EK with handle 0x81010001"* ]]
-        # Only QEMU (group qemu-vm) may connect to the TPM.
-        [ "$(in_container stat -c '%U %G %a' /run/swtpm/tpm01/swtpm.sock)" = "qemu-vm-tpm vm-tpm01 660" ]
+        # Only QEMU (the VM's group) may connect to the TPM.
+        [ "$(in_container stat -c '%U %G %a' /run/swtpm/tpm01/swtpm.sock)" = "root vm-tpm01 660" ]
 }
 
-@test "stop: swtpm ends with the VM while its socket listens on; start again: the same TPM, not manufactured anew" {
+@test "stop: swtpm ends with the VM while its socket listens on; start again: the same TPM, not manufactured anew, re-owned from an earlier user" {
         in_container systemctl stop qemu-vm@tpm01
         [ "$(in_container systemctl is-active qemu-vm@tpm01)" = inactive ]
         [ "$(in_container systemctl is-active swtpm@tpm01.service)" = inactive ]
         [ "$(in_container systemctl is-active swtpm@tpm01.socket)" = active ]
         in_container test -s /var/lib/swtpm/tpm01/tpm2-00.permall
+        # As an earlier release left it, when every swtpm ran as one user: systemd re-owns it at the start.
+        in_container chown -R nobody:nogroup /var/lib/swtpm/tpm01
 
         in_container systemctl start qemu-vm@tpm01
         wait_for_serial tpm01 "QEMU-VM-GUEST: ready" 2
         [ "$(tpm_ek 2)" = "$(tpm_ek 1)" ]
+        [ "$(in_container stat -c '%U' /var/lib/swtpm/tpm01 /var/lib/swtpm/tpm01/tpm2-00.permall)" = \
+                "$(printf 'tpm-tpm01\ntpm-tpm01')" ]
         run in_container journalctl -u swtpm@tpm01.service --no-pager
         [ "$(grep -c 'Successfully created RSA 2048 EK' <<<"$output")" -eq 1 ]
         [[ "$output" == *"Not overwriting existing state file."* ]]

@@ -59,6 +59,13 @@ int main(void) {
         char other[VM_USER_NAME_MAX];
         vm_user_name("abcdefghijklmnopqrstuvwxyz013", other);
         check(strcmp(user, other) != 0, "two long names with one prefix differ: %s %s", user, other);
+        vm_tpm_user_name("web01", user);
+        check(strcmp(user, "tpm-web01") == 0, "a VM's TPM user is tpm-NAME: %s", user);
+        vm_tpm_user_name("abcdefghijklmnopqrstuvwxyz0", user);
+        check(strcmp(user, "tpm-abcdefghijklmnopqrstuvwxyz0") == 0, "31 characters still fit: %s", user);
+        vm_tpm_user_name("abcdefghijklmnopqrstuvwxyz01", user);
+        check(strlen(user) == 31 && strncmp(user, "tpm-abcdefghijklmnopqr-", 23) == 0, "longer names are hashed: %s",
+              user);
         MacAddress guest, tap;
         char tm[MAC_STRING_MAX];
         (void) parse_mac_address("52:54:00:12:34:56", guest.bytes);
