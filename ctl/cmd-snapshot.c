@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <time.h>
 
+#include "backup-make.h"
 #include "ctl.h"
 #include "log.h"
 #include "names.h"
@@ -62,7 +63,7 @@ static int hold_vm(const char *vm, VmHold *hold, int *ret_lock) {
 
 /* What create and revert start with: the disks a snapshot covers, and the VM held. */
 static int hold_vm_with_disks(const VmSet *set, const VmConfig *c, SnapshotDisks *disks, VmHold *hold, int *ret_lock) {
-        int r = snapshot_disks_of(set, c, false, disks);
+        int r = snapshot_disks_of(set, c, DISKS_FOR_SNAPSHOT, false, disks);
         return r != CTL_EXIT_OK ? r : hold_vm(c->name, hold, ret_lock);
 }
 
@@ -112,7 +113,7 @@ static int snapshot_list(const Ctl *ctl, const VmSet *set, const VmConfig *c) {
         if (snapshot_store_list(c->name, &list) < 0)
                 return CTL_EXIT_FAILED;
         /* The disks a snapshot may be on; with one that holds none (raw, shared), none is checked. */
-        bool checkable = snapshot_disks_of(set, c, true, &disks) == CTL_EXIT_OK;
+        bool checkable = snapshot_disks_of(set, c, DISKS_FOR_SNAPSHOT, true, &disks) == CTL_EXIT_OK;
         _cleanup_close_ int lock = checkable && json_object_array_length(list) > 0 ? vm_hold(c->name, &hold) : -ENOENT;
         bool checked = lock >= 0 && snapshot_disks_names(c->name, hold, &disks) >= 0;
 
@@ -208,6 +209,10 @@ static int snapshot_revert(const Ctl *ctl, const VmSet *set, const VmConfig *c, 
                 log_error("VM %s: disk %s no longer holds snapshot %s. Nothing was changed.", c->name, lacking, snap);
                 r = -ENOENT;
         }
+        /* A backup's bitmaps would miss what the revert changes: the next backup is a full one. */
+        if (r >= 0 && (r = backup_forget_changes(c->name, &disks, &as)) < 0)
+                log_error("VM %s: the disks' records of changes for incremental backups cannot be removed. Nothing "
+                          "else was changed.", c->name);
         for (size_t i = 0; r >= 0 && i < disks.ids.n; i++) {
                 _cleanup_free_ char *error = NULL;
                 r = disk_snapshot_offline(disks.paths.items[i], DISK_SNAPSHOT_APPLY, snap, &as, &error);
@@ -361,14 +366,9 @@ int cmd_snapshot(Ctl *ctl, int argc, char *argv[]) {
                           "'-', '_' or '.'.", snap, SNAPSHOT_NAME_MAX - 1);
                 return CTL_EXIT_USAGE;
         }
-        ret = vms_load_one(ctl, argv[r], &set, &e);
+        ret = vms_load_one_whole(ctl, argv[r], &set, &e);
         if (ret != CTL_EXIT_OK)
                 return ret;
-        if (!e->valid_alone) {
-                vm_entry_log_errors(e);
-                log_error("VM %s: its file has errors, so its disks are unknown. Fix the file first.", e->config.name);
-                return CTL_EXIT_REFUSED;
-        }
         if (create)
                 return snapshot_create_cmd(ctl, &set, &e->config, snap, o.disk_only);
         if (list)

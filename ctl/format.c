@@ -20,3 +20,7 @@ char *format_duration(uint64_t seconds) {
         }
         return xstrdup(buf);
 }
+
+char *format_mib(uint64_t bytes) {
+        return xasprintf("%.1f MiB", (double) bytes / (1024.0 * 1024.0));
+}

@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
+#include "guest-freeze.h"
 #include "log.h"
 #include "snapshot-create.h"
 #include "snapshot-store.h"
-#include "vm-agent.h"
 #include "vm-qmp.h"
-
-/* Freezing waits for every file system's writes to reach the disk. */
-#define FSFREEZE_TIMEOUT_MS 60000
+#include "vm-state-copy.h"
 
 /* Whether any disk already holds a snapshot of that name (made by hand: qemu-vmctl's record has none),
  * once disks->snapshots is read. */
@@ -94,7 +92,7 @@ typedef struct Made {
 } Made;
 
 /* Disks and memory: QEMU's snapshot-save, the NVRAM and TPM state copied while the guest is paused. */
-static int create_with_memory(QmpClient *q, const char *vm, const char *snap, const Strv *nodes, SnapshotDraft *draft,
+static int create_with_memory(QmpClient *q, const char *vm, const char *snap, const Strv *nodes, RecordDraft *draft,
                               json_object *m, Made *made) {
         _cleanup_free_ char *error = NULL;
         int running = guest_running(q, vm), r;
@@ -104,7 +102,7 @@ static int create_with_memory(QmpClient *q, const char *vm, const char *snap, co
                 return running;
         if ((r = vcpus(q, vm, "stop")) < 0)
                 return r;
-        r = snapshot_draft_save_vm_files(draft, vm, m);
+        r = vm_state_copy_save(vm, draft->dir, m);
         if (r >= 0) {
                 r = qmp_snapshot_job(q, "snapshot-save", snap, nodes->items[0], nodes, SNAPSHOT_JOB_TIMEOUT_MS,
                                      &error);
@@ -121,25 +119,12 @@ static int create_with_memory(QmpClient *q, const char *vm, const char *snap, co
 
 /* Disks alone, in one transaction, the guest paused meanwhile, and its file systems frozen by its agent
  * when it has one that answers. */
-static int create_disk_only(QmpClient *q, const VmConfig *c, const char *snap, const Strv *nodes, SnapshotDraft *draft,
+static int create_disk_only(QmpClient *q, const VmConfig *c, const char *snap, const Strv *nodes, RecordDraft *draft,
                             json_object *m, Made *made) {
-        _cleanup_qmp_ QmpClient agent = QMP_CLIENT_INIT;
-        bool frozen = false, freeze_sent = false;
-        long long frozen_at = 0;
+        GuestFreeze freeze = GUEST_FREEZE_INIT;
         int r = 0;
 
-        if (c->agent.enabled && vm_agent_connect(c->name, GUEST_AGENT_TIMEOUT_MS, &agent) >= 0) {
-                char *freeze_error = NULL;
-                freeze_sent = true;
-                int k = qmp_command(&agent, "guest-fsfreeze-freeze", NULL, FSFREEZE_TIMEOUT_MS, NULL, &freeze_error);
-                frozen = k >= 0;
-                frozen_at = qmp_now_ms();
-                if (!frozen) {
-                        _cleanup_free_ char *why = qmp_failure_text(k, freeze_error);
-                        log_warning("VM %s: the guest agent did not freeze the file systems (%s): the snapshot is "
-                                    "crash-consistent.", c->name, why);
-                }
-        }
+        guest_freeze(c, &freeze, "the snapshot");
         int running = guest_running(q, c->name);
         bool paused = false;
         if (running < 0)
@@ -154,25 +139,14 @@ static int create_disk_only(QmpClient *q, const VmConfig *c, const char *snap, c
                         log_error("VM %s: snapshot of the disks failed: %s", c->name, error);
         }
         if (r >= 0)
-                r = snapshot_draft_save_vm_files(draft, c->name, m);
+                r = vm_state_copy_save(c->name, draft->dir, m);
         if (paused && resume(q, c->name) < 0 && r >= 0)
                 r = -EIO;
-        /* Also after a freeze that timed out: the agent may carry it out late. */
-        if (freeze_sent) {
-                char *thaw_error = NULL;
-                int k = qmp_command(&agent, "guest-fsfreeze-thaw", NULL, FSFREEZE_TIMEOUT_MS, NULL, &thaw_error);
-                _cleanup_free_ char *why = k < 0 ? qmp_failure_text(k, thaw_error) : NULL;
-                if (k < 0 && frozen) {
-                        log_error("VM %s: the guest agent did not thaw the file systems: %s. Run 'qemu-vmctl agent %s "
-                                  "fsthaw'.", c->name, why, c->name);
-                        r = r < 0 ? r : -EIO;
-                }
-        }
-        if (frozen)
-                json_object_object_add(m, SNAPSHOT_KEY_FREEZE_MS, json_object_new_int64(qmp_now_ms() - frozen_at));
-        snapshot_manifest_set(m, SNAPSHOT_KIND_DISKS,
-                     frozen ? "disks of the running VM, its file systems frozen by the guest agent"
-                            : "disks of the running VM, crash-consistent (no guest agent froze its file systems)");
+        if (guest_thaw(c, &freeze) < 0 && r >= 0)
+                r = -EIO;
+        if (freeze.frozen)
+                json_object_object_add(m, SNAPSHOT_KEY_FREEZE_MS, json_object_new_int64(freeze.frozen_ms));
+        snapshot_manifest_set(m, SNAPSHOT_KIND_DISKS, guest_freeze_consistency(&freeze));
         return r;
 }
 
@@ -196,7 +170,7 @@ static void undo_on_disks(QmpClient *q, const char *vm, const char *snap, const 
 
 int snapshot_create(const VmConfig *c, const char *snap, bool disk_only, VmHold hold, SnapshotDisks *disks,
                     json_object **ret) {
-        _cleanup_(snapshot_draft_done) SnapshotDraft draft = {};
+        _cleanup_(record_draft_done) RecordDraft draft = {};
         _cleanup_qmp_ QmpClient q = QMP_CLIENT_INIT;
         _cleanup_strv_ Strv nodes = {};
         Made made = {};
@@ -216,7 +190,7 @@ int snapshot_create(const VmConfig *c, const char *snap, bool disk_only, VmHold 
                         r = create_offline(c->name, snap, disks, &as);
                 made.on_disks = r >= 0;
                 if (r >= 0)
-                        r = snapshot_draft_save_vm_files(&draft, c->name, m);
+                        r = vm_state_copy_save(c->name, draft.dir, m);
         } else {
                 r = vm_qmp_connect(c->name, &q);
                 if (r >= 0)
@@ -226,7 +200,7 @@ int snapshot_create(const VmConfig *c, const char *snap, bool disk_only, VmHold 
                                       : create_with_memory(&q, c->name, snap, &nodes, &draft, m, &made);
         }
         if (r >= 0)
-                r = snapshot_draft_commit(&draft, m);
+                r = record_draft_commit(&draft, m, "the snapshot");
         if (r < 0 && made.on_disks)
                 undo_on_disks(&q, c->name, snap, disks, hold == VM_HOLD_RUNNING ? &nodes : NULL, &as);
         if (r == -ETIMEDOUT)

@@ -5,6 +5,7 @@
 #include "escape.h"
 #include "log.h"
 #include "meson-config.h"
+#include "qmp-job.h"
 #include "snapshot-disks.h"
 #include "util.h"
 #include "vm-ids.h"
@@ -14,10 +15,7 @@
 /* qemu-img on a stopped VM's disk: metadata only, so it ends in seconds; a hung one is killed. */
 #define QEMU_IMG_TIMEOUT_MS (5 * 60 * 1000)
 
-/* The image as qemu-img opens it: qcow2, never probed, a plain file (no protocol prefix in the path),
- * and without the backing file its header names: snapshots live in the image itself, and the header
- * is the VM's QEMU's to write. */
-static char *image_spec(const char *path) {
+char *disk_image_spec(const char *path) {
         json_object *spec = json_object_new_object(), *file = json_object_new_object();
         json_object_object_add(file, "driver", json_object_new_string("file"));
         json_object_object_add(file, "filename", json_object_new_string(path));
@@ -36,7 +34,7 @@ int disk_snapshot_offline(const char *path, DiskSnapshotOp op, const char *snap,
                 [DISK_SNAPSHOT_APPLY] = "-a",
                 [DISK_SNAPSHOT_DELETE] = "-d",
         };
-        _cleanup_free_ char *image = image_spec(path);
+        _cleanup_free_ char *image = disk_image_spec(path);
         char *argv[] = { (char *) QEMU_VM_QEMU_IMG, (char *) "snapshot", (char *) "-q", (char *) flags[op],
                          (char *) snap, image, NULL };
         return run_program(argv, as, QEMU_IMG_TIMEOUT_MS, NULL, ret_error);
@@ -51,7 +49,7 @@ static void snapshot_names(json_object *snapshots, Strv *ret) {
 }
 
 int disk_snapshot_names_offline(const char *path, const RunAs *as, Strv *ret, char **ret_error) {
-        _cleanup_free_ char *image = image_spec(path), *output = NULL;
+        _cleanup_free_ char *image = disk_image_spec(path), *output = NULL;
         char *argv[] = { (char *) QEMU_VM_QEMU_IMG, (char *) "info", (char *) "--output=json", image, NULL };
         json_object *info, *snapshots = NULL;
 
@@ -108,56 +106,6 @@ static json_object *strv_json(const Strv *v) {
         return a;
 }
 
-/* Waits for QEMU's JOB_STATUS_CHANGE to "concluded" for the job, then reads its error. QEMU runs
- * snapshot-save in its main loop, where it answers no command until the memory is written: events
- * are waited for rather than the job polled. */
-static int job_wait(QmpClient *q, const char *job_id, int timeout_ms, char **ret_error) {
-        long long deadline = qmp_now_ms() + timeout_ms;
-        json_object *event = NULL, *jobs = NULL;
-        int r;
-
-        for (;;) {
-                long long left = deadline - qmp_now_ms();
-                if (left <= 0) {
-                        *ret_error = xstrdup("the job did not end in time");
-                        return -ETIMEDOUT;
-                }
-                r = qmp_next_event(q, left > 60000 ? 60000 : (int) left, &event);
-                if (r == -ETIMEDOUT)
-                        continue;
-                if (r < 0) {
-                        *ret_error = qmp_failure_text(r, NULL);
-                        return r;
-                }
-                json_object *name, *data, *id, *status;
-                bool concluded = json_object_object_get_ex(event, "event", &name) &&
-                                 streq_ptr(qmp_string(name), "JOB_STATUS_CHANGE") &&
-                                 json_object_object_get_ex(event, "data", &data) &&
-                                 json_object_object_get_ex(data, "id", &id) && streq_ptr(qmp_string(id), job_id) &&
-                                 json_object_object_get_ex(data, "status", &status) &&
-                                 streq_ptr(qmp_string(status), "concluded");
-                json_object_put(event);
-                if (concluded)
-                        break;
-        }
-        char *error = NULL;
-        r = qmp_command(q, "query-jobs", NULL, 5000, &jobs, &error);
-        if (r < 0) {
-                *ret_error = qmp_failure_text(r, error);
-                return r;
-        }
-        for (size_t i = 0; i < qmp_array_length(jobs); i++) {
-                json_object *job = json_object_array_get_idx(jobs, i), *v;
-                if (json_object_object_get_ex(job, "id", &v) && streq_ptr(qmp_string(v), job_id) &&
-                    json_object_object_get_ex(job, "error", &v) && qmp_string(v)) {
-                        *ret_error = string_printable(qmp_string(v));
-                        r = -EIO;
-                }
-        }
-        json_object_put(jobs);
-        return r;
-}
-
 int qmp_snapshot_job(QmpClient *q, const char *command, const char *snap, const char *vmstate_node, const Strv *nodes,
                      int timeout_ms, char **ret_error) {
         /* Unique: a job of an earlier qemu-vmctl that gave up waiting may still be there. */
@@ -175,13 +123,11 @@ int qmp_snapshot_job(QmpClient *q, const char *command, const char *snap, const 
                 *ret_error = qmp_failure_text(r, error);
                 return r;
         }
-        r = job_wait(q, job_id, timeout_ms, ret_error);
-        if (r == -ETIMEDOUT || r == -ECONNRESET)
-                return r;       /* still running, or QEMU gone: nothing to dismiss */
-        json_object *dismiss = json_object_new_object();
-        json_object_object_add(dismiss, "id", json_object_new_string(job_id));
-        _cleanup_free_ char *dismiss_error = NULL;
-        (void) qmp_command(q, "job-dismiss", dismiss, 5000, NULL, &dismiss_error);
+        _cleanup_strv_ Strv ids = {};
+        strv_push(&ids, job_id);
+        r = qmp_jobs_wait(q, &ids, timeout_ms, ret_error);
+        if (r != -ETIMEDOUT && r != -ECONNRESET)        /* still running, or QEMU gone: nothing to dismiss */
+                qmp_jobs_dismiss(q, &ids);
         return r;
 }
 
@@ -221,7 +167,23 @@ static void snapshots_reset(SnapshotDisks *d) {
                 d->snapshots = xcalloc(d->ids.n + 1, sizeof(Strv));
 }
 
-int snapshot_disks_of(const VmSet *set, const VmConfig *c, bool quiet, SnapshotDisks *ret) {
+/* Why each kind of disk is refused, per purpose. */
+static const struct {
+        const char *format, *shared, *none;
+} refusals[] = {
+        [DISKS_FOR_SNAPSHOT] = {
+                "only qcow2 disks hold snapshots",
+                "a snapshot of it would change what another VM sees",
+                "to take a snapshot of",
+        },
+        [DISKS_FOR_BACKUP] = {
+                "only qcow2 disks keep the record of changes incremental backups need",
+                "what another VM writes to it would not be consistent with this VM's backup",
+                "to back up",
+        },
+};
+
+int snapshot_disks_of(const VmSet *set, const VmConfig *c, DisksPurpose purpose, bool quiet, SnapshotDisks *ret) {
         *ret = (SnapshotDisks) {};
         for (size_t i = 0; i < c->n_disks; i++) {
                 const DiskConfig *d = &c->disks[i];
@@ -230,15 +192,15 @@ int snapshot_disks_of(const VmSet *set, const VmConfig *c, bool quiet, SnapshotD
                         continue;
                 if (d->format != DISK_FORMAT_QCOW2) {
                         if (!quiet)
-                                log_error("VM %s: disk '%s' (%s) is %s: only qcow2 disks hold snapshots. Nothing was "
-                                          "changed.", c->name, d->id, d->path, disk_format_table[d->format]);
+                                log_error("VM %s: disk '%s' (%s) is %s: %s. Nothing was changed.", c->name, d->id,
+                                          d->path, disk_format_table[d->format], refusals[purpose].format);
                         return CTL_EXIT_REFUSED;
                 }
                 if (d->shareable || user) {
                         if (!quiet)
-                                log_error("VM %s: disk '%s' (%s) is shared with %s%s: a snapshot of it would change "
-                                          "what another VM sees. Nothing was changed.", c->name, d->id, d->path,
-                                          user ? "VM " : "other VMs (shareable = yes)", user ?: "");
+                                log_error("VM %s: disk '%s' (%s) is shared with %s%s: %s. Nothing was changed.",
+                                          c->name, d->id, d->path, user ? "VM " : "other VMs (shareable = yes)",
+                                          user ?: "", refusals[purpose].shared);
                         return CTL_EXIT_REFUSED;
                 }
                 strv_push(&ret->ids, d->id);
@@ -246,7 +208,7 @@ int snapshot_disks_of(const VmSet *set, const VmConfig *c, bool quiet, SnapshotD
         }
         if (ret->ids.n == 0) {
                 if (!quiet)
-                        log_error("VM %s has no writable disk to take a snapshot of.", c->name);
+                        log_error("VM %s has no writable disk %s.", c->name, refusals[purpose].none);
                 return CTL_EXIT_REFUSED;
         }
         return CTL_EXIT_OK;

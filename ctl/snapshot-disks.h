@@ -23,9 +23,20 @@ typedef struct SnapshotDisks {
 
 void snapshot_disks_clear(SnapshotDisks *d);
 
+/* What the disks are taken for: the words of a refusal. */
+typedef enum DisksPurpose {
+        DISKS_FOR_SNAPSHOT,
+        DISKS_FOR_BACKUP,
+} DisksPurpose;
+
 /* The writable disks. Returns CTL_EXIT_OK, or CTL_EXIT_REFUSED having said (unless quiet) which disk
  * cannot hold an internal snapshot and why: raw, shared with another VM, or none at all. */
-int snapshot_disks_of(const VmSet *set, const VmConfig *c, bool quiet, SnapshotDisks *ret);
+int snapshot_disks_of(const VmSet *set, const VmConfig *c, DisksPurpose purpose, bool quiet, SnapshotDisks *ret);
+
+/* The image at PATH as qemu-img opens it, "json:{...}": qcow2, never probed, a plain file (no protocol
+ * prefix in the path), and without the backing file its header names: snapshots and changes live in the
+ * image itself, and the header is the VM's QEMU's to write. */
+char *disk_image_spec(const char *path);
 
 /* qemu-img runs as the VM's own user: its rights on the disks are QEMU's, no more. Logs failures. */
 int vm_run_as(const char *vm, RunAs *ret);

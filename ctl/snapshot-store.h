@@ -4,12 +4,13 @@
 /* Root's record of a VM's snapshots: /var/lib/qemu-vm-snapshots/NAME/SNAP/ (lib/paths.h) holds
  * manifest.json, what the snapshot covers, and copies of the VM's NVRAM (nvram.fd) and TPM state
  * (tpm/), which no qcow2 disk can hold. The disks hold their part themselves (internal snapshots).
- * A snapshot is made in .SNAP.partial and exists once that is renamed to SNAP, after its manifest is
- * written and synced: a snapshot cut short is never listed, and the next one of that name clears it. */
+ * A snapshot is made as a draft (ctl/record-dir.h): one cut short is never listed. */
 
 #include <json-c/json.h>
 
+#include "record-dir.h"
 #include "strv.h"
+#include "vm-state-copy.h"
 
 /* The manifest's keys. */
 #define SNAPSHOT_KEY_NAME "name"
@@ -18,31 +19,16 @@
 #define SNAPSHOT_KEY_CONSISTENCY "consistency"  /* in words: what state of the guest the disks hold */
 #define SNAPSHOT_KEY_FREEZE_MS "freeze_ms"      /* how long the guest's file systems were frozen */
 #define SNAPSHOT_KEY_DISKS "disks"              /* [{ "id", "path", "file": "DEVICE:INODE" }] */
-#define SNAPSHOT_KEY_NVRAM "nvram"              /* true: nvram.fd holds the NVRAM */
-#define SNAPSHOT_KEY_TPM "tpm"                  /* the TPM state's files in tpm/, or null: no TPM state */
+#define SNAPSHOT_KEY_NVRAM VM_STATE_KEY_NVRAM   /* ctl/vm-state-copy.h */
+#define SNAPSHOT_KEY_TPM VM_STATE_KEY_TPM
 
 /* What a snapshot holds. */
 #define SNAPSHOT_KIND_DISKS "disks"             /* the disks' contents */
 #define SNAPSHOT_KIND_DISKS_RAM "disks+ram"     /* and the running VM's memory and devices (snapshot-save) */
 
-typedef struct SnapshotDraft {
-        char *dir;              /* .../NAME/.SNAP.partial */
-        char *final_dir;        /* .../NAME/SNAP */
-} SnapshotDraft;
-
-/* Starts snapshot SNAP of VM. -EEXIST when it exists. Logs failures. */
-int snapshot_draft_begin(const char *vm, const char *snap, SnapshotDraft *ret);
-
-/* Copies the VM's NVRAM and TPM state into the draft, as they are now, and records them in the
- * manifest. A link, FIFO or file not of its owner where one of them should be fails it (lib/foreign-dir.h).
- * Logs failures. */
-int snapshot_draft_save_vm_files(SnapshotDraft *d, const char *vm, json_object *manifest);
-
-/* Writes the manifest and makes the snapshot exist. Logs failures; the draft is then still there to abort. */
-int snapshot_draft_commit(SnapshotDraft *d, json_object *manifest);
-
-/* Removes what the draft holds (nothing after a commit) and frees it. */
-void snapshot_draft_done(SnapshotDraft *d);
+/* Starts snapshot SNAP of VM (ctl/record-dir.h): -EEXIST when it exists. Logs failures. The NVRAM and
+ * TPM state are copied into draft->dir (ctl/vm-state-copy.h). */
+int snapshot_draft_begin(const char *vm, const char *snap, RecordDraft *ret);
 
 /* The manifest of snapshot SNAP, checked: -ENOENT when there is none, -EBADMSG for a broken one. */
 int snapshot_store_load(const char *vm, const char *snap, json_object **ret);

@@ -25,6 +25,15 @@ int vms_load_one(const Ctl *ctl, const char *name, VmSet *set, VmEntry **ret) {
         return CTL_EXIT_NO_SUCH_VM;
 }
 
+int vms_load_one_whole(const Ctl *ctl, const char *name, VmSet *set, VmEntry **ret) {
+        int r = vms_load_one(ctl, name, set, ret);
+        if (r != CTL_EXIT_OK || (*ret)->valid_alone)
+                return r;
+        vm_entry_log_errors(*ret);
+        log_error("VM %s: its file has errors, so its disks are unknown. Fix the file first.", name);
+        return CTL_EXIT_REFUSED;
+}
+
 char *vm_entry_first_error(const VmEntry *e) {
         return e->errors.n > 0 ? config_error_format(&e->errors.items[0]) : NULL;
 }

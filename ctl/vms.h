@@ -14,6 +14,10 @@ int vms_load(const Ctl *ctl, VmSet *ret);
  * frees the set), or, having logged why and freed the set, CTL_EXIT_FAILED or CTL_EXIT_NO_SUCH_VM. */
 int vms_load_one(const Ctl *ctl, const char *name, VmSet *set, VmEntry **ret);
 
+/* The same, for a command that works on the VM's disks: a VM whose file has errors is refused
+ * (CTL_EXIT_REFUSED, its errors logged). */
+int vms_load_one_whole(const Ctl *ctl, const char *name, VmSet *set, VmEntry **ret);
+
 /* The first problem in a broken VM's files, formatted "FILE:LINE: message" (caller frees). */
 char *vm_entry_first_error(const VmEntry *e);
 

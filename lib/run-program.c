@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -52,17 +53,9 @@ static bool capture_read(Capture *c) {
         return true;
 }
 
-static void child(char *const argv[], const RunAs *as, int out, int err) {
+static _Noreturn void run(char *const argv[], const RunAs *as, int out, int err) {
         static char *const env[] = { (char *) "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-        sigset_t all;
 
-        sigemptyset(&all);
-        sigprocmask(SIG_SETMASK, &all, NULL);
-        signal(SIGPIPE, SIG_DFL);
-        if (as && unshare(CLONE_NEWNET) < 0) {
-                dprintf(err, "cannot make a network namespace: %m\n");
-                _exit(127);
-        }
         if (as && (setgroups(0, NULL) < 0 || setresgid(as->gid, as->gid, as->gid) < 0 ||
                    setresuid(as->uid, as->uid, as->uid) < 0)) {
                 dprintf(err, "cannot become uid %u: %m\n", (unsigned) as->uid);
@@ -75,6 +68,40 @@ static void child(char *const argv[], const RunAs *as, int out, int err) {
         execve(argv[0], argv, env);
         fprintf(stderr, "cannot run %s: %m\n", argv[0]);
         _exit(127);
+}
+
+static void child(char *const argv[], const RunAs *as, int out, int err) {
+        sigset_t all;
+
+        sigemptyset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        if (!as)
+                run(argv, as, out, err);
+        /* As another user, the program is the first process of a PID namespace of its own: when it ends,
+         * the kernel kills whatever it left behind, so nothing of it keeps a descriptor root handed it. */
+        if (unshare(CLONE_NEWNET | CLONE_NEWPID) < 0) {
+                dprintf(err, "cannot make network and PID namespaces: %m\n");
+                _exit(127);
+        }
+        pid_t init = fork();
+        if (init == 0) {
+                /* Killed with this process (at the deadline), and all of the namespace with it. */
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() == 1)
+                        _exit(127);
+                run(argv, as, out, err);
+        }
+        if (init < 0) {
+                dprintf(err, "cannot fork: %m\n");
+                _exit(127);
+        }
+        close(out);
+        close(err);
+        int status;
+        while (waitpid(init, &status, 0) < 0)
+                if (errno != EINTR)
+                        _exit(127);
+        _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
 static long long now_ms(void) {

@@ -6,15 +6,6 @@
 
 load helpers
 
-vmctl() {
-        in_container qemu-vmctl "$@"
-}
-
-# json_get EXPR: evaluates the Python expression EXPR with `d` bound to the JSON document on stdin.
-json_get() {
-        /usr/bin/python3 -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
-}
-
 # wait_for_disks LIST COUNT: until the guest 'hot' has printed exactly "disks=LIST" COUNT times (its
 # watcher prints a line whenever the set of disks changes; a longer list must not count).
 wait_for_disks() {

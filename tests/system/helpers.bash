@@ -70,6 +70,16 @@ EOF
 }
 
 # put_file PATH: writes stdin to PATH inside the container.
+# vmctl ARGS...: qemu-vmctl in the container.
+vmctl() {
+        in_container qemu-vmctl "$@"
+}
+
+# json_get EXPR: evaluates the Python expression EXPR with `d` bound to the JSON document on stdin.
+json_get() {
+        /usr/bin/python3 -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+}
+
 put_file() {
         in_container sh -c 'mkdir -p "$(dirname "$1")" && cat >"$1"' put_file "$1"
 }

@@ -72,10 +72,6 @@ shutdown_after = 30
 EOF
 }
 
-json_get() {
-        /usr/bin/python3 -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
-}
-
 guest() {
         in_container ssh -q -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
                 -o ConnectTimeout=5 "admin@$ADDRESS" "$@"

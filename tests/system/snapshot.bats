@@ -8,14 +8,6 @@
 
 load helpers
 
-vmctl() {
-        in_container qemu-vmctl "$@"
-}
-
-json_get() {
-        /usr/bin/python3 -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
-}
-
 setup_file() {
         system_suite_setup
         in_container mkdir -p /srv/vm-disks

@@ -3,6 +3,7 @@
  * words, and a program that hangs is killed at its deadline. */
 #include <errno.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "run-program.h"
 #include "tap.h"
@@ -65,6 +66,25 @@ int main(void) {
         check(r == 0, "it runs in /, with PATH alone of the caller's environment and nothing on its standard input");
         free(out);
         free(err);
+
+        /* As another user (root only): what the program leaves running dies with it, and with it the
+         * standard output it held open. */
+        out = err = NULL;
+        if (geteuid() == 0) {
+                RunAs nobody = { 65534, 65534 };
+                char *leaves[] = { (char *) "/bin/sh", (char *) "-c", (char *) "sleep 30 & echo started", NULL };
+                struct timespec t0, t1;
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                r = run_program(leaves, &nobody, 10000, &out, &err);
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                long long took = (t1.tv_sec - t0.tv_sec) * 1000LL + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+                check(r == 0 && out && streq(out, "started\n") && took < 5000,
+                      "as another user, what the program leaves running is killed when it ends (%d, %lld ms)", r, took);
+                free(out);
+                free(err);
+                out = err = NULL;
+        } else
+                check(true, "as another user # SKIP needs root");
 
         return tap_done();
 }
