@@ -10,9 +10,12 @@
 
 #include "atomic-file.h"
 #include "backup-store.h"
+#include "foreign-dir.h"
 #include "log.h"
+#include "names.h"
 #include "run-program.h"
 #include "util.h"
+#include "vm-state-copy.h"
 
 #define SHA256SUM "/usr/bin/sha256sum"
 /* Reading a disk's backup of terabytes takes hours. */
@@ -20,10 +23,7 @@
 /* A VM's file and each drop-in: an admin's INI text. */
 #define CONFIG_FILE_MAX (1024 * 1024)
 
-/* Whether every directory from / down to PATH (canonical) is root's and only root may change what it
- * holds (or, like /tmp, it is sticky and the next one down is root's): no other user can swap a
- * directory of the way for a link while root writes there. */
-static int path_is_roots(const char *path) {
+int backup_path_is_roots(const char *path) {
         _cleanup_free_ char *prefix = xstrdup(path);
         for (char *p = prefix;; p++) {
                 if (*p != '/' && *p != '\0')
@@ -49,7 +49,7 @@ int backup_vm_dir(const char *to, const char *vm, char **ret) {
 
         if (!canonical)
                 return log_error_errno(-errno, "Cannot use the backup directory %s: %m", to);
-        int r = path_is_roots(canonical);
+        int r = backup_path_is_roots(canonical);
         if (r < 0)
                 return r;
         char *dir = strjoin(canonical, "/", vm);
@@ -102,17 +102,17 @@ int backup_draft_begin(const char *vm_dir, const Strv *taken, char id[BACKUP_ID_
         return 0;
 }
 
-/* Copies the admin's file at SOURCE (root's /etc; a drop-in may be a link the admin made) to DEST. */
-static int copy_config_file(const char *source, const char *dest) {
+/* A drop-in may be a link the admin made: followed. */
+int backup_copy_file(const char *source, const char *dest, mode_t mode) {
         _cleanup_close_ int from = open(source, O_RDONLY | O_NONBLOCK | O_CLOEXEC), to = -1;
         struct stat st;
         int r = from < 0 || fstat(from, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -EPERM;
-        if (r >= 0 && (to = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+        if (r >= 0 && (to = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)) < 0)
                 r = -errno;
         if (r >= 0)
                 r = fd_copy_max(from, to, CONFIG_FILE_MAX);
         if (r < 0)
-                return log_error_errno(r, "Cannot copy %s into the backup: %m", source);
+                return log_error_errno(r, "Cannot copy %s to %s: %m", source, dest);
         return 0;
 }
 
@@ -137,7 +137,7 @@ int backup_save_config(const RecordDraft *d, const VmConfig *c) {
                                                     c->files.items[i]);
                 r = mkdir_parents(dest, strlen(config) + 1);
                 if (r >= 0)
-                        r = copy_config_file(c->files.items[i], dest);
+                        r = backup_copy_file(c->files.items[i], dest, 0600);
         }
         return r;
 }
@@ -152,6 +152,59 @@ static int sha256_of(const char *path, char **ret) {
         if (strspn(output, "0123456789abcdef") != 64)
                 return log_error_errno(-EBADMSG, "Cannot checksum %s: sha256sum printed no checksum.", path);
         *ret = xstrndup(output, 64);
+        return 0;
+}
+
+/* Whether NAME is a path below a backup: no empty, "." or ".." component, nothing absolute. */
+static bool relative_name_is_safe(const char *name) {
+        if (!name[0] || name[0] == '/')
+                return false;
+        for (const char *p = name; p;) {
+                const char *slash = strchr(p, '/');
+                size_t len = slash ? (size_t) (slash - p) : strlen(p);
+                if (len == 0 || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+                        return false;
+                p = slash ? slash + 1 : NULL;
+        }
+        return true;
+}
+
+int backup_file_open(const char *dir, const char *name, int *ret_fd) {
+        if (!relative_name_is_safe(name))
+                return log_error_errno(-EBADMSG, "The backup in %s names a file '%s' outside it.", dir, name);
+        _cleanup_free_ char *path = strjoin(dir, "/", name);
+        char *slash = strrchr(path, '/');
+        *slash = '\0';
+        _cleanup_close_ int dir_fd = -1;
+        struct stat dir_st;
+        int r = foreign_dir_open(path, &dir_fd, &dir_st);
+        if (r >= 0 && dir_st.st_uid != 0)
+                r = -EPERM;
+        if (r >= 0)
+                r = foreign_file_open(dir_fd, &dir_st, slash + 1, ret_fd);
+        if (r < 0)
+                return log_error_errno(r, "Cannot open %s/%s as a file of root's, with no link on the way: %m", path,
+                                       slash + 1);
+        return 0;
+}
+
+int backup_file_check(const char *dir, const char *name, json_object *entry) {
+        _cleanup_free_ char *path = strjoin(dir, "/", name), *sha = NULL;
+        json_object *size = NULL, *want = NULL;
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        if (backup_file_open(dir, name, &fd) < 0 || fstat(fd, &st) < 0)
+                return -EBADMSG;
+        json_object_object_get_ex(entry, "size", &size);
+        json_object_object_get_ex(entry, "sha256", &want);
+        if (!S_ISREG(st.st_mode) || st.st_size != json_object_get_int64(size))
+                return log_error_errno(-EBADMSG, "%s is not the file the backup's manifest records (its size "
+                                       "differs).", path);
+        int r = sha256_of(path, &sha);
+        if (r < 0)
+                return r;
+        if (!streq_ptr(sha, json_object_get_string(want)))
+                return log_error_errno(-EBADMSG, "%s does not match its checksum in the backup's manifest.", path);
         return 0;
 }
 
@@ -190,22 +243,28 @@ int backup_record_files(const RecordDraft *d, json_object *manifest) {
         return record_dir(d->dir, "", files);
 }
 
-static bool is_backup_id(const char *name) {
+bool backup_id_is_valid(const char *name) {
         return strlen(name) == BACKUP_ID_MAX && strspn(name, "0123456789") == 8 && name[8] == 'T' &&
                strspn(name + 9, "0123456789") == 6 && name[15] == 'Z';
 }
 
 static bool manifest_valid(json_object *m, const char *id) {
+        json_object *vm;
         json_object *v, *disks, *files;
         if (!json_object_is_type(m, json_type_object) || !json_object_object_get_ex(m, BACKUP_KEY_ID, &v) ||
             !streq_ptr(json_object_get_string(v), id) || !json_object_object_get_ex(m, BACKUP_KEY_KIND, &v) ||
             !json_object_is_type(v, json_type_string) || !json_object_object_get_ex(m, BACKUP_KEY_DISKS, &disks) ||
             !json_object_is_type(disks, json_type_array) || !json_object_object_get_ex(m, BACKUP_KEY_FILES, &files) ||
-            !json_object_is_type(files, json_type_object))
+            !json_object_is_type(files, json_type_object) || !json_object_object_get_ex(m, BACKUP_KEY_VM, &vm) ||
+            !vm_name_is_valid(json_object_get_string(vm)) || !vm_state_copy_names_valid(m))
+                return false;
+        json_object *parent;
+        if (json_object_object_get_ex(m, BACKUP_KEY_PARENT, &parent) && parent &&
+            !backup_id_is_valid(json_object_get_string(parent)))
                 return false;
         for (size_t i = 0; i < json_object_array_length(disks); i++) {
                 json_object *disk = json_object_array_get_idx(disks, i), *x;
-                if (!json_object_object_get_ex(disk, "id", &x) || !json_object_is_type(x, json_type_string) ||
+                if (!json_object_object_get_ex(disk, "id", &x) || !device_id_is_valid(json_object_get_string(x)) ||
                     !json_object_object_get_ex(disk, "virtual_size", &x) || !json_object_is_type(x, json_type_int))
                         return false;
         }
@@ -219,6 +278,20 @@ static int by_id(const void *a, const void *b) {
         return strcmp(json_object_get_string(ix), json_object_get_string(iy));
 }
 
+int backup_load(const char *dir, json_object **ret) {
+        const char *id = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+        json_object *m = NULL;
+        int r = backup_id_is_valid(id) ? record_manifest_read(dir, &m) : -ENOENT;
+        if (r >= 0 && !manifest_valid(m, id)) {
+                json_object_put(m);
+                r = -EBADMSG;
+        }
+        if (r < 0)
+                return r;
+        *ret = m;
+        return 0;
+}
+
 int backup_list(const char *vm_dir, json_object **ret) {
         json_object *list = json_object_new_array();
         DIR *d = opendir(vm_dir);
@@ -229,15 +302,13 @@ int backup_list(const char *vm_dir, json_object **ret) {
                 return log_error_errno(r, "Cannot read %s: %m", vm_dir);
         }
         for (struct dirent *e; d && (e = readdir(d));) {
-                if (!is_backup_id(e->d_name))
+                if (!backup_id_is_valid(e->d_name))
                         continue;       /* ".", "..", and drafts */
                 _cleanup_free_ char *dir = strjoin(vm_dir, "/", e->d_name);
                 json_object *m = NULL;
-                int r = record_manifest_read(dir, &m);
-                if (r < 0 || !manifest_valid(m, e->d_name)) {
+                if (backup_load(dir, &m) < 0)
                         log_warning("%s has no readable manifest: skipped.", dir);
-                        json_object_put(m);
-                } else
+                else
                         json_object_array_add(list, m);
         }
         if (d)

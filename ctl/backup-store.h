@@ -9,6 +9,8 @@
  * (ctl/record-dir.h): one cut short by a full disk, a killed process or a stopped VM is never listed. */
 
 #include <json-c/json.h>
+#include <stdbool.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "record-dir.h"
@@ -47,6 +49,28 @@ int backup_save_config(const RecordDraft *d, const VmConfig *c);
 
 /* Records every file of the draft, its size and SHA-256, in the manifest (BACKUP_KEY_FILES). */
 int backup_record_files(const RecordDraft *d, json_object *manifest);
+
+/* Whether NAME has the form of a backup's ID. */
+bool backup_id_is_valid(const char *name);
+
+/* The manifest of the complete backup in DIR (VM_DIR/ID), checked: -ENOENT when there is none, -EBADMSG
+ * for a broken one. */
+int backup_load(const char *dir, json_object **ret);
+
+/* Opens DIR/NAME, a file of a backup in DIR, for reading: NAME below DIR (from a manifest, so checked),
+ * no link on the way, a regular file of root's with one name. Logs why not. */
+int backup_file_open(const char *dir, const char *name, int *ret_fd);
+
+/* Whether DIR/NAME is the file the manifest's ENTRY ({ "size", "sha256" }) records. Logs why not. */
+int backup_file_check(const char *dir, const char *name, json_object *entry);
+
+/* Whether every directory from / down to PATH (canonical) is root's and only root may change what it
+ * holds (or, like /tmp, it is sticky and the next one down is root's): no other user can swap a
+ * directory of the way for a link while root writes or reads there. Logs why not: -EPERM. */
+int backup_path_is_roots(const char *path);
+
+/* Copies the file at SOURCE, root's, to DEST (made anew with MODE), at most 1 MiB: a configuration file. */
+int backup_copy_file(const char *source, const char *dest, mode_t mode);
 
 /* The complete backups in VM_DIR, their manifests oldest first (an empty array when there are none). */
 int backup_list(const char *vm_dir, json_object **ret);

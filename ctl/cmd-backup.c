@@ -3,7 +3,8 @@
  * TPM state and configuration, incremental after the first (ctl/backup-make.h), into DIR/NAME/ID
  * (ctl/backup-store.h). The VM is held meanwhile (ctl/vm-lock.h): a stopped one is not started under
  * the backup's hands, a running one is backed up with no downtime.
- * qemu-vmctl backup-list DIR: the complete backups in DIR, every VM's. */
+ * qemu-vmctl backup-list DIR: the complete backups in DIR, every VM's.
+ * qemu-vmctl restore BACKUP [--as NEWNAME]: a new VM from a backup (ctl/backup-restore.h). */
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 
 #include "backup-make.h"
+#include "backup-restore.h"
 #include "backup-store.h"
 #include "ctl.h"
 #include "escape.h"
@@ -184,5 +186,56 @@ int cmd_backup_list(Ctl *ctl, int argc, char *argv[]) {
         table_print(&t, stdout);
         table_clear(&t);
         json_object_put(all);
+        return CTL_EXIT_OK;
+}
+
+static int handle_restore_option(int c, const char *arg, void *userdata) {
+        const char **as = userdata;
+        if (c != 'a')
+                return -EINVAL;
+        *as = arg;
+        return 0;
+}
+
+int cmd_restore(Ctl *ctl, int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "as", required_argument, NULL, 'a' },
+                {}
+        };
+        static const char usage[] = "restore BACKUP [--as NEWNAME] [--json]";
+        const char *as = NULL;
+        json_object *report = NULL, *v = NULL;
+        int r, ret;
+
+        r = ctl_parse_options(ctl, argc, argv, options, usage, handle_restore_option, &as, 1, &ret);
+        if (r < 0)
+                return ret;
+        if (as && !vm_name_is_valid(as)) {
+                log_error("Invalid VM name '%s'.", as);
+                return CTL_EXIT_USAGE;
+        }
+        r = backup_restore(ctl, argv[r], as, &report);
+        if (r < 0)
+                return r == -EEXIST ? CTL_EXIT_REFUSED : CTL_EXIT_FAILED;
+        if (ctl->json) {
+                ctl_print_json(report);
+                return CTL_EXIT_OK;
+        }
+        const char *name = manifest_string(report, "vm");
+        _cleanup_strv_ Strv chain = {}, disks = {};
+        json_object_object_get_ex(report, "chain", &v);
+        for (size_t i = 0; i < json_object_array_length(v); i++)
+                strv_push(&chain, json_object_get_string(json_object_array_get_idx(v, i)));
+        json_object_object_get_ex(report, BACKUP_KEY_DISKS, &v);
+        for (size_t i = 0; i < json_object_array_length(v); i++)
+                strv_push(&disks, manifest_string(json_object_array_get_idx(v, i), "id"));
+        _cleanup_free_ char *chain_text = strv_join(&chain, ", then "), *disk_text = strv_join(&disks, ", ");
+        json_object *nvram = NULL, *tpm = NULL;
+        json_object_object_get_ex(report, VM_STATE_KEY_NVRAM, &nvram);
+        json_object_object_get_ex(report, VM_STATE_KEY_TPM, &tpm);
+        printf("VM %s restored from VM %s's backup %s: disks %s%s%s.\n", name, manifest_string(report, "from"),
+               chain_text, disk_text, json_object_get_boolean(nvram) ? "; NVRAM" : "", tpm ? "; TPM state" : "");
+        printf("  Start it: systemctl start qemu-vm@%s\n", name);
+        json_object_put(report);
         return CTL_EXIT_OK;
 }

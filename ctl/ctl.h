@@ -41,6 +41,7 @@ int cmd_agent(Ctl *ctl, int argc, char *argv[]);
 int cmd_snapshot(Ctl *ctl, int argc, char *argv[]);
 int cmd_backup(Ctl *ctl, int argc, char *argv[]);
 int cmd_backup_list(Ctl *ctl, int argc, char *argv[]);
+int cmd_restore(Ctl *ctl, int argc, char *argv[]);
 
 /* Parses a command's options: --json and -h are common to all; the others, in extra, go to
  * handle(c, optarg, userdata). Exactly n_args positional arguments must follow. Returns the index of the

@@ -31,6 +31,7 @@ static const struct {
           "snapshot NAME create [SNAP] [--disk-only] | list | revert SNAP | delete SNAP   disks, NVRAM, TPM state" },
         { "backup", cmd_backup, "backup NAME --to DIR [--full]          live, incremental backup into DIR/NAME/" },
         { "backup-list", cmd_backup_list, "backup-list DIR                        the complete backups in DIR" },
+        { "restore", cmd_restore, "restore BACKUP [--as NEWNAME]          a new VM from a backup" },
         { "agent", cmd_agent, "agent NAME ping|info|fsfreeze|fsthaw|fsfreeze-status   the guest agent ([agent])" },
         { "check-host", cmd_check_host, "check-host                             can this host run VMs?" },
 };

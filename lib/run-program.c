@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -56,11 +57,18 @@ static bool capture_read(Capture *c) {
 static _Noreturn void run(char *const argv[], const RunAs *as, int out, int err) {
         static char *const env[] = { (char *) "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 
+        /* What it makes as another user (a disk) is that user's alone. */
+        if (as)
+                umask(0077);
         if (as && (setgroups(0, NULL) < 0 || setresgid(as->gid, as->gid, as->gid) < 0 ||
                    setresuid(as->uid, as->uid, as->uid) < 0)) {
                 dprintf(err, "cannot become uid %u: %m\n", (unsigned) as->uid);
                 _exit(127);
         }
+        /* Killed with the process that waits for it (at the deadline), and all of its PID namespace with
+         * it. Set after the change of user, which clears it. */
+        if (as && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                _exit(127);
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null < 0 || chdir("/") < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
             dup2(err, STDERR_FILENO) < 0)
@@ -85,12 +93,8 @@ static void child(char *const argv[], const RunAs *as, int out, int err) {
                 _exit(127);
         }
         pid_t init = fork();
-        if (init == 0) {
-                /* Killed with this process (at the deadline), and all of the namespace with it. */
-                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() == 1)
-                        _exit(127);
+        if (init == 0)
                 run(argv, as, out, err);
-        }
         if (init < 0) {
                 dprintf(err, "cannot fork: %m\n");
                 _exit(127);

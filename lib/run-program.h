@@ -21,7 +21,7 @@ typedef struct RunAs {
  * it also gets a network namespace of its own: an image's header (a backing file "json:{nbd...}") makes
  * it reach no socket of the host's network; and a PID namespace, whose first process it is: whatever it
  * leaves running is killed when it ends, and keeps no descriptor the caller handed it (a backup's
- * target). After timeout_ms (0: none) it is killed: -ETIMEDOUT.
+ * target); and umask 0077. After timeout_ms (0: none) it is killed: -ETIMEDOUT.
  * Returns 0 when it exits 0, with its standard output in *ret_output if that is set (NUL-terminated).
  * Otherwise a negative errno, with *ret_error (if set) the last line it wrote to standard error, or why
  * it could not run (printable). */

@@ -28,7 +28,7 @@ offers() {
 
 @test "commands, and the options before one" {
         [ "$(offers s)" = "show snapshot start status stop" ]
-        [ "$(offers '')" = "agent attach-disk backup backup-list check-host console destroy detach-disk keys list restart show snapshot start status stop" ]
+        [ "$(offers '')" = "agent attach-disk backup backup-list check-host console destroy detach-disk keys list restart restore show snapshot start status stop" ]
         [ "$(offers --j)" = "--json" ]
         [ "$(offers --json de)" = "destroy detach-disk" ]
 }
@@ -87,10 +87,12 @@ offers() {
         [ "$output" = "" ]
 }
 
-@test "backup: a VM name, then --to and --full, --to a directory; backup-list a directory" {
+@test "backup: a VM name, then --to and --full, --to a directory; backup-list and restore a directory" {
         mkdir -p "$BATS_TEST_TMPDIR/backups/web01"
         [ "$(offers backup w)" = "web01" ]
         [ "$(offers backup web01 --)" = "--full --help --json --to" ]
         [ "$(offers backup web01 --to "$BATS_TEST_TMPDIR/back")" = "$BATS_TEST_TMPDIR/backups" ]
         [ "$(offers backup-list "$BATS_TEST_TMPDIR/backups/")" = "$BATS_TEST_TMPDIR/backups/web01" ]
+        [ "$(offers restore "$BATS_TEST_TMPDIR/backups/")" = "$BATS_TEST_TMPDIR/backups/web01" ]
+        [ "$(offers restore "$BATS_TEST_TMPDIR/backups/web01" --)" = "--as --help --json" ]
 }

@@ -119,6 +119,49 @@ check_manifest() {
         [ "$(bitmaps /var/lib/qemu-vm/bk/root.qcow2)" = "qemu-vm-backup-$incr" ]
 }
 
+# serial NAME KEY N: the value of the guest's Nth "QEMU-VM-GUEST: KEY=" line.
+serial() {
+        in_container grep -ao "QEMU-VM-GUEST: $2=[0-9a-z-]*" "/var/log/qemu-vm/$1/serial.log" | sed -n "$3p" | cut -d= -f2
+}
+
+@test "restore: each point of the chain as a new VM, which boots with that point's data, NVRAM and TPM" {
+        local full incr
+        read -r full incr < <(backups)
+        run vmctl restore "/srv/backup/bk/$full" --as bkfull
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"VM bkfull restored from VM bk's backup $full: disks root, data; NVRAM; TPM state."* ]]
+        run vmctl restore "/srv/backup/bk/$incr" --as bkincr
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"VM bkincr restored from VM bk's backup $full, then $incr: disks root, data; NVRAM; TPM state."* ]]
+        # The disks are new files of the new VM, flattened: the incremental's are bk's disks as they are now.
+        [ "$(in_container stat -c '%U %a' /var/lib/qemu-vm/bkincr/root.qcow2 /var/lib/qemu-vm/bkincr/data.qcow2)" = \
+                "$(printf 'vm-bkincr 600\nvm-bkincr 600')" ]
+        [ "$(in_container qemu-img info --output=json /var/lib/qemu-vm/bkincr/root.qcow2 | json_get 'd.get("backing-filename")')" = None ]
+        in_container qemu-img compare -q /var/lib/qemu-vm/bk/root.qcow2 /var/lib/qemu-vm/bkincr/root.qcow2
+        [ "$(sum /var/lib/qemu-vm/bkincr/nvram.fd)" = "$(sum "/srv/backup/bk/$incr/nvram.fd")" ]
+        [ "$(in_container stat -c '%U %a' /var/lib/swtpm/bkincr/tpm2-00.permall)" = "tpm-bkincr 600" ]
+        # Each boots from the disk of its point: the full one's holds boot 2, the incremental's boot 3.
+        in_container systemctl start qemu-vm@bkfull qemu-vm@bkincr
+        wait_for_serial bkfull "QEMU-VM-GUEST: ready" 1
+        wait_for_serial bkincr "QEMU-VM-GUEST: ready" 1
+        [ "$(serial bkfull bootcount 1)" = 3 ]
+        [ "$(serial bkincr bootcount 1)" = 4 ]
+        # The same TPM: the same endorsement key as the VM backed up.
+        [ "$(serial bkfull tpm-ek 1)" = "$(serial bk tpm-ek 1)" ]
+        [ "$(serial bkincr tpm-ek 1)" = "$(serial bk tpm-ek 1)" ]
+        in_container systemctl stop qemu-vm@bkfull qemu-vm@bkincr
+        # Nothing existing is overwritten.
+        run vmctl restore "/srv/backup/bk/$full" --as bkfull
+        echo "$output"
+        [ "$status" -eq 5 ]
+        [[ "$output" == *"VM bkfull exists already (/etc/qemu/vms/bkfull.conf): a restore overwrites nothing."* ]]
+        run vmctl restore "/srv/backup/bk/$full"
+        [ "$status" -eq 5 ]
+        [[ "$output" == *"VM bk exists already"* ]]
+}
+
 @test "a stopped VM: a full copy through qemu-img as the VM's user; the next live backup is incremental again" {
         run vmctl backup bk --to /srv/backup
         echo "$output"
@@ -223,3 +266,36 @@ check_manifest() {
         run vmctl backup bk
         [ "$status" -eq 2 ]
 }
+
+@test "a damaged backup: restore checks every file of the chain first and makes nothing" {
+        local full incr
+        read -r full incr _ < <(backups)
+        # One byte of the full backup's data disk, which the incremental builds on.
+        printf 'X' | in_container dd of="/srv/backup/bk/$full/disks/data.qcow2" bs=1 seek=70000 conv=notrunc status=none
+        run vmctl restore "/srv/backup/bk/$incr" --as bkbad
+        echo "$output"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"/srv/backup/bk/$full/disks/data.qcow2 does not match its checksum in the backup's manifest."* ]]
+        [[ "$output" == *"Nothing of backup /srv/backup/bk/$incr was restored."* ]]
+        run in_container ls -d /etc/qemu/vms/bkbad.conf /etc/qemu/vms/bkbad.conf.d /var/lib/qemu-vm/bkbad
+        [ "$status" -ne 0 ]
+}
+
+@test "a forged manifest: file names leading out of the backup are refused, and nothing is written there" {
+        local incr forged=29990101T000000Z
+        incr=$(backups | cut -d' ' -f2)
+        in_container cp -a "/srv/backup/bk/$incr" "/srv/backup/bk/$forged"
+        in_container python3 -c 'import json, sys
+m = json.load(open(sys.argv[1]))
+m["id"] = sys.argv[2]
+m["tpm"] = ["../../../../../../etc/qemu-vm-forged"]
+json.dump(m, open(sys.argv[1], "w"))' "/srv/backup/bk/$forged/manifest.json" "$forged"
+        run vmctl restore "/srv/backup/bk/$forged" --as bkforged
+        echo "$output"
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"/srv/backup/bk/$forged is no complete backup."* ]]
+        run in_container ls -d /etc/qemu-vm-forged /etc/qemu/vms/bkforged.conf /var/lib/qemu-vm/bkforged
+        [ "$status" -ne 0 ]
+        in_container rm -rf "/srv/backup/bk/$forged"
+}
+
