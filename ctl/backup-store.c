@@ -102,12 +102,12 @@ int backup_draft_begin(const char *vm_dir, const Strv *taken, char id[BACKUP_ID_
         return 0;
 }
 
-/* A drop-in may be a link the admin made: followed. */
-int backup_copy_file(const char *source, const char *dest, mode_t mode) {
+/* Copies the admin's file at SOURCE (root's /etc; a drop-in may be a link the admin made) to DEST. */
+static int copy_config_file(const char *source, const char *dest) {
         _cleanup_close_ int from = open(source, O_RDONLY | O_NONBLOCK | O_CLOEXEC), to = -1;
         struct stat st;
         int r = from < 0 || fstat(from, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -EPERM;
-        if (r >= 0 && (to = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)) < 0)
+        if (r >= 0 && (to = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
                 r = -errno;
         if (r >= 0)
                 r = fd_copy_max(from, to, CONFIG_FILE_MAX);
@@ -137,7 +137,7 @@ int backup_save_config(const RecordDraft *d, const VmConfig *c) {
                                                     c->files.items[i]);
                 r = mkdir_parents(dest, strlen(config) + 1);
                 if (r >= 0)
-                        r = backup_copy_file(c->files.items[i], dest, 0600);
+                        r = copy_config_file(c->files.items[i], dest);
         }
         return r;
 }

@@ -69,9 +69,6 @@ int backup_file_check(const char *dir, const char *name, json_object *entry);
  * directory of the way for a link while root writes or reads there. Logs why not: -EPERM. */
 int backup_path_is_roots(const char *path);
 
-/* Copies the file at SOURCE, root's, to DEST (made anew with MODE), at most 1 MiB: a configuration file. */
-int backup_copy_file(const char *source, const char *dest, mode_t mode);
-
 /* The complete backups in VM_DIR, their manifests oldest first (an empty array when there are none). */
 int backup_list(const char *vm_dir, json_object **ret);
 
