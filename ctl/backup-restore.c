@@ -191,14 +191,22 @@ static int restore_config(Restore *x) {
         return 0;
 }
 
-/* Whether the restored files, as the generator reads them, put every disk of the backup where the restore
- * writes it: a drop-in of the backup's sorting after the restore's could point one at another VM's disk. */
+/* Whether the restored files, as the generator reads them, make a VM that can run beside the others, with
+ * every disk of the backup where the restore writes it: a drop-in of the backup's sorting after the
+ * restore's could point one at another VM's disk. */
 static int check_disk_paths(Restore *x, json_object *disks) {
         _cleanup_vm_set_ VmSet set = {};
         VmEntry *e;
-        int r = vms_load_one_whole(x->ctl, x->name, &set, &e);
+        int r = vms_load_one(x->ctl, x->name, &set, &e);
         if (r != CTL_EXIT_OK)
                 return log_error_errno(-EBADMSG, "VM %s: the restored files do not make a VM.", x->name);
+        if (e->errors.n > 0) {
+                /* Its own file's errors, or a clash with another VM (the same MAC or address, say). */
+                vm_entry_log_errors(e);
+                return log_error_errno(-EBADMSG, "VM %s: the restored files do not make a VM that can run beside "
+                                       "the others (above). Destroy the VM the backup is of first, or restore it "
+                                       "under its own name.", x->name);
+        }
         for (size_t i = 0; i < json_object_array_length(disks); i++) {
                 const char *id = manifest_string(json_object_array_get_idx(disks, i), "id");
                 _cleanup_free_ char *file = strjoin(id, ".qcow2"), *want = vm_state_path(x->name, file);
