@@ -152,15 +152,9 @@ static int create_target(Backup *b, size_t i) {
         return 0;
 }
 
-/* A QMP command whose failure is logged, in words. */
+/* A QMP command whose failure is logged, in words (ctl/vm-qmp.h). */
 static int command(QmpClient *q, const char *vm, const char *name, json_object *args, json_object **ret) {
-        char *error = NULL;
-        int r = qmp_command(q, name, args, 60000, ret, &error);
-        if (r < 0) {
-                _cleanup_free_ char *why = qmp_failure_text(r, error);
-                log_error("VM %s: QMP %s failed: %s", vm, name, why);
-        }
-        return r;
+        return vm_qmp_run(q, vm, name, args, 60000, ret);
 }
 
 /* A flag of a bitmap QEMU describes (BlockDirtyInfo); absent is false. */

@@ -47,11 +47,6 @@ static json_object *chain_at(const Restore *x, size_t i) {
         return json_object_array_get_idx(x->chain, i);
 }
 
-static const char *manifest_string(json_object *m, const char *key) {
-        json_object *v = NULL;
-        return json_object_object_get_ex(m, key, &v) ? json_object_get_string(v) : NULL;
-}
-
 /* The backup and its ancestors, each checked against its manifest: every file of the restored backup,
  * every disk file of the ancestors. */
 static int load_chain(Restore *x, const char *dir) {
@@ -72,7 +67,8 @@ static int load_chain(Restore *x, const char *dir) {
                         if ((r = backup_file_check(path, name, entry)) < 0)
                                 return r;
                 }
-                const char *parent = manifest_string(m, BACKUP_KEY_PARENT), *id = manifest_string(m, BACKUP_KEY_ID);
+                const char *parent = backup_manifest_string(m, BACKUP_KEY_PARENT),
+                           *id = backup_manifest_string(m, BACKUP_KEY_ID);
                 if (!parent)
                         return 0;
                 if (n + 1 >= CHAIN_MAX || strcmp(parent, id) >= 0)
@@ -135,7 +131,7 @@ static int restore_config(Restore *x) {
         _cleanup_free_ char *old_conf = xasprintf("/%s.conf", x->old_name), *old_dropin = strjoin(old_conf, ".d/"),
                             *conf = xasprintf("%s/%s.conf", x->ctl->config_dir, x->name),
                             *dropins = strjoin(conf, ".d"), *backup_dir = NULL;
-        const char *id = manifest_string(m, BACKUP_KEY_ID);
+        const char *id = backup_manifest_string(m, BACKUP_KEY_ID);
         int r = -ENOENT;
 
         backup_dir = strjoin(x->vm_dir, "/", id);
@@ -171,7 +167,7 @@ static int restore_config(Restore *x) {
                            "here.\n", id, x->old_name);
         json_object_object_get_ex(m, BACKUP_KEY_DISKS, &disks);
         for (size_t i = 0; i < json_object_array_length(disks); i++) {
-                const char *disk = manifest_string(json_object_array_get_idx(disks, i), "id");
+                const char *disk = backup_manifest_string(json_object_array_get_idx(disks, i), "id");
                 if (!disk || !device_id_is_valid(disk)) {
                         free(text_buffer_take(&b));
                         return log_error_errno(-EBADMSG, "Backup %s names a disk no VM may have.", id);
@@ -208,7 +204,7 @@ static int check_disk_paths(Restore *x, json_object *disks) {
                                        "under its own name.", x->name);
         }
         for (size_t i = 0; i < json_object_array_length(disks); i++) {
-                const char *id = manifest_string(json_object_array_get_idx(disks, i), "id");
+                const char *id = backup_manifest_string(json_object_array_get_idx(disks, i), "id");
                 _cleanup_free_ char *file = strjoin(id, ".qcow2"), *want = vm_state_path(x->name, file);
                 const DiskConfig *d = NULL;
                 for (size_t k = 0; k < e->config.n_disks; k++)
@@ -336,7 +332,7 @@ static int restore_disk(Restore *x, const char *disk, const RunAs *as) {
 
         for (size_t k = 0; r >= 0 && k < json_object_array_length(x->chain); k++) {
                 json_object *m = chain_at(x, k);
-                const char *id = manifest_string(m, BACKUP_KEY_ID);
+                const char *id = backup_manifest_string(m, BACKUP_KEY_ID);
                 int64_t size = recorded_size(m, file);
                 if (size < 0)
                         return log_error_errno(-EBADMSG, "Backup %s holds no %s.", id, file);
@@ -402,9 +398,9 @@ int backup_restore(const Ctl *ctl, const char *dir, const char *new_name, json_o
                 r = load_chain(&x, canonical);
         if (r >= 0) {
                 m = chain_at(&x, 0);
-                x.old_name = manifest_string(m, BACKUP_KEY_VM);
+                x.old_name = backup_manifest_string(m, BACKUP_KEY_VM);
                 x.name = new_name ?: x.old_name;
-                backup_dir = strjoin(x.vm_dir, "/", manifest_string(m, BACKUP_KEY_ID));
+                backup_dir = strjoin(x.vm_dir, "/", backup_manifest_string(m, BACKUP_KEY_ID));
                 json_object_object_get_ex(m, BACKUP_KEY_DISKS, &disks);
                 json_object_object_get_ex(m, VM_STATE_KEY_TPM, &tpm);
                 r = check_state_listed(m, tpm);
@@ -418,7 +414,7 @@ int backup_restore(const Ctl *ctl, const char *dir, const char *new_name, json_o
         if (r >= 0)
                 r = make_vm_home(&x, &as);
         for (size_t i = 0; r >= 0 && i < json_object_array_length(disks); i++)
-                r = restore_disk(&x, manifest_string(json_object_array_get_idx(disks, i), "id"), &as);
+                r = restore_disk(&x, backup_manifest_string(json_object_array_get_idx(disks, i), "id"), &as);
         if (r >= 0 && tpm)
                 r = make_tpm_dir(&x);
         if (r >= 0)
@@ -431,7 +427,7 @@ int backup_restore(const Ctl *ctl, const char *dir, const char *new_name, json_o
                 json_object_object_add(report, "vm", json_object_new_string(x.name));
                 json_object_object_add(report, "from", json_object_new_string(x.old_name));
                 for (size_t k = json_object_array_length(x.chain); k > 0; k--)
-                        json_object_array_add(chain, json_object_new_string(manifest_string(chain_at(&x, k - 1),
+                        json_object_array_add(chain, json_object_new_string(backup_manifest_string(chain_at(&x, k - 1),
                                                                                              BACKUP_KEY_ID)));
                 json_object_object_add(report, "chain", chain);
                 json_object_object_add(report, BACKUP_KEY_DISKS, json_object_get(disks));

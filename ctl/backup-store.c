@@ -243,6 +243,11 @@ int backup_record_files(const RecordDraft *d, json_object *manifest) {
         return record_dir(d->dir, "", files);
 }
 
+const char *backup_manifest_string(json_object *m, const char *key) {
+        json_object *v = NULL;
+        return json_object_object_get_ex(m, key, &v) ? json_object_get_string(v) : NULL;
+}
+
 bool backup_id_is_valid(const char *name) {
         return strlen(name) == BACKUP_ID_MAX && strspn(name, "0123456789") == 8 && name[8] == 'T' &&
                strspn(name + 9, "0123456789") == 6 && name[15] == 'Z';

@@ -50,6 +50,9 @@ int backup_save_config(const RecordDraft *d, const VmConfig *c);
 /* Records every file of the draft, its size and SHA-256, in the manifest (BACKUP_KEY_FILES). */
 int backup_record_files(const RecordDraft *d, json_object *manifest);
 
+/* The string under KEY of a manifest (or of one of its objects, a disk's); NULL when there is none. */
+const char *backup_manifest_string(json_object *m, const char *key);
+
 /* Whether NAME has the form of a backup's ID. */
 bool backup_id_is_valid(const char *name);
 

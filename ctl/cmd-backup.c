@@ -51,11 +51,6 @@ static uint64_t files_size(json_object *m, const char *prefix) {
         return total;
 }
 
-static const char *manifest_string(json_object *m, const char *key) {
-        json_object *v = NULL;
-        return json_object_object_get_ex(m, key, &v) ? json_object_get_string(v) : NULL;
-}
-
 /* A manifest's string as a table cell: DIR may hold what another wrote, so nothing reaches the terminal
  * as control characters. */
 static void table_add_printable(Table *t, const char *s) {
@@ -68,17 +63,17 @@ static void report(const Ctl *ctl, json_object *m) {
                 ctl_print_json(json_object_get(m));
                 return;
         }
-        const char *parent = manifest_string(m, BACKUP_KEY_PARENT);
+        const char *parent = backup_manifest_string(m, BACKUP_KEY_PARENT);
         _cleanup_free_ char *disks = format_mib(files_size(m, BACKUP_DISKS_DIR "/"));
-        printf("Backup %s of VM %s: %s%s%s, in %s.\n", manifest_string(m, BACKUP_KEY_ID),
-               manifest_string(m, BACKUP_KEY_VM), manifest_string(m, BACKUP_KEY_KIND), parent ? " after " : "",
-               parent ?: "", manifest_string(m, "dir"));
+        printf("Backup %s of VM %s: %s%s%s, in %s.\n", backup_manifest_string(m, BACKUP_KEY_ID),
+               backup_manifest_string(m, BACKUP_KEY_VM), backup_manifest_string(m, BACKUP_KEY_KIND),
+               parent ? " after " : "", parent ?: "", backup_manifest_string(m, "dir"));
         json_object *nvram = NULL, *tpm = NULL;
         json_object_object_get_ex(m, VM_STATE_KEY_NVRAM, &nvram);
         json_object_object_get_ex(m, VM_STATE_KEY_TPM, &tpm);
         printf("  Disks: %s written; %s%sconfiguration.\n", disks, json_object_get_boolean(nvram) ? "NVRAM; " : "",
                tpm ? "TPM state; " : "");
-        printf("  What it holds: %s", manifest_string(m, BACKUP_KEY_CONSISTENCY));
+        printf("  What it holds: %s", backup_manifest_string(m, BACKUP_KEY_CONSISTENCY));
         if (json_object_object_get_ex(m, BACKUP_KEY_FREEZE_MS, &v))
                 printf(" (frozen for %" PRId64 " ms)", json_object_get_int64(v));
         printf(".\n");
@@ -176,12 +171,12 @@ int cmd_backup_list(Ctl *ctl, int argc, char *argv[]) {
         table_init(&t, header, ELEMENTSOF(header));
         for (size_t i = 0; i < json_object_array_length(all); i++) {
                 json_object *m = json_object_array_get_idx(all, i);
-                table_add_printable(&t, manifest_string(m, BACKUP_KEY_VM));
-                table_add_printable(&t, manifest_string(m, BACKUP_KEY_ID));
-                table_add_printable(&t, manifest_string(m, BACKUP_KEY_KIND));
-                table_add_printable(&t, manifest_string(m, BACKUP_KEY_PARENT));
+                table_add_printable(&t, backup_manifest_string(m, BACKUP_KEY_VM));
+                table_add_printable(&t, backup_manifest_string(m, BACKUP_KEY_ID));
+                table_add_printable(&t, backup_manifest_string(m, BACKUP_KEY_KIND));
+                table_add_printable(&t, backup_manifest_string(m, BACKUP_KEY_PARENT));
                 table_consume(&t, format_mib(files_size(m, BACKUP_DISKS_DIR "/")));
-                table_add_printable(&t, manifest_string(m, BACKUP_KEY_CONSISTENCY));
+                table_add_printable(&t, backup_manifest_string(m, BACKUP_KEY_CONSISTENCY));
         }
         table_print(&t, stdout);
         table_clear(&t);
@@ -221,19 +216,19 @@ int cmd_restore(Ctl *ctl, int argc, char *argv[]) {
                 ctl_print_json(report);
                 return CTL_EXIT_OK;
         }
-        const char *name = manifest_string(report, "vm");
+        const char *name = backup_manifest_string(report, "vm");
         _cleanup_strv_ Strv chain = {}, disks = {};
         json_object_object_get_ex(report, "chain", &v);
         for (size_t i = 0; i < json_object_array_length(v); i++)
                 strv_push(&chain, json_object_get_string(json_object_array_get_idx(v, i)));
         json_object_object_get_ex(report, BACKUP_KEY_DISKS, &v);
         for (size_t i = 0; i < json_object_array_length(v); i++)
-                strv_push(&disks, manifest_string(json_object_array_get_idx(v, i), "id"));
+                strv_push(&disks, backup_manifest_string(json_object_array_get_idx(v, i), "id"));
         _cleanup_free_ char *chain_text = strv_join(&chain, ", then "), *disk_text = strv_join(&disks, ", ");
         json_object *nvram = NULL, *tpm = NULL;
         json_object_object_get_ex(report, VM_STATE_KEY_NVRAM, &nvram);
         json_object_object_get_ex(report, VM_STATE_KEY_TPM, &tpm);
-        printf("VM %s restored from VM %s's backup %s: disks %s%s%s.\n", name, manifest_string(report, "from"),
+        printf("VM %s restored from VM %s's backup %s: disks %s%s%s.\n", name, backup_manifest_string(report, "from"),
                chain_text, disk_text, json_object_get_boolean(nvram) ? "; NVRAM" : "", tpm ? "; TPM state" : "");
         printf("  Start it: systemctl start qemu-vm@%s\n", name);
         json_object_put(report);

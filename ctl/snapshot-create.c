@@ -54,13 +54,7 @@ static int online_nodes(QmpClient *q, const char *vm, const char *snap, Snapshot
 
 /* Pauses the guest ("stop"), or resumes it ("cont"). */
 static int vcpus(QmpClient *q, const char *vm, const char *command) {
-        char *error = NULL;
-        int r = qmp_command(q, command, NULL, 5000, NULL, &error);
-        if (r < 0) {
-                _cleanup_free_ char *why = qmp_failure_text(r, error);
-                log_error("VM %s: QMP %s failed: %s", vm, command, why);
-        }
-        return r;
+        return vm_qmp_run(q, vm, command, NULL, 5000, NULL);
 }
 
 /* Whether the guest runs (rather than being paused already); a negative errno when QEMU does not say. */

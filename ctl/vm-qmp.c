@@ -94,3 +94,14 @@ finish:
         qmp_close(&q);
         return r;
 }
+
+int vm_qmp_run(QmpClient *q, const char *vm, const char *command, json_object *args, int timeout_ms,
+               json_object **ret) {
+        char *error = NULL;
+        int r = qmp_command(q, command, args, timeout_ms, ret, &error);
+        if (r < 0) {
+                _cleanup_free_ char *why = qmp_failure_text(r, error);
+                log_error("VM %s: QMP %s failed: %s", vm, command, why);
+        }
+        return r;
+}

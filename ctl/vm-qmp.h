@@ -19,6 +19,11 @@ char *vm_socket_error(const char *vm, const char *file, int r);
 /* Connects; on failure logs why (naming the VM) and returns a negative errno. */
 int vm_qmp_connect(const char *vm, QmpClient *q);
 
+/* Runs a QMP command (qmp_command(): ARGS taken, *RET the caller's) within timeout_ms; on failure logs
+ * "VM NAME: QMP COMMAND failed: why" and returns the negative errno. */
+int vm_qmp_run(QmpClient *q, const char *vm, const char *command, json_object *args, int timeout_ms,
+               json_object **ret);
+
 /* QMP query-status of the QEMU whose PID is MAIN_PID, the unit's MainPID the caller has from systemd
  * (0: not running). "running", "paused", "guest-panicked", "shutdown", ... On failure *ret_error says
  * why (also when QEMU answered with an error). Both are printable. Logs nothing. */
